@@ -1,0 +1,109 @@
+package io.pgrunbook.cli;
+
+import io.pgrunbook.inventory.InventoryException;
+import io.pgrunbook.remote.HostKeyException;
+import io.pgrunbook.remote.TransportException;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+import java.io.PrintWriter;
+
+/** Builds the CommandLine for main and for tests; maps exceptions to one clear line and an exit code. */
+public final class Cli {
+    private Cli() {
+    }
+
+    public static int run(String... args) {
+        return run(CliContext.system(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    public static int run(CliContext context, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = commandLine(context, out, err);
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    public static CommandLine commandLine(CliContext context, PrintWriter out, PrintWriter err) {
+        RootCommand root = new RootCommand(context);
+        CommandLine cl = new CommandLine(root, new Factory(root));
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler(new ErrorHandler());
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter e = ex.getCommandLine().getErr();
+            e.println("pgrunbook: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
+            e.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+            return ExitCodes.USAGE;
+        });
+        cl.setExitCodeExceptionMapper(ErrorHandler::exitCode);
+        return cl;
+    }
+
+    /** Creates commands; RootCommand gets the context. */
+    private static final class Factory implements CommandLine.IFactory {
+        private final RootCommand root;
+        private final CommandLine.IFactory fallback = CommandLine.defaultFactory();
+
+        Factory(RootCommand root) {
+            this.root = root;
+        }
+
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            if (cls == RootCommand.class) {
+                return cls.cast(root);
+            }
+            return fallback.create(cls);
+        }
+    }
+
+    /** One line naming the cause, a hint, the stack trace only with -v. */
+    static final class ErrorHandler implements IExecutionExceptionHandler {
+        static int exitCode(Throwable t) {
+            if (t instanceof PgrunbookException p) {
+                return p.exitCode();
+            }
+            if (t instanceof InventoryException) {
+                return ExitCodes.INVALID_INPUT;
+            }
+            if (t instanceof HostKeyException) {
+                return ExitCodes.REFUSED;
+            }
+            if (t instanceof TransportException) {
+                return ExitCodes.FAILED;
+            }
+            return ExitCodes.INTERNAL;
+        }
+
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine cl, ParseResult parsed) {
+            PrintWriter err = cl.getErr();
+            RootCommand root = (RootCommand) cl.getCommandSpec().root().userObject();
+            int code = exitCode(ex);
+            String message = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
+            if (code == ExitCodes.INTERNAL) {
+                Throwable cause = ex;
+                while (cause.getCause() != null && cause.getCause() != cause) {
+                    cause = cause.getCause();
+                }
+                message = "internal error: " + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName());
+            }
+            err.println("pgrunbook: " + message);
+            if (ex instanceof PgrunbookException p && p.hint() != null) {
+                err.println("  hint: " + p.hint());
+            }
+            if (root.global.verbose()) {
+                ex.printStackTrace(err);
+            } else if (code == ExitCodes.INTERNAL) {
+                err.println("  (run again with -v for the stack trace)");
+            }
+            err.flush();
+            return code;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.pgrunbook.cluster;
+
+import io.pgrunbook.inventory.Role;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One host as probed now. LSNs are PostgreSQL text form (0/3000148). {@code lsn} is the current WAL position on a
+ * primary or logical node, the replayed position on a standby. Absent values are null.
+ *
+ * @param receivedLsn       last WAL received and flushed by a standby's walreceiver
+ * @param replayLsn         last WAL replayed by a standby
+ * @param lagBytes          bytes of WAL between the live primary's current position and this standby's replay
+ * @param upstream          inventory name (or address) of the node this one streams or subscribes from
+ * @param pgbouncerTarget   for a PgBouncer host: the node its configured databases point to ("mixed: ..." if several)
+ * @param pgbouncerTargets  for a PgBouncer host: database name to "host:port" as PgBouncer reports it
+ * @param downstreams       application names streaming from this node (pg_stat_replication), with their state
+ * @param standbySignal     whether the data directory holds standby.signal or recovery.conf (null: not looked at)
+ * @param error             why the probe could not see more, for the operator
+ */
+public record NodeState(String name, String address, Role role, LiveState state, Integer timeline, String lsn,
+                        String receivedLsn, String replayLsn, Long lagBytes, Boolean replayPaused, String upstream,
+                        String pgbouncerTarget, Map<String, String> pgbouncerTargets, String systemIdentifier,
+                        Integer serverVersionNum, String serverVersion, List<Downstream> downstreams,
+                        List<Subscription> subscriptions, Boolean standbySignal, String error, long probeMillis) {
+
+    /** A walsender on this node: who streams from it, in what state, how far. */
+    public record Downstream(String applicationName, String clientAddr, String state, String syncState,
+                             String replayLsn, String slotName) {
+    }
+
+    /** A logical subscription on a REPLICA. */
+    public record Subscription(String name, boolean enabled, boolean workerRunning, String receivedLsn,
+                               String lastMsgReceiptTime, String conninfoHost, String slotName) {
+    }
+
+    public boolean isPrimary() {
+        return state == LiveState.PRIMARY;
+    }
+
+    public boolean reachable() {
+        return state != LiveState.UNKNOWN && state != LiveState.DOWN;
+    }
+}

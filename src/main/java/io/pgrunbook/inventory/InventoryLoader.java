@@ -1,0 +1,468 @@
+package io.pgrunbook.inventory;
+
+import io.pgrunbook.inventory.YNode.YList;
+import io.pgrunbook.inventory.YNode.YMap;
+import io.pgrunbook.inventory.YNode.YScalar;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Loads and validates an inventory (DESIGN.md). Defaults merge under each cluster's defaults, which merge under each
+ * host's own settings. Every error names the file, line and column where the user can fix it.
+ */
+public final class InventoryLoader {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+    private final Map<String, String> env;
+
+    public InventoryLoader(Map<String, String> env) {
+        this.env = env;
+    }
+
+    public Inventory load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new InventoryException(file + ": no such inventory file");
+        } catch (IOException e) {
+            throw new InventoryException(file + ": cannot read: " + e.getMessage());
+        }
+        return parse(file, text);
+    }
+
+    public Inventory parse(Path file, String text) {
+        YNode root = YNode.parse(file, text);
+        YMap top = map(root, "the inventory");
+        checkSecrets(top);
+        checkKeys(top, Schema.TOP, "top level");
+        YNode version = top.get("version");
+        if (version != null && !"1".equals(scalar(version, "version").text())) {
+            throw new InventoryException(version.at(), "unsupported inventory version " + scalar(version, "version").text() + " (this pgrunbook reads version 1)");
+        }
+        YMap defaults = top.get("defaults") == null ? null : map(top.get("defaults"), "defaults");
+        if (defaults != null) {
+            checkDefaults(defaults);
+        }
+        YNode clustersNode = top.get("clusters");
+        if (clustersNode == null) {
+            throw new InventoryException(top.at(), "missing 'clusters': an inventory needs at least one cluster");
+        }
+        YMap clusters = map(clustersNode, "clusters");
+        if (clusters.entries().isEmpty()) {
+            throw new InventoryException(clusters.at(), "'clusters' is empty: an inventory needs at least one cluster");
+        }
+        Map<String, Cluster> out = new LinkedHashMap<>();
+        Map<String, SourceLocation> addresses = new HashMap<>();
+        clusters.entries().forEach((name, entry) -> {
+            checkName(name, entry.keyAt(), "cluster");
+            out.put(name, cluster(name, entry, defaults, addresses));
+        });
+        return new Inventory(file, sha256(text), out);
+    }
+
+    // ---- structure checks, on the user's own text so that locations are theirs ----
+
+    private static void checkSecrets(YNode node) {
+        if (node instanceof YMap m) {
+            m.entries().forEach((k, e) -> {
+                String key = k.toLowerCase(Locale.ROOT);
+                if (key.contains("password") || key.equals("passwd") || key.equals("pass")) {
+                    throw new InventoryException(e.keyAt(), "'" + k + "': passwords do not belong in the inventory;"
+                            + " use ~/.pgpass (or PGPASSFILE, PGPASSWORD) for PostgreSQL and key files for SSH");
+                }
+                checkSecrets(e.value());
+            });
+        } else if (node instanceof YList l) {
+            l.items().forEach(InventoryLoader::checkSecrets);
+        }
+    }
+
+    private static void checkKeys(YMap m, Set<String> allowed, String where) {
+        m.entries().forEach((k, e) -> {
+            if (!allowed.contains(k)) {
+                throw new InventoryException(e.keyAt(), "unknown key '" + k + "' in " + where + Schema.didYouMean(k, allowed));
+            }
+        });
+    }
+
+    private void checkDefaults(YMap d) {
+        checkKeys(d, Schema.DEFAULTS, "defaults");
+        checkSections(d, "defaults");
+    }
+
+    private void checkSections(YMap m, String where) {
+        m.entries().forEach((k, e) -> {
+            Set<String> keys = Schema.SECTIONS.get(k);
+            if (keys == null) {
+                return;
+            }
+            if (k.equals("pgbouncer") && e.value() instanceof YScalar s && s.value() instanceof Boolean) {
+                return;
+            }
+            YMap sub = map(e.value(), k);
+            checkKeys(sub, keys, where + "." + k);
+            YNode service = sub.get("service");
+            if (service != null) {
+                checkKeys(map(service, k + ".service"), k.equals("postgres") ? Schema.PG_SERVICE : Schema.PGB_SERVICE,
+                        where + "." + k + ".service");
+            }
+        });
+    }
+
+    // ---- building ----
+
+    private Cluster cluster(String name, YNode.Entry entry, YMap topDefaults, Map<String, SourceLocation> addresses) {
+        YMap c = map(entry.value(), "cluster '" + name + "'");
+        checkKeys(c, Schema.CLUSTER, "cluster '" + name + "'");
+        YMap clusterDefaults = c.get("defaults") == null ? null : map(c.get("defaults"), "defaults");
+        if (clusterDefaults != null) {
+            checkDefaults(clusterDefaults);
+        }
+        checkSections(c, "cluster '" + name + "'");
+        YMap defaults = (YMap) YNode.merge(topDefaults == null ? emptyMap(c.at()) : topDefaults,
+                clusterDefaults == null ? emptyMap(c.at()) : clusterDefaults);
+        YNode hostsNode = c.get("hosts");
+        if (hostsNode == null) {
+            throw new InventoryException(c.at(), "cluster '" + name + "' has no 'hosts'");
+        }
+        YMap hostsMap = map(hostsNode, "hosts");
+        List<Host> hosts = new ArrayList<>();
+        Host master = null;
+        for (Map.Entry<String, YNode.Entry> he : hostsMap.entries().entrySet()) {
+            Host h = host(he.getKey(), he.getValue(), defaults);
+            if (h.role() == Role.MASTER) {
+                if (master != null) {
+                    throw new InventoryException(h.location(), "second MASTER '" + h.name() + "' in cluster '" + name
+                            + "' (MASTER is already " + master.name() + "); a cluster has at most one MASTER");
+                }
+                master = h;
+            }
+            String addrKey = h.address() + ":" + h.postgres().port();
+            SourceLocation first = addresses.get(addrKey);
+            if (first != null) {
+                throw new InventoryException(((YMap) he.getValue().value()).keyAt("address"), "duplicate address "
+                        + h.address() + " (port " + h.postgres().port() + "), already used at line " + first.line());
+            }
+            addresses.put(addrKey, ((YMap) he.getValue().value()).keyAt("address"));
+            hosts.add(h);
+        }
+        for (Host h : hosts) {
+            String up = h.replication().upstream();
+            if (up != null && hosts.stream().noneMatch(o -> o.name().equals(up))) {
+                throw new InventoryException(h.location(), "host '" + h.name() + "': replication.upstream '" + up
+                        + "' is not a host of cluster '" + name + "'");
+            }
+        }
+        Settings settings = settings(c.get("settings") != null ? YNode.merge(defaults.get("settings"), c.get("settings"))
+                : defaults.get("settings"));
+        return new Cluster(name, List.copyOf(hosts), smoke(c.get("smoke")), hooks(c.get("hooks")),
+                contacts(c.get("contacts")), settings, c.at());
+    }
+
+    private Host host(String name, YNode.Entry entry, YMap defaults) {
+        checkName(name, entry.keyAt(), "host");
+        YMap own = map(entry.value(), "host '" + name + "'");
+        checkKeys(own, Schema.HOST, "host '" + name + "'");
+        checkSections(own, "host '" + name + "'");
+        SourceLocation at = entry.keyAt();
+        YNode addressNode = own.get("address");
+        if (addressNode == null || scalar(addressNode, "address").text() == null || scalar(addressNode, "address").text().isBlank()) {
+            throw new InventoryException(at, "host '" + name + "' has no 'address'");
+        }
+        String address = scalar(addressNode, "address").text();
+        YNode roleNode = own.get("role");
+        if (roleNode == null) {
+            throw new InventoryException(at, "host '" + name + "' has no 'role' (MASTER, SLAVE, BCP or REPLICA)");
+        }
+        String roleText = scalar(roleNode, "role").text();
+        Role role;
+        try {
+            role = Role.valueOf(roleText.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InventoryException(roleNode.at(), "unknown role '" + roleText + "' for host '" + name
+                    + "'; roles: MASTER, SLAVE, BCP, REPLICA");
+        }
+        // pgbouncer is per host: the defaults only say how, not whether
+        YNode pgbOwn = own.get("pgbouncer");
+        YMap merged = (YMap) YNode.merge(withoutKey(defaults, "pgbouncer"), withoutKey(own, "pgbouncer"));
+
+        String transportText = str(merged, "transport", "ssh");
+        Host.TransportKind transport = switch (transportText.toLowerCase(Locale.ROOT)) {
+            case "ssh" -> Host.TransportKind.SSH;
+            case "local" -> Host.TransportKind.LOCAL;
+            default -> throw new InventoryException(merged.get("transport").at(), "unknown transport '" + transportText + "' (ssh or local)");
+        };
+        String become = str(merged, "become", null);
+        SshSettings ssh = ssh(sub(merged, "ssh"));
+        PgSettings pg = postgres(sub(merged, "postgres"));
+        ReplicationSettings repl = replication(sub(merged, "replication"), role, name, at);
+        PgBouncerSettings pgb = null;
+        if (pgbOwn != null && !(pgbOwn instanceof YScalar s && Boolean.FALSE.equals(s.value()))) {
+            YNode base = defaults.get("pgbouncer");
+            if (base instanceof YScalar) {
+                base = null;
+            }
+            YNode m = pgbOwn instanceof YMap ? YNode.merge(base, pgbOwn) : base;
+            if (pgbOwn instanceof YScalar s && !(s.value() instanceof Boolean)) {
+                throw new InventoryException(pgbOwn.at(), "pgbouncer must be true, false or a mapping");
+            }
+            pgb = pgbouncer(m == null ? emptyMap(pgbOwn.at()) : map(m, "pgbouncer"));
+        }
+        return new Host(name, address, role, transport, ssh, become, pg, repl, pgb, at);
+    }
+
+    private SshSettings ssh(YMap m) {
+        String user = str(m, "user", env.getOrDefault("USER", System.getProperty("user.name")));
+        List<String> identities;
+        YNode id = m.get("identity");
+        if (id == null) {
+            identities = List.of(home("~/.ssh/id_ed25519"), home("~/.ssh/id_ecdsa"), home("~/.ssh/id_rsa"));
+        } else if (id instanceof YList l) {
+            identities = l.items().stream().map(n -> home(scalar(n, "identity").text())).toList();
+        } else {
+            identities = List.of(home(scalar(id, "identity").text()));
+        }
+        return new SshSettings(user, integer(m, "port", 22), identities, home(str(m, "known_hosts", "~/.ssh/known_hosts")),
+                str(m, "jump", null), duration(m, "connect_timeout", Duration.ofSeconds(10)),
+                duration(m, "keepalive", Duration.ofSeconds(15)));
+    }
+
+    private PgSettings postgres(YMap m) {
+        String connectText = str(m, "connect", "tunnel");
+        PgSettings.ConnectMode connect = switch (connectText.toLowerCase(Locale.ROOT)) {
+            case "tunnel" -> PgSettings.ConnectMode.TUNNEL;
+            case "direct" -> PgSettings.ConnectMode.DIRECT;
+            default -> throw new InventoryException(m.get("connect").at(), "unknown postgres.connect '" + connectText + "' (tunnel or direct)");
+        };
+        YMap svc = sub(m, "service");
+        PgSettings.ServiceCommands service = new PgSettings.ServiceCommands(str(svc, "start", null), str(svc, "stop", null),
+                str(svc, "restart", null), str(svc, "reload", null));
+        return new PgSettings(integer(m, "port", 5432), str(m, "user", "postgres"), str(m, "database", "postgres"),
+                str(m, "bin_dir", "/usr/lib/postgresql/15/bin"), str(m, "data_dir", "/var/lib/postgresql/15/main"),
+                str(m, "config_file", null), str(m, "log_file", null), str(m, "archive_dir", null), service, connect,
+                str(m, "host", null), duration(m, "connect_timeout", Duration.ofSeconds(5)),
+                duration(m, "statement_timeout", Duration.ofSeconds(30)), str(m, "socket_dir", null));
+    }
+
+    private ReplicationSettings replication(YMap m, Role role, String host, SourceLocation at) {
+        String kindText = str(m, "kind", role == Role.REPLICA ? "logical" : "physical");
+        ReplicationSettings.Kind kind = switch (kindText.toLowerCase(Locale.ROOT)) {
+            case "physical" -> ReplicationSettings.Kind.PHYSICAL;
+            case "logical" -> ReplicationSettings.Kind.LOGICAL;
+            default -> throw new InventoryException(m.get("kind").at(), "unknown replication.kind '" + kindText + "' (physical or logical)");
+        };
+        String subscription = str(m, "subscription", null);
+        if (role == Role.REPLICA) {
+            if (kind != ReplicationSettings.Kind.LOGICAL) {
+                throw new InventoryException(m.get("kind").at(), "REPLICA '" + host + "' must have replication.kind: logical");
+            }
+            if (subscription == null) {
+                throw new InventoryException(at, "REPLICA '" + host + "' has no replication.subscription"
+                        + " (add replication: {kind: logical, database: app, subscription: app_sub})");
+            }
+        } else if (kind == ReplicationSettings.Kind.LOGICAL) {
+            throw new InventoryException(m.get("kind").at(), role + " '" + host + "' cannot be a logical replica; only a REPLICA is");
+        }
+        return new ReplicationSettings(str(m, "user", "replicator"), bool(m, "slots", true), kind,
+                str(m, "database", null), subscription, str(m, "publication", null), str(m, "upstream", null));
+    }
+
+    private PgBouncerSettings pgbouncer(YMap m) {
+        YNode dbs = m.get("databases");
+        List<String> databases = dbs == null ? List.of() : list(dbs, "databases").items().stream()
+                .map(n -> scalar(n, "databases").text()).toList();
+        YMap svc = sub(m, "service");
+        return new PgBouncerSettings(integer(m, "port", 6432), str(m, "admin_user", "pgbouncer"),
+                str(m, "config_file", "/etc/pgbouncer/pgbouncer.ini"), databases, str(m, "marker", null),
+                str(m, "log_file", null), new PgBouncerSettings.ServiceCommandsRef(str(svc, "start", null),
+                str(svc, "stop", null), str(svc, "reload", null)));
+    }
+
+    private Settings settings(YNode n) {
+        if (n == null) {
+            return Settings.DEFAULT;
+        }
+        YMap m = map(n, "settings");
+        Settings d = Settings.DEFAULT;
+        YNode lag = m.get("max_lag");
+        long maxLag = d.maxLagBytes();
+        if (lag != null) {
+            try {
+                maxLag = Units.size(scalar(lag, "max_lag").text());
+            } catch (IllegalArgumentException e) {
+                throw new InventoryException(lag.at(), "max_lag: " + e.getMessage());
+            }
+        }
+        return new Settings(maxLag, duration(m, "probe_timeout", d.probeTimeout()), duration(m, "wait_timeout", d.waitTimeout()),
+                duration(m, "promote_timeout", d.promoteTimeout()));
+    }
+
+    private Cluster.Smoke smoke(YNode n) {
+        if (n == null) {
+            return Cluster.Smoke.DEFAULT;
+        }
+        YMap m = map(n, "smoke");
+        List<Cluster.SmokeScript> scripts = new ArrayList<>();
+        YNode s = m.get("scripts");
+        if (s != null) {
+            for (YNode item : list(s, "smoke.scripts").items()) {
+                YMap sm = map(item, "smoke script");
+                checkKeys(sm, Schema.SMOKE_SCRIPT, "smoke.scripts");
+                String run = str(sm, "run", null);
+                if (run == null) {
+                    throw new InventoryException(sm.at(), "smoke script needs 'run'");
+                }
+                scripts.add(new Cluster.SmokeScript(str(sm, "name", run), run, str(sm, "on", "primary"), str(sm, "as", null)));
+            }
+        }
+        return new Cluster.Smoke(str(m, "database", "postgres"), List.copyOf(scripts));
+    }
+
+    private Cluster.Hooks hooks(YNode n) {
+        if (n == null) {
+            return Cluster.Hooks.NONE;
+        }
+        YMap m = map(n, "hooks");
+        return new Cluster.Hooks(str(m, "event", null), str(m, "fence", null));
+    }
+
+    private List<Cluster.Contact> contacts(YNode n) {
+        if (n == null) {
+            return List.of();
+        }
+        List<Cluster.Contact> out = new ArrayList<>();
+        for (YNode item : list(n, "contacts").items()) {
+            YMap m = map(item, "contact");
+            checkKeys(m, Schema.CONTACT, "contacts");
+            out.add(new Cluster.Contact(str(m, "name", "?"), str(m, "phone", null), str(m, "email", null)));
+        }
+        return List.copyOf(out);
+    }
+
+    // ---- typed access with located errors ----
+
+    private static void checkName(String name, SourceLocation at, String what) {
+        if (!NAME.matcher(name).matches()) {
+            throw new InventoryException(at, what + " name '" + name + "' may hold only letters, digits, '_', '.' and '-'");
+        }
+    }
+
+    private static YMap emptyMap(SourceLocation at) {
+        return new YMap(new LinkedHashMap<>(), at);
+    }
+
+    private static YMap withoutKey(YMap m, String key) {
+        LinkedHashMap<String, YNode.Entry> copy = new LinkedHashMap<>(m.entries());
+        copy.remove(key);
+        return new YMap(copy, m.at());
+    }
+
+    private static YMap sub(YMap m, String key) {
+        YNode n = m.get(key);
+        return n == null ? emptyMap(m.at()) : map(n, key);
+    }
+
+    static YMap map(YNode n, String what) {
+        if (n instanceof YMap m) {
+            return m;
+        }
+        if (n instanceof YScalar s && s.value() == null) {
+            return emptyMap(n.at());
+        }
+        throw new InventoryException(n.at(), what + " must be a mapping (key: value)");
+    }
+
+    static YList list(YNode n, String what) {
+        if (n instanceof YList l) {
+            return l;
+        }
+        throw new InventoryException(n.at(), what + " must be a list");
+    }
+
+    static YScalar scalar(YNode n, String what) {
+        if (n instanceof YScalar s) {
+            return s;
+        }
+        throw new InventoryException(n.at(), what + " must be a single value");
+    }
+
+    private static String str(YMap m, String key, String dflt) {
+        YNode n = m.get(key);
+        if (n == null) {
+            return dflt;
+        }
+        String t = scalar(n, key).text();
+        return t == null ? dflt : t;
+    }
+
+    private static int integer(YMap m, String key, int dflt) {
+        YNode n = m.get(key);
+        if (n == null) {
+            return dflt;
+        }
+        Object v = scalar(n, key).value();
+        if (v instanceof Number num && num.doubleValue() == num.intValue()) {
+            return num.intValue();
+        }
+        try {
+            return Integer.parseInt(String.valueOf(v).trim());
+        } catch (NumberFormatException e) {
+            throw new InventoryException(n.at(), key + ": '" + v + "' is not a whole number");
+        }
+    }
+
+    private static boolean bool(YMap m, String key, boolean dflt) {
+        YNode n = m.get(key);
+        if (n == null) {
+            return dflt;
+        }
+        Object v = scalar(n, key).value();
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        throw new InventoryException(n.at(), key + ": '" + v + "' is not true or false");
+    }
+
+    private static Duration duration(YMap m, String key, Duration dflt) {
+        YNode n = m.get(key);
+        if (n == null) {
+            return dflt;
+        }
+        try {
+            return Units.duration(scalar(n, key).text());
+        } catch (IllegalArgumentException e) {
+            throw new InventoryException(n.at(), key + ": " + e.getMessage());
+        }
+    }
+
+    private String home(String path) {
+        if (path != null && (path.equals("~") || path.startsWith("~/"))) {
+            return env.getOrDefault("HOME", System.getProperty("user.home")) + path.substring(1);
+        }
+        return path;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package io.pgrunbook.inventory;
+
+import java.util.List;
+
+/** A PgBouncer running on a host: admin console port and user, its config file, the databases we repoint. */
+public record PgBouncerSettings(int port, String adminUser, String configFile, List<String> databases, String marker,
+                                String logFile, ServiceCommandsRef service) {
+    /** Optional start/stop/reload commands for PgBouncer. */
+    public record ServiceCommandsRef(String start, String stop, String reload) {
+        public static final ServiceCommandsRef NONE = new ServiceCommandsRef(null, null, null);
+    }
+}

@@ -1,0 +1,19 @@
+package io.pgrunbook.remote;
+
+import java.time.Duration;
+
+/** What a command did. {@code exitCode} is null when the transport got no exit status: that is a failure. */
+public record ExecResult(Integer exitCode, String stdout, String stderr, Duration duration) {
+
+    public boolean ok() {
+        return exitCode != null && exitCode == 0;
+    }
+
+    /** The last {@code lines} lines of stdout and stderr, for journals and error messages. */
+    public String tail(int lines) {
+        String all = (stdout == null ? "" : stdout) + (stderr == null || stderr.isEmpty() ? "" : stderr);
+        String[] parts = all.strip().split("\n");
+        int from = Math.max(0, parts.length - lines);
+        return String.join("\n", java.util.Arrays.copyOfRange(parts, from, parts.length));
+    }
+}

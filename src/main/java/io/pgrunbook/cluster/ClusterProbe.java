@@ -4,6 +4,7 @@ import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.pg.Lsn;
 import io.pgrunbook.remote.Connections;
+import io.pgrunbook.remote.HostKeyException;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -85,6 +86,10 @@ public final class ClusterProbe {
             Thread.currentThread().interrupt();
             return unknown(h, h.name() + ": probe interrupted");
         } catch (ExecutionException e) {
+            // an unknown or changed host key stops the command: never probe past an unverified server
+            if (e.getCause() instanceof HostKeyException hk) {
+                throw hk;
+            }
             return unknown(h, h.name() + ": probe failed: " + e.getCause());
         }
     }

@@ -8,6 +8,7 @@ import io.pgrunbook.pgbouncer.PgBouncerAdmin;
 import io.pgrunbook.remote.Connections;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
+import io.pgrunbook.remote.HostKeyException;
 import io.pgrunbook.remote.RemoteCommand;
 import io.pgrunbook.remote.Shell;
 import io.pgrunbook.remote.TransportException;
@@ -81,6 +82,8 @@ final class NodeProbe {
             b.error = e.getMessage();
             b.state = LiveState.UNKNOWN;
             classifyUnreachable(host, connections, b, e);
+        } catch (HostKeyException e) {
+            throw e;
         } catch (TransportException e) {
             b.error = e.getMessage();
             b.state = LiveState.UNKNOWN;
@@ -178,6 +181,8 @@ final class NodeProbe {
                     b.error = host.name() + ": PostgreSQL is not running" + (lines[1].equals("4") ? " (no data directory at " + host.postgres().dataDir() + ")" : "");
                 }
             }
+        } catch (HostKeyException te) {
+            throw te;
         } catch (TransportException te) {
             b.state = LiveState.UNKNOWN;
             b.error = te.getMessage();

@@ -9,8 +9,8 @@ import picocli.CommandLine.Option;
 
 /** {@code pgrunbook status}: the live state of every host and the verdict; exit code by verdict. */
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Live state of every host: designed role beside live state, timeline, LSN, lag, upstream,",
-                "PgBouncer target, and the verdict (HEALTHY, FAILOVER_STATE, DEGRADED, SPLIT_BRAIN, NO_PRIMARY)."},
+        description = "Live state of every host (designed role beside live state, timeline, LSN, lag, upstream, "
+                + "PgBouncer target) and the verdict: HEALTHY, FAILOVER_STATE, DEGRADED, SPLIT_BRAIN, NO_PRIMARY.",
         footer = {"", "Exit codes: 0 HEALTHY, 1 FAILOVER_STATE or DEGRADED, 2 SPLIT_BRAIN or NO_PRIMARY, 3 UNKNOWN."})
 public class StatusCommand extends AbstractCommand {
     @Option(names = "--watch", paramLabel = "SECONDS", description = "Probe again every SECONDS until Ctrl-C.")

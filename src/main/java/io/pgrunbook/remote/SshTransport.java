@@ -32,6 +32,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +57,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+
+import javax.net.SocketFactory;
 
 /**
  * SSH transport on SSHJ: one connection per host for a whole pgrunbook command, one session per command, key
@@ -133,12 +136,52 @@ public final class SshTransport implements Transport {
         DefaultConfig config = new DefaultConfig();
         config.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
         SSHClient c = new SSHClient(config);
+        c.setSocketFactory(NoDelaySockets.INSTANCE);
         c.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
         if (ssh.keepAlive() != null && !ssh.keepAlive().isZero()) {
             // must be set before connect: the keep-alive thread starts with the connection
             c.getConnection().getKeepAlive().setKeepAliveInterval((int) Math.max(1, ssh.keepAlive().toSeconds()));
         }
         return c;
+    }
+
+    /**
+     * Sockets with TCP_NODELAY: an exec is several small request/reply packets, and Nagle's algorithm against the
+     * server's delayed ACK costs ~40 ms on each of them.
+     */
+    private static final class NoDelaySockets extends SocketFactory {
+        static final NoDelaySockets INSTANCE = new NoDelaySockets();
+
+        private static Socket noDelay(Socket s) throws IOException {
+            s.setTcpNoDelay(true);
+            return s;
+        }
+
+        @Override
+        public Socket createSocket() throws IOException {
+            return noDelay(new Socket());
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            return noDelay(new Socket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+            return noDelay(new Socket(host, port, localHost, localPort));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws IOException {
+            return noDelay(new Socket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+                throws IOException {
+            return noDelay(new Socket(address, port, localAddress, localPort));
+        }
     }
 
     private interface Connector {
@@ -565,7 +608,15 @@ public final class SshTransport implements Transport {
 
     private Forward openForward(String targetHost, int targetPort) {
         try {
-            ServerSocket ss = new ServerSocket();
+            ServerSocket ss = new ServerSocket() {
+                @Override
+                public Socket accept() throws IOException {
+                    // PgJDBC's small request/reply exchanges suffer from Nagle on our side of the tunnel too
+                    Socket s = super.accept();
+                    s.setTcpNoDelay(true);
+                    return s;
+                }
+            };
             ss.setReuseAddress(true);
             ss.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             Parameters params = new Parameters(ss.getInetAddress().getHostAddress(), ss.getLocalPort(), targetHost,

@@ -187,6 +187,17 @@ class SshTransportIT {
     }
 
     @Test
+    void command_killed_by_a_signal_has_no_exit_status_and_fails() {
+        try (SshTransport t = SshTransport.connect(host(A1))) {
+            ExecResult r = t.exec(RemoteCommand.shell("echo before; kill -KILL $$"));
+            assertNull(r.exitCode());
+            assertFalse(r.ok());
+            assertEquals("before\n", r.stdout());
+            assertTrue(r.stderr().contains("no exit status") && r.stderr().contains("KILL"), r.stderr());
+        }
+    }
+
+    @Test
     void hostile_argument_arrives_intact_through_ssh_and_runs_nothing() throws Exception {
         Path pwned = Path.of("/tmp/pgrunbook-it-pwned-" + UUID.randomUUID());
         List<String> values = List.of(

@@ -101,7 +101,7 @@ public final class SshTransport implements Transport {
         Duration timeout = ssh.connectTimeout() != null ? ssh.connectTimeout() : Duration.ofSeconds(10);
         String user = ssh.user() != null ? ssh.user() : System.getProperty("user.name");
         Path knownHosts = Path.of(ssh.knownHosts());
-        List<LoadedKey> keys = loadKeys(host.name(), ssh.identities());
+        Keys keys = loadKeys(host.name(), ssh.identities());
         long start = System.nanoTime();
         SSHClient jumpClient = null;
         SSHClient target = null;
@@ -193,7 +193,7 @@ public final class SshTransport implements Transport {
      * watchdog bounds the whole of connect, key exchange and authentication by the connect timeout.
      */
     private static void open(String name, String where, SSHClient c, Path knownHosts, Duration timeout,
-                             List<LoadedKey> keys, String user, Connector connector, String address, int port) {
+                             Keys keys, String user, Connector connector, String address, int port) {
         KnownHostsVerifier verifier;
         try {
             verifier = new KnownHostsVerifier(knownHosts.toFile());
@@ -227,13 +227,13 @@ public final class SshTransport implements Transport {
                 throw connectError(name, where, timeout, expired.get(), e);
             }
             try {
-                c.authPublickey(user, keys.stream().map(LoadedKey::provider).toList());
+                c.authPublickey(user, keys.usable().stream().map(LoadedKey::provider).toList());
             } catch (UserAuthException e) {
                 if (expired.get()) {
                     throw connectError(name, where, timeout, true, e);
                 }
                 throw new TransportException(name, where + ": authentication failed for user " + user + " with keys "
-                        + keys.stream().map(LoadedKey::file).toList(), e);
+                        + keys.files() + keys.skippedNote(), e);
             } catch (IOException | RuntimeException e) {
                 throw connectError(name, where, timeout, expired.get(), e);
             }
@@ -276,11 +276,22 @@ public final class SshTransport implements Transport {
     private record LoadedKey(String file, KeyProvider provider) {
     }
 
+    /** The keys we can use, and why the others named in the inventory were skipped. */
+    private record Keys(List<LoadedKey> usable, List<String> skipped) {
+        List<String> files() {
+            return usable.stream().map(LoadedKey::file).toList();
+        }
+
+        String skippedNote() {
+            return skipped.isEmpty() ? "" : " (skipped: " + String.join("; ", skipped) + ")";
+        }
+    }
+
     /**
      * Loads every identity file that exists, decrypting it now so that an encrypted key without a passphrase is a
      * clear error before any network traffic, not an obscure authentication failure later.
      */
-    private static List<LoadedKey> loadKeys(String name, List<String> identities) {
+    private static Keys loadKeys(String name, List<String> identities) {
         List<LoadedKey> keys = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         String passphrase = System.getenv(PASSPHRASE_ENV);
@@ -320,15 +331,14 @@ public final class SshTransport implements Transport {
             }
         }
         closeQuietly(loader);
-        if (!problems.isEmpty()) {
-            // a key the operator named but we cannot use is an error even when another key might work: silently
-            // falling back would hide a misconfiguration until the day that other key is removed
-            throw new TransportException(name, String.join("; ", problems));
-        }
         if (keys.isEmpty()) {
-            throw new TransportException(name, "no SSH identity file found (looked for " + identities + ")");
+            throw new TransportException(name, problems.isEmpty()
+                    ? "no SSH identity file found (looked for " + identities + ")"
+                    : String.join("; ", problems));
         }
-        return keys;
+        // a usable key remains: go on, like OpenSSH, but say what was skipped, here and in an auth failure
+        problems.forEach(p -> LOG.warn("{}: skipping {}", name, p));
+        return new Keys(keys, problems);
     }
 
     // ---------------------------------------------------------------- host keys

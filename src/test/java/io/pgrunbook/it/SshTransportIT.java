@@ -445,6 +445,20 @@ class SshTransportIT {
 
         assertTrue(e.getMessage().contains("encrypted key " + key), e.getMessage());
         assertTrue(e.getMessage().contains(SshTransport.PASSPHRASE_ENV), e.getMessage());
+
+        // beside a usable key it is skipped, and named if authentication then fails
+        Path plain = tmp.resolve("id_plain");
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", plain.toString());
+        Host both = host(A1, PORT, sshd.knownHosts().toString(), List.of(key.toString(), plain.toString()), null,
+                Duration.ofSeconds(5));
+        TransportException auth = assertThrows(TransportException.class, () -> SshTransport.connect(both));
+        assertTrue(auth.getMessage().contains("authentication failed for user postgres with keys [" + plain + "]"
+                + " (skipped: encrypted key " + key), auth.getMessage());
+        Host withGood = host(A1, PORT, sshd.knownHosts().toString(),
+                List.of(key.toString(), sshd.clientKey().toString()), null, Duration.ofSeconds(5));
+        try (SshTransport t = SshTransport.connect(withGood)) {
+            assertTrue(t.exec(RemoteCommand.of("true")).ok());
+        }
     }
 
     @Test

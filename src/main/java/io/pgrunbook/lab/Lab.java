@@ -85,11 +85,10 @@ public final class Lab {
 
     private LabInfo up(boolean ssh) {
         long t0 = System.nanoTime();
-        bin = ServerBinaries.find();
         Path dir = layout.dir();
         if (Files.exists(layout.marker())) {
             LabLayout existing = readMarker(dir).orElse(layout);
-            if (isRunning(existing, bin)) {
+            if (isRunning(existing)) {
                 Path sshInv = Files.exists(existing.sshInventory()) ? existing.sshInventory() : null;
                 return new LabInfo(dir, existing.inventory(), sshInv, existing.hosts(), elapsed(t0), true);
             }
@@ -103,6 +102,7 @@ public final class Lab {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new PgrunbookException(ExitCodes.REFUSED, dir + " exists and is not a directory");
         }
+        bin = ServerBinaries.find();
         checkPortsFree(ssh);
         checkTraversable(dir);
         try {
@@ -495,13 +495,22 @@ public final class Lab {
         return Optional.empty();
     }
 
-    /** True when db1's postmaster of this lab is running. */
-    static boolean isRunning(LabLayout layout, ServerBinaries bin) {
-        if (!Files.exists(layout.dataDir("db1").resolve("postmaster.pid"))) {
-            return false;
+    /**
+     * The hosts of the lab whose PostgreSQL runs now (by postmaster.pid and a live process), e.g. for lab status.
+     * A drill may have stopped any of them, so a lab counts as running when any host is.
+     */
+    public static List<String> runningHosts(LabLayout layout) {
+        List<String> up = new ArrayList<>();
+        for (LabHost h : layout.hosts()) {
+            if (pidFrom(layout.dataDir(h.name()).resolve("postmaster.pid")).flatMap(ProcessHandle::of).filter(Lab::alive).isPresent()) {
+                up.add(h.name());
+            }
         }
-        Lab lab = new Lab(layout, s -> { });
-        return lab.run("db1", bin.bin("pg_ctl").toString(), "-D", layout.dataDir("db1").toString(), "status").ok();
+        return up;
+    }
+
+    static boolean isRunning(LabLayout layout) {
+        return !runningHosts(layout).isEmpty();
     }
 
     private void checkPortsFree(boolean ssh) {

@@ -128,6 +128,20 @@ class LabInventoryTest {
     }
 
     @Test
+    void upNeverWritesIntoAForeignOrStoppedLabDirectory(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("precious.txt"), "keep me");
+        PgrunbookException e = assertThrows(PgrunbookException.class, () -> Lab.up(tmp, "127.0.0.11", false, s -> { }));
+        assertTrue(e.getMessage().contains("not a lab directory"), e.getMessage());
+        Path stopped = tmp.resolve("stopped");
+        Files.createDirectories(stopped);
+        Files.writeString(stopped.resolve(LabLayout.MARKER), "base_address=127.0.0.11\n");
+        e = assertThrows(PgrunbookException.class, () -> Lab.up(stopped, "127.0.0.11", false, s -> { }));
+        assertTrue(e.getMessage().contains("not running"), e.getMessage());
+        assertTrue(e.hint().contains("lab down"), e.hint());
+        assertEquals(List.of(LabLayout.MARKER), Files.list(stopped).map(p -> p.getFileName().toString()).toList());
+    }
+
+    @Test
     void downRemovesAHalfBuiltLab(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("half");
         Files.createDirectories(dir.resolve("db1").resolve("run"));

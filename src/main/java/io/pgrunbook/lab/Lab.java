@@ -542,6 +542,12 @@ public final class Lab {
         if (osUser == null) {
             return;
         }
+        try {
+            dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(osUser);
+        } catch (IOException e) {
+            throw new PgrunbookException(ExitCodes.REFUSED, "we run as root and PostgreSQL refuses root, but there is no "
+                    + osUser + " OS user to run it as", "apt-get install postgresql-15 creates it (or: useradd --system " + osUser + ")");
+        }
         Path p = dir;
         List<Path> chain = new ArrayList<>();
         while (p != null) {

@@ -78,6 +78,17 @@ public final class ClusterLock implements AutoCloseable {
         }
     }
 
+    /** Takes the lock for a run; a refusal prints the escalation contacts first. */
+    static ClusterLock acquireOrExplain(RunbookEngine.Env env, io.pgrunbook.inventory.Cluster cluster, String runbook,
+                                        String runId, boolean breakLock) {
+        try {
+            return acquire(env.stateDir(), cluster.name(), runbook, runId, env.user(), env.machine(), breakLock);
+        } catch (PgrunbookException e) {
+            new RunbookEngine(env).printContacts(cluster);
+            throw e;
+        }
+    }
+
     static JsonNode holder(Path file) {
         try {
             return Journal.JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));

@@ -32,6 +32,7 @@ public final class Cli {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setUsageHelpWidth(100);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter e = ex.getCommandLine().getErr();
@@ -41,7 +42,20 @@ public final class Cli {
             return ExitCodes.USAGE;
         });
         cl.setExitCodeExceptionMapper(ErrorHandler::exitCode);
+        cl.setExecutionStrategy(parsed -> {
+            if (root.global.verbose()) {
+                verbose();
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         return cl;
+    }
+
+    /** -v: our own debug lines (every remote command) on the console. */
+    private static void verbose() {
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext lc) {
+            lc.getLogger("io.pgrunbook").setLevel(ch.qos.logback.classic.Level.DEBUG);
+        }
     }
 
     /** Creates commands; RootCommand gets the context. */

@@ -1,12 +1,28 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.inventory.InventoryLoader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code pgrunbook lab status}: PLACEHOLDER. */
-@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "TODO")
-public class LabStatusCommand extends AbstractCommand {
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** {@code pgrunbook lab status}: `status` on the lab's own inventory. */
+@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Status of the lab: `status` with the lab's inventory.")
+public class LabStatusCommand extends StatusCommand {
+    @Option(names = "--dir", paramLabel = "DIR", description = "Lab directory (default: ./pglab).")
+    Path dir;
+
     @Override
-    public Integer call() {
-        throw new PgrunbookException(ExitCodes.INTERNAL, "not yet implemented");
+    public Integer call() throws Exception {
+        Path base = dir != null ? dir : context().workDir().resolve("pglab");
+        Path inv = base.resolve("inventory.yaml");
+        if (!Files.exists(inv)) {
+            throw new PgrunbookException(ExitCodes.USAGE, "no lab in " + base + " (" + inv + " is missing)",
+                    "start one with: pgrunbook lab up --dir " + base);
+        }
+        return show(new InventoryLoader(context().env()).load(inv).cluster(global().cluster()));
     }
 }

@@ -1,17 +1,144 @@
 package io.pgrunbook.cluster;
 
 import io.pgrunbook.inventory.Cluster;
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.pg.Lsn;
 import io.pgrunbook.remote.Connections;
+import io.pgrunbook.remote.HostKeyException;
 
-/** Probes every host of a cluster in parallel, read-only, and judges the whole. PLACEHOLDER: being written. */
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Probes every host of a cluster in parallel, read-only, and judges the whole. One bad host never delays the others
+ * beyond its own deadline: a probe still running at the deadline is reported as unknown.
+ */
 public final class ClusterProbe {
     private final Connections connections;
+    private final Map<String, String> env;
 
     public ClusterProbe(Connections connections) {
+        this(connections, System.getenv());
+    }
+
+    public ClusterProbe(Connections connections, Map<String, String> env) {
         this.connections = connections;
+        this.env = env;
     }
 
     public ClusterState probe(Cluster cluster) {
-        throw new UnsupportedOperationException("not yet implemented");
+        long start = System.nanoTime();
+        Duration timeout = cluster.settings().probeTimeout();
+        List<Host> hosts = cluster.hosts();
+        ExecutorService pool = Executors.newFixedThreadPool(hosts.size(), r -> {
+            Thread t = new Thread(r, "probe");
+            t.setDaemon(true);
+            return t;
+        });
+        List<NodeState> raw = new ArrayList<>();
+        try {
+            List<Future<NodeState>> futures = hosts.stream()
+                    .map(h -> pool.submit(() -> NodeProbe.probe(h, connections, timeout, env))).toList();
+            // the deadline covers an SSH connect plus a PostgreSQL connect and the probe queries
+            long deadline = System.nanoTime() + maxConnect(hosts).plus(timeout).plusSeconds(1).toNanos();
+            for (int i = 0; i < hosts.size(); i++) {
+                raw.add(await(futures.get(i), hosts.get(i), deadline));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return judge(cluster, raw, Instant.now(), (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private static Duration maxConnect(List<Host> hosts) {
+        Duration max = Duration.ZERO;
+        for (Host h : hosts) {
+            Duration d = h.postgres().connectTimeout();
+            if (h.transport() == Host.TransportKind.SSH) {
+                d = d.plus(h.ssh().connectTimeout());
+            }
+            if (d.compareTo(max) > 0) {
+                max = d;
+            }
+        }
+        return max;
+    }
+
+    private static NodeState await(Future<NodeState> f, Host h, long deadline) {
+        try {
+            return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            return unknown(h, h.name() + ": probe timed out");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return unknown(h, h.name() + ": probe interrupted");
+        } catch (ExecutionException e) {
+            // an unknown or changed host key stops the command: never probe past an unverified server
+            if (e.getCause() instanceof HostKeyException hk) {
+                throw hk;
+            }
+            return unknown(h, h.name() + ": probe failed: " + e.getCause());
+        }
+    }
+
+    private static NodeState unknown(Host h, String error) {
+        NodeStateBuilder b = new NodeStateBuilder(h);
+        b.error = error;
+        return b.build();
+    }
+
+    /** Names upstreams and PgBouncer targets, computes lag behind the primary, and gives the verdict. Pure. */
+    static ClusterState judge(Cluster cluster, List<NodeState> raw, Instant at, long millis) {
+        List<NodeState> primaries = raw.stream().filter(n -> n.role().isPhysical() && n.isPrimary()).toList();
+        String primaryLsn = primaries.size() == 1 ? primaries.get(0).lsn() : null;
+        List<NodeState> nodes = new ArrayList<>();
+        for (NodeState n : raw) {
+            Host h = cluster.host(n.name()).orElseThrow();
+            NodeStateBuilder b = new NodeStateBuilder(h, n);
+            if (n.state() == LiveState.STANDBY) {
+                b.lagBytes = Lsn.diff(primaryLsn, n.replayLsn());
+                b.upstream = upstreamOf(cluster, raw, n);
+            } else if (n.state() == LiveState.LOGICAL) {
+                b.upstream = n.subscriptions().stream().map(NodeState.Subscription::conninfoHost)
+                        .filter(x -> x != null).findFirst().map(a -> nameOf(cluster, a)).orElse(null);
+            } else {
+                b.upstream = null;
+            }
+            if (n.pgbouncerTargets() != null) {
+                Set<String> targets = new LinkedHashSet<>();
+                n.pgbouncerTargets().values().forEach(t -> targets.add(nameOf(cluster, t.replace(" (paused)", "").replaceFirst(":\\d+$", ""))));
+                b.pgbouncerTarget = targets.isEmpty() ? null : targets.size() == 1 ? targets.iterator().next()
+                        : "mixed: " + String.join(",", targets);
+            }
+            nodes.add(b.build());
+        }
+        return Verdicts.judge(cluster, nodes, at, millis);
+    }
+
+    /** The node a standby streams from: its walreceiver's sender, else whoever lists it in pg_stat_replication. */
+    private static String upstreamOf(Cluster cluster, List<NodeState> raw, NodeState n) {
+        if (n.upstream() != null) {
+            return nameOf(cluster, n.upstream());
+        }
+        Optional<NodeState> sender = raw.stream().filter(o -> o.downstreams().stream()
+                .anyMatch(d -> n.name().equals(d.applicationName()))).findFirst();
+        return sender.map(NodeState::name).orElse(null);
+    }
+
+    private static String nameOf(Cluster cluster, String address) {
+        return cluster.byAddress(address).map(Host::name).orElse(address);
     }
 }

@@ -18,12 +18,15 @@ import java.util.Map;
  * @param downstreams       application names streaming from this node (pg_stat_replication), with their state
  * @param standbySignal     whether the data directory holds standby.signal or recovery.conf (null: not looked at)
  * @param error             why the probe could not see more, for the operator
+ * @param receiverStatus    a standby's walreceiver status ("streaming", ...); null when it has none
+ * @param pgbouncerError    why the PgBouncer console could not be read
  */
 public record NodeState(String name, String address, Role role, LiveState state, Integer timeline, String lsn,
                         String receivedLsn, String replayLsn, Long lagBytes, Boolean replayPaused, String upstream,
                         String pgbouncerTarget, Map<String, String> pgbouncerTargets, String systemIdentifier,
                         Integer serverVersionNum, String serverVersion, List<Downstream> downstreams,
-                        List<Subscription> subscriptions, Boolean standbySignal, String error, long probeMillis) {
+                        List<Subscription> subscriptions, Boolean standbySignal, String error, long probeMillis,
+                        String receiverStatus, String pgbouncerError) {
 
     /** A walsender on this node: who streams from it, in what state, how far. */
     public record Downstream(String applicationName, String clientAddr, String state, String syncState,
@@ -33,6 +36,11 @@ public record NodeState(String name, String address, Role role, LiveState state,
     /** A logical subscription on a REPLICA. */
     public record Subscription(String name, boolean enabled, boolean workerRunning, String receivedLsn,
                                String lastMsgReceiptTime, String conninfoHost, String slotName) {
+    }
+
+    /** A standby whose walreceiver streams now. */
+    public boolean streaming() {
+        return state == LiveState.STANDBY && "streaming".equals(receiverStatus);
     }
 
     public boolean isPrimary() {

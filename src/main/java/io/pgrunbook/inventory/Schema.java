@@ -45,7 +45,7 @@ final class Schema {
         List<String> close = new ArrayList<>();
         for (String c : known) {
             int d = distance(k, c);
-            if (d <= Math.max(1, Math.min(3, c.length() / 3)) || c.startsWith(k) && k.length() >= 3
+            if (d <= (c.length() <= 3 ? 1 : c.length() <= 8 ? 2 : 3) || c.startsWith(k) && k.length() >= 3
                     || k.replace("-", "_").equals(c)) {
                 close.add(c);
             }

@@ -1,17 +1,74 @@
 package io.pgrunbook.pg;
 
 import io.pgrunbook.inventory.Host;
+import io.pgrunbook.inventory.PgSettings;
 import io.pgrunbook.remote.Connections;
 
+import java.net.InetSocketAddress;
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
 
-/** Opens PgJDBC connections to a host's PostgreSQL, through the SSH tunnel or directly. PLACEHOLDER: being written. */
+/**
+ * Opens PgJDBC connections to a host's PostgreSQL: through an SSH local forward (connect: tunnel over an SSH
+ * transport) or straight to the address. Application name {@code pgrunbook}; connect and socket timeouts always set.
+ */
 public final class PgSessions {
     private PgSessions() {
     }
 
     /** A connection to {@code database} (null: the inventory's database) as the inventory's postgres user. */
     public static Connection open(Host host, Connections connections, String database) {
-        throw new UnsupportedOperationException("not yet implemented");
+        return open(host, connections, database, host.postgres().statementTimeout(), System.getenv());
+    }
+
+    /**
+     * @param socketTimeout how long any one statement may go without an answer before the connection is dropped
+     *                      (null: no limit, for long actions such as CHECKPOINT on a big server)
+     */
+    public static Connection open(Host host, Connections connections, String database, Duration socketTimeout,
+                                  Map<String, String> env) {
+        PgSettings pg = host.postgres();
+        String db = database != null ? database : pg.database();
+        InetSocketAddress target = endpoint(host, connections, pg.port());
+        Properties p = new Properties();
+        p.setProperty("user", pg.user());
+        p.setProperty("ApplicationName", "pgrunbook");
+        p.setProperty("connectTimeout", String.valueOf(Math.max(1, pg.connectTimeout().toSeconds())));
+        p.setProperty("loginTimeout", String.valueOf(Math.max(1, pg.connectTimeout().toSeconds())));
+        if (socketTimeout != null) {
+            p.setProperty("socketTimeout", String.valueOf(Math.max(1, socketTimeout.toSeconds())));
+        }
+        p.setProperty("sslmode", "prefer");
+        // a tunnel ends on loopback: match the password file on the real server, as the operator wrote it
+        String pw = PgPass.lookup(env, host.pgHost(), pg.port(), db, pg.user());
+        if (pw == null && !host.pgHost().equals(host.address())) {
+            pw = PgPass.lookup(env, host.address(), pg.port(), db, pg.user());
+        }
+        if (pw != null) {
+            p.setProperty("password", pw);
+        }
+        String url = "jdbc:postgresql://" + hostPort(target) + "/" + db;
+        try {
+            return DriverManager.getConnection(url, p);
+        } catch (SQLException e) {
+            throw new PgException(host.name(), db, e);
+        }
+    }
+
+    /** Where to connect from here: a tunnel's local end, or the server's own address. */
+    public static InetSocketAddress endpoint(Host host, Connections connections, int port) {
+        if (host.transport() == Host.TransportKind.SSH && host.postgres().connect() == PgSettings.ConnectMode.TUNNEL) {
+            return connections.to(host).forward(host.pgHost(), port);
+        }
+        return InetSocketAddress.createUnresolved(host.address(), port);
+    }
+
+    static String hostPort(InetSocketAddress a) {
+        String h = a.getHostString();
+        return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
     }
 }

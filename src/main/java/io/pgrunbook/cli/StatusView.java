@@ -1,0 +1,67 @@
+package io.pgrunbook.cli;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.pgrunbook.cluster.ClusterState;
+import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.inventory.Units;
+import picocli.CommandLine.Help.Ansi;
+
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+/** Renders a ClusterState: the JSON contract of DESIGN.md, or a table for people. */
+public final class StatusView {
+    private StatusView() {
+    }
+
+    /** DESIGN.md's `status -o json`, fields in that order; `notes` is an addition at the end. */
+    @JsonPropertyOrder({"cluster", "verdict", "primary", "hosts", "notes"})
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Json(String cluster, String verdict, String primary, List<Host> hosts, List<String> notes) {
+    }
+
+    @JsonPropertyOrder({"name", "address", "role", "state", "timeline", "lsn", "lag_bytes", "replay_paused", "upstream",
+            "pgbouncer_target"})
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Host(String name, String address, String role, String state, Integer timeline, String lsn,
+                       Long lagBytes, Boolean replayPaused, String upstream, String pgbouncerTarget) {
+    }
+
+    public static Json json(ClusterState s) {
+        return new Json(s.cluster(), s.verdict().name(), s.primary(), s.hosts().stream()
+                .map(n -> new Host(n.name(), n.address(), n.role().name(), n.state().json(), n.timeline(), n.lsn(),
+                        n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget())).toList(), s.notes());
+    }
+
+    public static String table(ClusterState s, Ansi ansi) {
+        Table t = new Table("HOST", "ADDRESS", "ROLE", "STATE", "TL", "LSN", "LAG", "UPSTREAM", "PGBOUNCER");
+        for (NodeState n : s.hosts()) {
+            String state = n.state().json();
+            if (Boolean.TRUE.equals(n.replayPaused())) {
+                state += " (replay paused)";
+            } else if (n.state() == io.pgrunbook.cluster.LiveState.STANDBY && !n.streaming()) {
+                state += " (not streaming)";
+            }
+            t.row(n.name(), n.address(), n.role(), state, n.timeline(), n.lsn(),
+                    n.lagBytes() == null ? null : Units.bytes(n.lagBytes()), n.upstream(),
+                    n.pgbouncerError() != null ? "error" : n.pgbouncerTarget());
+        }
+        StringBuilder b = new StringBuilder();
+        b.append("Cluster ").append(s.cluster()).append("  (probed ")
+                .append(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault()).format(s.probedAt()))
+                .append(" in ").append(s.probeMillis()).append(" ms)\n");
+        b.append(t.render());
+        String color = switch (s.verdict()) {
+            case HEALTHY -> "green";
+            case FAILOVER_STATE, DEGRADED -> "yellow";
+            default -> "red";
+        };
+        b.append(ansi.string("Verdict: @|bold," + color + " " + s.verdict() + "|@")).append('\n');
+        for (String note : s.notes()) {
+            b.append("  - ").append(note).append('\n');
+        }
+        return b.toString();
+    }
+}

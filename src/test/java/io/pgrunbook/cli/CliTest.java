@@ -1,0 +1,114 @@
+package io.pgrunbook.cli;
+
+import io.pgrunbook.cluster.LiveState;
+import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.cluster.Verdicts;
+import io.pgrunbook.inventory.InventoryLoader;
+import io.pgrunbook.inventory.Role;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    Run run(Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CliContext ctx = new CliContext(env, dir, h -> {
+            throw new AssertionError("no transport expected");
+        }, false);
+        int code = Cli.run(ctx, new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    Run run(String... args) {
+        return run(Map.of("HOME", dir.toString()), args);
+    }
+
+    @Test
+    void version_and_help_work_on_every_command() {
+        Run v = run("--version");
+        assertEquals(0, v.code(), v.toString());
+        assertTrue(v.out().startsWith("pgrunbook "), v.toString());
+        for (String[] cmd : List.of(new String[]{"status", "--help"}, new String[]{"inventory", "validate", "--help"},
+                new String[]{"lab", "up", "--help"}, new String[]{"inventory", "--version"})) {
+            Run r = run(cmd);
+            assertEquals(0, r.code(), r.toString());
+            assertFalse(r.out().isBlank(), r.toString());
+        }
+    }
+
+    @Test
+    void unknown_option_is_a_usage_error_with_a_suggestion() {
+        Run r = run("status", "--wacth", "2");
+        assertEquals(64, r.code(), r.toString());
+        assertTrue(r.err().contains("--wacth"), r.toString());
+        assertTrue(r.err().contains("--watch"), r.toString());
+    }
+
+    @Test
+    void invalid_inventory_exits_65_with_location_and_no_stack_trace() throws Exception {
+        Path inv = dir.resolve("inventory.yaml");
+        Files.writeString(inv, "clusters:\n  c:\n    hosts:\n      a: {adress: 10.0.0.1, role: MASTER}\n");
+        Run r = run("inventory", "validate", "-i", inv.toString());
+        assertEquals(65, r.code(), r.toString());
+        assertTrue(r.err().contains(inv + ":4:11: unknown key 'adress'"), r.toString());
+        assertTrue(r.err().contains("did you mean 'address'?"), r.toString());
+        assertFalse(r.err().contains("\tat "), r.toString());
+    }
+
+    @Test
+    void inventory_comes_from_env_then_working_directory() throws Exception {
+        Path inv = dir.resolve("elsewhere.yaml");
+        Files.writeString(inv, "clusters:\n  c:\n    hosts:\n      a: {address: 10.0.0.1, role: MASTER}\n");
+        Run r = run(Map.of("HOME", dir.toString(), "PGRUNBOOK_INVENTORY", inv.toString()), "inventory", "validate");
+        assertEquals(0, r.code(), r.toString());
+        Run missing = run("inventory", "validate");
+        assertEquals(65, missing.code(), missing.toString());
+        assertTrue(missing.err().contains(dir.resolve("inventory.yaml") + ": no such inventory file"), missing.toString());
+        assertTrue(missing.err().contains("hint:"), missing.toString());
+    }
+
+    @Test
+    void inventory_show_prints_merged_values() throws Exception {
+        Path inv = dir.resolve("inventory.yaml");
+        Files.writeString(inv, "defaults: {postgres: {port: 5433}}\nclusters:\n  c:\n    hosts:\n      a: {address: 10.0.0.1, role: MASTER}\n");
+        Run r = run("-o", "json", "inventory", "show");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("\"port\" : 5433"), r.toString());
+        assertTrue(r.out().contains("\"data_dir\" : \"/var/lib/postgresql/15/main\""), r.toString());
+    }
+
+    @Test
+    void status_json_has_the_documented_fields_in_order() throws Exception {
+        var cluster = new InventoryLoader(Map.of()).parse(Path.of("i.yaml"),
+                "clusters:\n  c:\n    hosts:\n      db1: {address: 10.0.0.1, role: MASTER}\n").cluster(null);
+        var state = Verdicts.judge(cluster, List.of(new NodeState("db1", "10.0.0.1", Role.MASTER, LiveState.PRIMARY, 1,
+                "0/3000000", null, null, null, null, null, null, null, "1", 150000, "15", List.of(), List.of(), null, null,
+                1, null, null)), Instant.EPOCH, 1);
+        String json = Json.compact(StatusView.json(state));
+        assertEquals("{\"cluster\":\"c\",\"verdict\":\"HEALTHY\",\"primary\":\"db1\",\"hosts\":[{\"name\":\"db1\","
+                + "\"address\":\"10.0.0.1\",\"role\":\"MASTER\",\"state\":\"primary\",\"timeline\":1,\"lsn\":\"0/3000000\","
+                + "\"lag_bytes\":null,\"replay_paused\":null,\"upstream\":null,\"pgbouncer_target\":null}],\"notes\":[]}", json);
+    }
+}

@@ -1,0 +1,151 @@
+package io.pgrunbook.cluster;
+
+import io.pgrunbook.inventory.Cluster;
+import io.pgrunbook.inventory.InventoryLoader;
+import io.pgrunbook.inventory.Role;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class VerdictsTest {
+    private static final Cluster CLUSTER = new InventoryLoader(Map.of("HOME", "/h")).parse(Path.of("i.yaml"), """
+            clusters:
+              c:
+                settings: {max_lag: 1MB}
+                hosts:
+                  db1: {address: 10.0.0.1, role: MASTER, pgbouncer: {databases: [app]}}
+                  db2: {address: 10.0.0.2, role: SLAVE, pgbouncer: {databases: [app]}}
+                  db3: {address: 10.0.0.3, role: BCP}
+                  db4: {address: 10.0.0.4, role: REPLICA, replication: {subscription: s}}
+            """).cluster(null);
+
+    private static NodeState node(String name, Role role, LiveState state, Integer tl, String lsn, String upstream,
+                                  String receiver, String pgbTarget) {
+        return new NodeState(name, "10.0.0." + name.charAt(2), role, state, tl, lsn, lsn, lsn, null,
+                state == LiveState.STANDBY ? false : null, upstream, null,
+                pgbTarget == null ? null : Map.of("app", pgbTarget), "7000", 150000, "15.8", List.of(),
+                role == Role.REPLICA ? List.of(new NodeState.Subscription("s", true, true, "0/1", null, "10.0.0.1", "s")) : List.of(),
+                null, null, 3, receiver, null);
+    }
+
+    private static List<NodeState> normal() {
+        List<NodeState> l = new ArrayList<>();
+        l.add(node("db1", Role.MASTER, LiveState.PRIMARY, 1, "0/3000000", null, null, "10.0.0.1:5432"));
+        l.add(node("db2", Role.SLAVE, LiveState.STANDBY, 1, "0/3000000", "10.0.0.1", "streaming", "10.0.0.1:5432"));
+        l.add(node("db3", Role.BCP, LiveState.STANDBY, 1, "0/3000000", "10.0.0.1", "streaming", null));
+        l.add(node("db4", Role.REPLICA, LiveState.LOGICAL, 1, "0/5000000", null, null, null));
+        return l;
+    }
+
+    private static ClusterState judge(List<NodeState> nodes) {
+        return ClusterProbe.judge(CLUSTER, nodes, Instant.EPOCH, 1);
+    }
+
+    @Test
+    void master_primary_and_all_following_is_healthy() {
+        ClusterState s = judge(normal());
+        assertEquals(Verdict.HEALTHY, s.verdict(), s.notes().toString());
+        assertEquals("db1", s.primary());
+        assertEquals("db1", s.node("db2").orElseThrow().upstream());
+        assertEquals("db1", s.node("db2").orElseThrow().pgbouncerTarget());
+        assertEquals("db1", s.node("db4").orElseThrow().upstream());
+        assertEquals(0L, s.node("db2").orElseThrow().lagBytes());
+        assertNull(s.node("db1").orElseThrow().lagBytes());
+        assertEquals(0, Verdict.HEALTHY.exitCode());
+    }
+
+    @Test
+    void two_primaries_is_split_brain() {
+        List<NodeState> l = normal();
+        l.set(1, node("db2", Role.SLAVE, LiveState.PRIMARY, 2, "0/3000100", null, null, "10.0.0.1:5432"));
+        ClusterState s = judge(l);
+        assertEquals(Verdict.SPLIT_BRAIN, s.verdict());
+        assertNull(s.primary());
+        assertTrue(s.notes().get(0).contains("db1") && s.notes().get(0).contains("db2"), s.notes().toString());
+        assertEquals(2, s.verdict().exitCode());
+    }
+
+    @Test
+    void a_logical_replica_never_counts_as_a_primary() {
+        assertEquals(Verdict.HEALTHY, judge(normal()).verdict());
+    }
+
+    @Test
+    void master_down_is_no_primary() {
+        List<NodeState> l = normal();
+        l.set(0, node("db1", Role.MASTER, LiveState.DOWN, null, null, null, null, null));
+        l.set(1, node("db2", Role.SLAVE, LiveState.STANDBY, 1, "0/3000000", null, "waiting", "10.0.0.1:5432"));
+        ClusterState s = judge(l);
+        assertEquals(Verdict.NO_PRIMARY, s.verdict());
+        assertTrue(s.notes().stream().anyMatch(n -> n.startsWith("db1 (MASTER) is down")), s.notes().toString());
+    }
+
+    @Test
+    void nothing_reachable_is_unknown() {
+        List<NodeState> l = new ArrayList<>();
+        for (NodeState n : normal()) {
+            l.add(node(n.name(), n.role(), LiveState.UNKNOWN, null, null, null, null, null));
+        }
+        assertEquals(Verdict.UNKNOWN, judge(l).verdict());
+        assertEquals(3, Verdict.UNKNOWN.exitCode());
+    }
+
+    @Test
+    void slave_primary_is_failover_state() {
+        List<NodeState> l = normal();
+        l.set(0, node("db1", Role.MASTER, LiveState.DOWN, null, null, null, null, null));
+        l.set(1, node("db2", Role.SLAVE, LiveState.PRIMARY, 2, "0/3000100", null, null, "10.0.0.2:5432"));
+        l.set(2, node("db3", Role.BCP, LiveState.STANDBY, 2, "0/3000100", "10.0.0.2", "streaming", null));
+        ClusterState s = judge(l);
+        assertEquals(Verdict.FAILOVER_STATE, s.verdict());
+        assertEquals("db2", s.primary());
+        assertTrue(s.notes().stream().anyMatch(n -> n.contains("db2: PgBouncer") || n.contains("db4: subscription s connects to 10.0.0.1")), s.notes().toString());
+    }
+
+    @Test
+    void lagging_paused_stale_timeline_and_wrong_pgbouncer_degrade_with_notes() {
+        List<NodeState> l = normal();
+        l.set(0, node("db1", Role.MASTER, LiveState.PRIMARY, 2, "0/9000000", null, null, "10.0.0.1:5432"));
+        NodeState lagging = node("db2", Role.SLAVE, LiveState.STANDBY, 2, "0/3000000", "10.0.0.1", "streaming", "10.0.0.2:5432");
+        l.set(1, lagging);
+        NodeState paused = node("db3", Role.BCP, LiveState.STANDBY, 1, "0/9000000", "10.0.0.1", "streaming", null);
+        l.set(2, new NodeState(paused.name(), paused.address(), paused.role(), paused.state(), paused.timeline(), paused.lsn(),
+                paused.receivedLsn(), paused.replayLsn(), null, true, paused.upstream(), null, null, paused.systemIdentifier(),
+                150000, "15", List.of(), List.of(), null, null, 1, "streaming", null));
+        ClusterState s = judge(l);
+        assertEquals(Verdict.DEGRADED, s.verdict());
+        String notes = String.join("\n", s.notes());
+        assertTrue(notes.contains("db2 lags 96.0 MB behind db1"), notes);
+        assertTrue(notes.contains("db3: WAL replay is paused"), notes);
+        assertTrue(notes.contains("db3 is on timeline 1, the primary db1 on 2"), notes);
+        assertTrue(notes.contains("db2: PgBouncer points to db2, not to the primary db1"), notes);
+    }
+
+    @Test
+    void different_system_identifier_is_flagged() {
+        List<NodeState> l = normal();
+        NodeState n = l.get(2);
+        l.set(2, new NodeState(n.name(), n.address(), n.role(), n.state(), n.timeline(), n.lsn(), n.receivedLsn(), n.replayLsn(),
+                null, false, n.upstream(), null, null, "9999", 150000, "15", List.of(), List.of(), null, null, 1, "streaming", null));
+        ClusterState s = judge(l);
+        assertEquals(Verdict.DEGRADED, s.verdict());
+        assertTrue(s.notes().stream().anyMatch(x -> x.contains("db3 has system identifier 9999")), s.notes().toString());
+    }
+
+    @Test
+    void standby_without_walreceiver_is_not_streaming() {
+        List<NodeState> l = normal();
+        l.set(2, node("db3", Role.BCP, LiveState.STANDBY, 1, "0/3000000", null, null, null));
+        ClusterState s = judge(l);
+        assertEquals(Verdict.DEGRADED, s.verdict());
+        assertTrue(s.notes().contains("db3 is not streaming (no walreceiver)"), s.notes().toString());
+    }
+}

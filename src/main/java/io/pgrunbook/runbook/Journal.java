@@ -28,9 +28,11 @@ public final class Journal implements AutoCloseable {
     private final String runId;
     private final Path file;
     private final BufferedWriter out;
+    private final java.util.Set<String> secrets;
 
-    private Journal(String runId, Path file) throws IOException {
+    private Journal(String runId, Path file, java.util.Set<String> secrets) throws IOException {
         this.runId = runId;
+        this.secrets = secrets;
         this.file = file;
         this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     }
@@ -40,9 +42,14 @@ public final class Journal implements AutoCloseable {
     }
 
     public static Journal create(Path stateDir, String runId) {
+        return create(stateDir, runId, java.util.Set.of());
+    }
+
+    /** {@code secrets}: values to mask wherever they appear (the values of secret parameters). */
+    public static Journal create(Path stateDir, String runId, java.util.Set<String> secrets) {
         try {
             Files.createDirectories(runsDir(stateDir));
-            return new Journal(runId, runsDir(stateDir).resolve(runId + ".jsonl"));
+            return new Journal(runId, runsDir(stateDir).resolve(runId + ".jsonl"), java.util.Set.copyOf(secrets));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the journal under " + runsDir(stateDir), e);
         }
@@ -64,7 +71,7 @@ public final class Journal implements AutoCloseable {
         n.put("run_id", runId);
         n.setAll((ObjectNode) JSON.valueToTree(fields));
         try {
-            out.write(JSON.writeValueAsString(mask(n)));
+            out.write(JSON.writeValueAsString(mask(n, secrets)));
             out.write('\n');
             out.flush();
         } catch (IOException e) {
@@ -72,21 +79,22 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    static JsonNode mask(JsonNode n) {
+    static JsonNode mask(JsonNode n, java.util.Set<String> secrets) {
         if (n.isTextual()) {
-            return new TextNode(Secrets.mask(n.asText()));
+            return new TextNode(Secrets.mask(n.asText(), secrets));
         }
         if (n.isObject()) {
             ObjectNode o = (ObjectNode) n;
             Iterator<Map.Entry<String, JsonNode>> it = o.fields();
             List<Map.Entry<String, JsonNode>> all = new ArrayList<>();
             it.forEachRemaining(all::add);
-            all.forEach(e -> o.set(e.getKey(), mask(e.getValue())));
+            all.forEach(e -> o.set(e.getKey(), Secrets.secretName(e.getKey()) && e.getValue().isValueNode() && !e.getValue().isNull()
+                    ? new TextNode("****") : mask(e.getValue(), secrets)));
             return o;
         }
         if (n.isArray()) {
             for (int i = 0; i < n.size(); i++) {
-                ((com.fasterxml.jackson.databind.node.ArrayNode) n).set(i, mask(n.get(i)));
+                ((com.fasterxml.jackson.databind.node.ArrayNode) n).set(i, mask(n.get(i), secrets));
             }
         }
         return n;

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 public final class RunLog implements AutoCloseable {
     private final Logger logger;
     private final FileAppender<ILoggingEvent> appender;
+    private java.util.Set<String> secrets = java.util.Set.of();
 
     private RunLog(Logger logger, FileAppender<ILoggingEvent> appender) {
         this.logger = logger;
@@ -45,21 +46,26 @@ public final class RunLog implements AutoCloseable {
         return new RunLog(l, app);
     }
 
+    public RunLog secrets(java.util.Set<String> values) {
+        this.secrets = java.util.Set.copyOf(values);
+        return this;
+    }
+
     public void debug(String msg) {
         if (logger != null) {
-            logger.debug(Secrets.mask(msg));
+            logger.debug(Secrets.mask(msg, secrets));
         }
     }
 
     public void info(String msg) {
         if (logger != null) {
-            logger.info(Secrets.mask(msg));
+            logger.info(Secrets.mask(msg, secrets));
         }
     }
 
     public void warn(String msg) {
         if (logger != null) {
-            logger.warn(Secrets.mask(msg));
+            logger.warn(Secrets.mask(msg, secrets));
         }
     }
 

@@ -135,8 +135,16 @@ public final class RunbookEngine {
         }
         String runId = newRunId(cluster.name());
         ClusterLock lock = opts.dryRun() ? null : ClusterLock.acquireOrExplain(env, cluster, plan.runbook(), runId, opts.breakLock());
-        Journal journal = Journal.create(env.stateDir(), runId);
-        RunLog log = RunLog.open(env.stateDir(), runId);
+        Set<String> secrets = new HashSet<>();
+        plan.params().forEach((k, v) -> {
+            if (Secrets.secretName(k)) {
+                secrets.add(v);
+                secrets.add(io.pgrunbook.remote.Shell.quote(v));
+                secrets.add(Quoting.sqlLiteral(v));
+            }
+        });
+        Journal journal = Journal.create(env.stateDir(), runId, secrets);
+        RunLog log = RunLog.open(env.stateDir(), runId).secrets(secrets);
         EventHook hook = new EventHook(cluster.hooks() == null ? null : cluster.hooks().event(), cluster.name(), env.err());
         Executor ex = new Executor(plan, cluster, env.registry(), env.states(), env.connections(), env.sql(),
                 env.confirmer(), env.err(), opts, journal, log, hook);

@@ -17,6 +17,25 @@ public final class Secrets {
     private Secrets() {
     }
 
+    /** Whether a parameter or field name says its value is a secret. */
+    public static boolean secretName(String name) {
+        return name != null && name.toLowerCase(java.util.Locale.ROOT).matches(".*(password|passwd|secret|token|pgpass).*");
+    }
+
+    /** Masks the patterns, and every occurrence of the given secret values (e.g. values of secret parameters). */
+    public static String mask(String s, java.util.Collection<String> values) {
+        String r = mask(s);
+        if (r == null) {
+            return null;
+        }
+        for (String v : values) {
+            if (v != null && v.length() >= 3) {
+                r = r.replace(v, MASK);
+            }
+        }
+        return r;
+    }
+
     public static String mask(String s) {
         if (s == null || s.isEmpty()) {
             return s;

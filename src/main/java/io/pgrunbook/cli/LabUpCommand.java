@@ -1,12 +1,57 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.lab.Lab;
+import io.pgrunbook.lab.LabLayout;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code pgrunbook lab up}: PLACEHOLDER. */
-@Command(name = "up", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "TODO")
+import java.io.PrintWriter;
+import java.nio.file.Path;
+
+/** {@code pgrunbook lab up}: builds and starts the lab, writes its inventory. */
+@Command(name = "up", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Build and start a real PostgreSQL cluster on this machine's loopback addresses:",
+                "db1 MASTER, db2 SLAVE, db3 BCP (streaming), db4 REPLICA (logical), PgBouncer on db1 and db2.",
+                "Writes DIR/inventory.yaml. Needs the PostgreSQL server binaries and pgbouncer."})
 public class LabUpCommand extends AbstractCommand {
+    @Option(names = "--dir", paramLabel = "DIR", defaultValue = "pglab",
+            description = "Directory of the lab (default: ${DEFAULT-VALUE} in the working directory).")
+    Path dir;
+
+    @Option(names = "--base-address", paramLabel = "127.0.0.N", defaultValue = "127.0.0.11",
+            description = "Address of db1; db2, db3 and db4 take the next three (default: ${DEFAULT-VALUE}).")
+    String baseAddress;
+
+    @Option(names = "--ssh", description = "Also start an sshd on port 2222 of every lab address and write DIR/inventory-ssh.yaml.")
+    boolean ssh;
+
     @Override
     public Integer call() {
-        throw new PgrunbookException(ExitCodes.INTERNAL, "not yet implemented");
+        PrintWriter err = err();
+        Path where = context().workDir().resolve(dir).toAbsolutePath().normalize();
+        Lab.LabInfo info = Lab.up(where, baseAddress, ssh, line -> {
+            synchronized (err) {
+                err.println(line);
+                err.flush();
+            }
+        });
+        PrintWriter out = out();
+        if (info.alreadyRunning()) {
+            err.println("lab: already running in " + info.dir() + "; nothing changed");
+        } else {
+            out.printf("lab up in %.1f s: cluster %s in %s%n", info.took().toMillis() / 1000.0, LabLayout.CLUSTER, info.dir());
+        }
+        for (var h : info.hosts()) {
+            out.printf("  %-4s %-8s %s:%d%s%n", h.name(), h.role(), h.address(), LabLayout.PG_PORT,
+                    h.pgbouncer() ? "  pgbouncer " + h.address() + ":" + LabLayout.PGBOUNCER_PORT : "");
+        }
+        out.println("inventory: " + info.inventory());
+        if (info.sshInventory() != null) {
+            out.println("inventory over ssh: " + info.sshInventory());
+        }
+        out.println("next: pgrunbook -i " + info.inventory() + " status");
+        out.println("stop: pgrunbook lab down --dir " + info.dir());
+        out.flush();
+        return ExitCodes.OK;
     }
 }

@@ -1,0 +1,144 @@
+package io.pgrunbook.it;
+
+import io.pgrunbook.lab.Lab;
+import io.pgrunbook.lab.LabLayout;
+import io.pgrunbook.lab.ServerBinaries;
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * A real lab for integration tests: {@link #start} builds one in a fresh temp dir on the given loopback addresses
+ * (tests that break things use their own base address); {@link #shared()} is one lab per JVM at 127.0.10.11, started
+ * on first use and stopped by a shutdown hook. Without PostgreSQL server binaries or pgbouncer the test is skipped,
+ * or fails when CI=true.
+ */
+public final class LabFixture {
+    public static final String SHARED_BASE = "127.0.10.11";
+    private static LabFixture shared;
+
+    private final String name;
+    private final Lab.LabInfo info;
+    private volatile boolean stopped;
+
+    private LabFixture(String name, Lab.LabInfo info) {
+        this.name = name;
+        this.info = info;
+    }
+
+    /** Skips the calling test (or fails it when CI=true) when the lab cannot run on this machine. */
+    public static void assumeLabAvailable() {
+        ServerBinaries.missing().ifPresent(reason -> {
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                throw new IllegalStateException("CI=true and the lab cannot run: " + reason);
+            }
+            Assumptions.abort("lab not available: " + reason);
+        });
+    }
+
+    /** Builds and starts a lab named {@code name} (for log lines and the temp dir) at {@code baseAddress}. */
+    public static LabFixture start(String name, String baseAddress) {
+        assumeLabAvailable();
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("pgrunbook-lab-" + name.replaceAll("[^A-Za-z0-9_-]", "_") + "-");
+            // createTempDirectory makes it 0700: the postgres OS user could not get in
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long t0 = System.nanoTime();
+        try {
+            Lab.LabInfo info = Lab.up(dir, baseAddress, false, line -> System.err.println("[lab " + name + "] " + line));
+            System.err.printf("[lab %s] up in %.1f s at %s in %s%n", name, (System.nanoTime() - t0) / 1e9, baseAddress, dir);
+            LabFixture f = new LabFixture(name, info);
+            // a test that forgets stop() (or fails before it) must not leave servers running after the JVM
+            Runtime.getRuntime().addShutdownHook(new Thread(f::stopQuietly, "lab-" + name + "-down"));
+            return f;
+        } catch (RuntimeException e) {
+            try {
+                Lab.down(dir, line -> System.err.println("[lab " + name + "] cleanup: " + line));
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    /** One lab per JVM at {@value #SHARED_BASE}, for tests that only read or write rows; never stop or break it. */
+    public static synchronized LabFixture shared() {
+        if (shared == null) {
+            shared = start("shared", SHARED_BASE); // stopped by the shutdown hook start() registers
+        }
+        return shared;
+    }
+
+    public Path dir() {
+        return info.dir();
+    }
+
+    public Path inventory() {
+        return info.inventory();
+    }
+
+    public Lab.LabInfo info() {
+        return info;
+    }
+
+    public List<String> addresses() {
+        return info.hosts().stream().map(LabLayout.LabHost::address).toList();
+    }
+
+    /** The loopback address of db1..db4. */
+    public String address(String host) {
+        return info.host(host).address();
+    }
+
+    public String jdbcUrl(String host, String database) {
+        return "jdbc:postgresql://" + address(host) + ":" + LabLayout.PG_PORT + "/" + database;
+    }
+
+    /** A connection as the postgres database user (trust) to a host's PostgreSQL. */
+    public Connection connect(String host, String database) throws SQLException {
+        return connect(address(host), LabLayout.PG_PORT, database);
+    }
+
+    /** A connection through the PgBouncer of db1 or db2. */
+    public Connection connectPgBouncer(String host, String database) throws SQLException {
+        return connect(address(host), LabLayout.PGBOUNCER_PORT, database);
+    }
+
+    private static Connection connect(String address, int port, String database) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        p.setProperty("connectTimeout", "5");
+        p.setProperty("socketTimeout", "60");
+        return DriverManager.getConnection("jdbc:postgresql://" + address + ":" + port + "/" + database, p);
+    }
+
+    private void stopQuietly() {
+        try {
+            stop();
+        } catch (RuntimeException e) {
+            System.err.println("[lab " + name + "] lab down failed: " + e.getMessage());
+        }
+    }
+
+    /** lab down: stops every server and removes the directory. Safe to call twice. */
+    public synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        Lab.down(info.dir(), line -> System.err.println("[lab " + name + "] " + line));
+    }
+}

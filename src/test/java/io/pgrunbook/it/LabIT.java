@@ -1,0 +1,224 @@
+package io.pgrunbook.it;
+
+import io.pgrunbook.cli.Cli;
+import io.pgrunbook.cli.CliContext;
+import io.pgrunbook.inventory.Cluster;
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.inventory.InventoryLoader;
+import io.pgrunbook.inventory.Role;
+import io.pgrunbook.lab.Lab;
+import io.pgrunbook.lab.LabLayout;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The lab itself, proved with real SQL: roles, streaming, logical replication, PgBouncer, archiving, lab down. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LabIT {
+    private static final String BASE = "127.0.9.11";
+    private LabFixture lab;
+
+    @BeforeAll
+    void up() {
+        lab = LabFixture.start("labit", BASE);
+    }
+
+    @AfterAll
+    void down() {
+        if (lab != null) {
+            lab.stop();
+        }
+    }
+
+    private List<String> column(String host, String db, String sql) throws SQLException {
+        try (Connection c = lab.connect(host, db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            List<String> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+            return out;
+        }
+    }
+
+    private String one(String host, String db, String sql) throws SQLException {
+        List<String> rows = column(host, db, sql);
+        assertEquals(1, rows.size(), sql + " on " + host);
+        return rows.get(0);
+    }
+
+    @Test
+    @Order(1)
+    void db1IsThePrimaryAndEveryHostListensOnItsOwnAddress() throws SQLException {
+        assertEquals("f", one("db1", "app", "SELECT pg_is_in_recovery()"));
+        for (String h : List.of("db1", "db2", "db3", "db4")) {
+            assertEquals(lab.address(h), one(h, "postgres", "SELECT host(inet_server_addr())"), h);
+            assertEquals(h, one(h, "postgres", "SHOW cluster_name"), h);
+        }
+        assertEquals("on", one("db1", "postgres", "SHOW data_checksums"));
+        assertEquals("logical", one("db1", "postgres", "SHOW wal_level"));
+        assertEquals("t", one("db1", "postgres", "SELECT rolreplication FROM pg_roles WHERE rolname = 'replicator'"));
+        assertEquals("f", one("db4", "app", "SELECT pg_is_in_recovery()"));
+    }
+
+    @Test
+    @Order(2)
+    void db2AndDb3StreamFromDb1WithSlotsNamedAfterThem() throws SQLException {
+        assertEquals("t", one("db2", "postgres", "SELECT pg_is_in_recovery()"));
+        assertEquals("t", one("db3", "postgres", "SELECT pg_is_in_recovery()"));
+        assertEquals(List.of("db2", "db3"), column("db1", "postgres", "SELECT application_name FROM pg_stat_replication"
+                + " WHERE state = 'streaming' AND application_name IN ('db2', 'db3') ORDER BY 1"));
+        assertEquals(List.of("db2", "db3"), column("db1", "postgres", "SELECT slot_name FROM pg_replication_slots"
+                + " WHERE slot_type = 'physical' AND active ORDER BY 1"));
+        assertEquals("streaming", one("db2", "postgres", "SELECT status FROM pg_stat_wal_receiver"));
+        assertTrue(one("db2", "postgres", "SHOW primary_conninfo").contains("application_name=db2"));
+        assertTrue(one("db3", "postgres", "SHOW primary_conninfo").contains("application_name=db3"));
+        assertEquals("db3", one("db3", "postgres", "SHOW primary_slot_name"));
+    }
+
+    @Test
+    @Order(3)
+    void aRowInsertedOnDb1ReachesBothStandbysAndTheLogicalReplica() throws Exception {
+        String note = "lab-it-" + UUID.randomUUID();
+        try (Connection c = lab.connect("db1", "app"); Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO items(note) VALUES ('" + note + "')");
+        }
+        assertEquals(List.of("t"), column("db4", "app", "SELECT pid IS NOT NULL FROM pg_stat_subscription"
+                + " WHERE subname = 'app_sub' AND relid IS NULL"));
+        for (String h : List.of("db2", "db3", "db4")) {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (column(h, "app", "SELECT id FROM items WHERE note = '" + note + "'").isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    fail("row inserted on db1 did not reach " + h + " within 20 s");
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
+    void pgBouncersOnDb1AndDb2LeadToDb1() throws SQLException {
+        for (String h : List.of("db1", "db2")) {
+            try (Connection c = lab.connectPgBouncer(h, "app"); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT host(inet_server_addr()), pg_is_in_recovery()")) {
+                assertTrue(rs.next());
+                assertEquals(lab.address("db1"), rs.getString(1), "PgBouncer on " + h);
+                assertFalse(rs.getBoolean(2));
+            }
+        }
+    }
+
+    @Test
+    @Order(5)
+    void walArchivingCopiesSwitchedSegmentsIntoTheSharedArchive() throws Exception {
+        String segment;
+        try (Connection c = lab.connect("db1", "app"); Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO items(note) VALUES ('before switch')");
+            try (ResultSet rs = s.executeQuery("SELECT pg_walfile_name(pg_current_wal_lsn())")) {
+                rs.next();
+                segment = rs.getString(1);
+            }
+            s.execute("SELECT pg_switch_wal()");
+        }
+        Path archived = lab.dir().resolve("wal_archive").resolve(segment);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!Files.exists(archived)) {
+            if (System.nanoTime() > deadline) {
+                fail(segment + " was not archived into " + archived.getParent() + " within 20 s");
+            }
+            Thread.sleep(100);
+        }
+        assertEquals("0", one("db1", "postgres", "SELECT failed_count FROM pg_stat_archiver"));
+    }
+
+    @Test
+    @Order(6)
+    void theWrittenInventoryLoadsAndDescribesTheLab() {
+        Cluster c = new InventoryLoader(Map.of()).load(lab.inventory()).cluster("lab");
+        assertEquals(List.of(Role.MASTER, Role.SLAVE, Role.BCP, Role.REPLICA), c.hosts().stream().map(Host::role).toList());
+        assertEquals(lab.addresses(), c.hosts().stream().map(Host::address).toList());
+        for (Host h : c.hosts()) {
+            assertTrue(Files.isDirectory(Path.of(h.postgres().dataDir())), h.postgres().dataDir());
+            assertTrue(Files.isRegularFile(Path.of(h.postgres().logFile())), h.postgres().logFile());
+        }
+        assertEquals(List.of("db1", "db2"), c.pgbouncers().stream().map(Host::name).toList());
+    }
+
+    @Test
+    @Order(7)
+    void labUpOnARunningLabChangesNothing() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Cli.run(CliContext.system(), new PrintWriter(out), new PrintWriter(err),
+                "lab", "up", "--dir", lab.dir().toString(), "--base-address", BASE);
+        assertEquals(0, code, err.toString());
+        assertTrue(err.toString().contains("already running"), err.toString());
+        assertTrue(out.toString().contains("inventory.yaml"), out.toString());
+    }
+
+    @Test
+    @Order(8)
+    void anotherLabOnTheSameAddressesIsRefusedBeforeInitdb() throws IOException {
+        Path other = Files.createTempDirectory("pgrunbook-lab-clash-");
+        StringWriter err = new StringWriter();
+        int code = Cli.run(CliContext.system(), new PrintWriter(new StringWriter()), new PrintWriter(err),
+                "lab", "up", "--dir", other.resolve("lab").toString(), "--base-address", BASE);
+        assertEquals(3, code, err.toString());
+        assertTrue(err.toString().contains("already in use"), err.toString());
+        assertFalse(Files.exists(other.resolve("lab")), "nothing may be written before the clash is found");
+        Files.delete(other);
+    }
+
+    @Test
+    @Order(9)
+    void labDownRemovesEverythingAndNothingListensAfter() {
+        StringWriter err = new StringWriter();
+        int code = Cli.run(CliContext.system(), new PrintWriter(new StringWriter()), new PrintWriter(err),
+                "lab", "down", "--dir", lab.dir().toString());
+        assertEquals(0, code, err.toString());
+        assertFalse(Files.exists(lab.dir()));
+        for (String address : lab.addresses()) {
+            for (int port : List.of(LabLayout.PG_PORT, LabLayout.PGBOUNCER_PORT)) {
+                assertFalse(listening(address, port), address + ":" + port + " still listens after lab down");
+            }
+        }
+        // idempotent: a second down has nothing to do
+        assertFalse(Lab.down(lab.dir(), s -> { }));
+        lab.stop();
+    }
+
+    private static boolean listening(String address, int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(address, port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,524 @@
+package io.pgrunbook.it;
+
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.inventory.Role;
+import io.pgrunbook.inventory.SshSettings;
+import io.pgrunbook.lab.LabSshd;
+import io.pgrunbook.remote.ExecOptions;
+import io.pgrunbook.remote.ExecResult;
+import io.pgrunbook.remote.HostKeyException;
+import io.pgrunbook.remote.RemoteCommand;
+import io.pgrunbook.remote.Shell;
+import io.pgrunbook.remote.SshTransport;
+import io.pgrunbook.remote.TransportException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** SshTransport against a real sshd on 127.0.20.1 and 127.0.20.2, port 2222, logging in as postgres. */
+class SshTransportIT {
+    private static final String A1 = "127.0.20.1";
+    private static final String A2 = "127.0.20.2";
+    private static final int PORT = 2222;
+    private static final String USER = "postgres";
+
+    private static Path dir;
+    private static LabSshd sshd;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startSshd() throws IOException {
+        String missing = null;
+        if (!"root".equals(System.getProperty("user.name"))) {
+            missing = "root (to start sshd)";
+        } else if (!Files.isExecutable(Path.of("/usr/sbin/sshd"))) {
+            missing = "/usr/sbin/sshd (openssh-server)";
+        } else if (runQuiet("getent", "passwd", USER) != 0) {
+            missing = "OS user " + USER;
+        }
+        if (missing != null) {
+            if ("true".equals(System.getenv("CI"))) {
+                fail("CI=true and the SSH lab needs " + missing);
+            }
+            Assumptions.abort("SSH lab needs " + missing);
+        }
+        // under /tmp: the login user must be able to traverse to authorized_keys
+        dir = Files.createTempDirectory("pgrunbook-ssh-it-");
+        sshd = LabSshd.start(dir, List.of(A1, A2), PORT, USER);
+    }
+
+    @AfterAll
+    static void stopSshd() throws IOException {
+        if (sshd != null) {
+            sshd.close();
+        }
+        if (dir != null) {
+            // it holds a private key that the lab authorizes for postgres
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static Host host(String address, int port, String knownHosts, List<String> keys, String jump,
+                             Duration timeout) {
+        return new Host("db1", address, Role.MASTER, Host.TransportKind.SSH,
+                new SshSettings(USER, port, keys, knownHosts, jump, timeout, Duration.ofSeconds(15)),
+                USER, null, null, null, null);
+    }
+
+    private static Host host(String address) {
+        return host(address, PORT, sshd.knownHosts().toString(), List.of(sshd.clientKey().toString()), null,
+                Duration.ofSeconds(5));
+    }
+
+    private static int runQuiet(String... argv) throws IOException {
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static String run(String... argv) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), () -> String.join(" ", argv) + ": " + out);
+        return out;
+    }
+
+    private static long logCount(String needle) throws IOException {
+        return Files.readAllLines(sshd.log()).stream().filter(l -> l.contains(needle)).count();
+    }
+
+    private static String hostFingerprint() throws Exception {
+        // "256 SHA256:xxxx comment (ED25519)"
+        return run("ssh-keygen", "-lf", sshd.hostKey() + ".pub").split("\\s+")[1];
+    }
+
+    // ------------------------------------------------------------------ exec
+
+    @Test
+    void exec_returns_stdout_stderr_and_exit_code_and_streams_lines() {
+        List<ExecOptions.OutputLine> seen = new CopyOnWriteArrayList<>();
+        try (SshTransport t = SshTransport.connect(host(A1))) {
+            ExecResult r = t.exec(RemoteCommand.shell("echo out1; echo err1 >&2; echo out2; exit 3"),
+                    ExecOptions.DEFAULT.withListener(seen::add));
+
+            assertEquals(3, r.exitCode());
+            assertFalse(r.ok());
+            assertEquals("out1\nout2\n", r.stdout());
+            assertEquals("err1\n", r.stderr());
+            assertTrue(seen.contains(new ExecOptions.OutputLine("db1", false, "out1")), seen::toString);
+            assertTrue(seen.contains(new ExecOptions.OutputLine("db1", true, "err1")), seen::toString);
+            assertEquals(3, seen.size());
+
+            ExecResult who = t.exec(RemoteCommand.of("id", "-un"));
+            assertTrue(who.ok());
+            assertEquals(USER + "\n", who.stdout());
+        }
+    }
+
+    @Test
+    void exec_sends_stdin_then_closes_it() {
+        try (SshTransport t = SshTransport.connect(host(A1))) {
+            ExecResult r = t.exec(RemoteCommand.of("cat").withStdin("line 1\nline 2\n".getBytes(StandardCharsets.UTF_8)));
+            assertTrue(r.ok(), r::stderr);
+            assertEquals("line 1\nline 2\n", r.stdout());
+
+            // without stdin the command sees EOF at once instead of hanging
+            ExecResult empty = t.exec(RemoteCommand.of("wc", "-c"), ExecOptions.timeout(Duration.ofSeconds(5)));
+            assertEquals(0, empty.exitCode());
+            assertEquals("0", empty.stdout().strip());
+        }
+    }
+
+    @Test
+    void exec_timeout_closes_the_channel_and_reports_no_exit_status() {
+        try (SshTransport t = SshTransport.connect(host(A1))) {
+            long start = System.nanoTime();
+            ExecResult r = t.exec(RemoteCommand.of("sleep", "30"), ExecOptions.timeout(Duration.ofSeconds(1)));
+            long ms = (System.nanoTime() - start) / 1_000_000;
+
+            assertNull(r.exitCode());
+            assertFalse(r.ok());
+            assertTrue(r.stderr().contains("timed out after 1s"), r.stderr());
+            assertTrue(ms < 5000, "took " + ms + " ms");
+            // the connection is still good for the next command
+            assertTrue(t.exec(RemoteCommand.of("true")).ok());
+        }
+    }
+
+    @Test
+    void command_killed_by_a_signal_has_no_exit_status_and_fails() {
+        try (SshTransport t = SshTransport.connect(host(A1))) {
+            ExecResult r = t.exec(RemoteCommand.shell("echo before; kill -KILL $$"));
+            assertNull(r.exitCode());
+            assertFalse(r.ok());
+            assertEquals("before\n", r.stdout());
+            assertTrue(r.stderr().contains("no exit status") && r.stderr().contains("KILL"), r.stderr());
+        }
+    }
+
+    @Test
+    void hostile_argument_arrives_intact_through_ssh_and_runs_nothing() throws Exception {
+        Path pwned = Path.of("/tmp/pgrunbook-it-pwned-" + UUID.randomUUID());
+        List<String> values = List.of(
+                "/data; touch " + pwned,
+                "$(touch " + pwned + ")",
+                "`touch " + pwned + "`",
+                "it's'; touch " + pwned + "; echo '",
+                "x && touch " + pwned,
+                "x\ntouch " + pwned,
+                "\\'; touch " + pwned + " #");
+        try (SshTransport t = SshTransport.connect(host(A1))) {
+            for (String v : values) {
+                ExecResult direct = t.exec(RemoteCommand.of("printf", "%s", v));
+                assertTrue(direct.ok(), direct::stderr);
+                assertEquals(v, direct.stdout().stripTrailing());
+
+                // and once more inside a script that itself goes through sh -c
+                ExecResult nested = t.exec(RemoteCommand.shell("printf '%s' " + Shell.quote(v)));
+                assertTrue(nested.ok(), nested::stderr);
+                assertEquals(v, nested.stdout().stripTrailing());
+            }
+        }
+        assertFalse(Files.exists(pwned), "a hostile value ran a command on the host");
+    }
+
+    @Test
+    void as_the_login_user_adds_no_sudo() {
+        try (SshTransport t = SshTransport.connect(host(A1))) {
+            // sudo would be the parent of sh; without it sh's parent is the session shell or sshd itself
+            ExecResult r = t.exec(RemoteCommand.of("sh", "-c", "cat /proc/$PPID/comm; id -un").as(USER));
+            assertTrue(r.ok(), r::stderr);
+            assertFalse(r.stdout().contains("sudo"), r.stdout());
+            assertTrue(r.stdout().endsWith(USER + "\n"), r.stdout());
+        }
+    }
+
+    @Test
+    void as_another_user_goes_through_non_interactive_sudo() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/sudo")), "sudo is not installed");
+        try (SshTransport t = SshTransport.connect(host(A1))) {
+            // postgres has no sudo rights here: sudo -n must fail at once instead of waiting for a password
+            ExecResult r = t.exec(RemoteCommand.of("id", "-un").as("root"), ExecOptions.timeout(Duration.ofSeconds(10)));
+            assertNotEquals(0, r.exitCode());
+            assertTrue(r.stderr().contains("sudo"), r.stderr());
+        }
+    }
+
+    @Test
+    void one_connection_serves_many_concurrent_execs() throws Exception {
+        long acceptedBefore = logCount("Accepted publickey");
+        long sessionsBefore = logCount("Starting session");
+        int n = 24;
+        try (SshTransport t = SshTransport.connect(host(A1))) {
+            ExecutorService pool = Executors.newFixedThreadPool(6);
+            try {
+                List<Future<ExecResult>> results = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    String word = "w" + i;
+                    results.add(pool.submit(() -> t.exec(RemoteCommand.of("echo", word))));
+                }
+                for (int i = 0; i < n; i++) {
+                    ExecResult r = results.get(i).get(30, TimeUnit.SECONDS);
+                    assertTrue(r.ok(), r::stderr);
+                    assertEquals("w" + i + "\n", r.stdout());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        Thread.sleep(200); // sshd writes its log asynchronously to us
+        assertEquals(acceptedBefore + 1, logCount("Accepted publickey"), "more than one SSH connection was made");
+        assertEquals(sessionsBefore + n, logCount("Starting session"));
+    }
+
+    @Test
+    void both_lab_addresses_are_reachable_and_known() {
+        try (SshTransport t = SshTransport.connect(host(A2))) {
+            assertTrue(t.exec(RemoteCommand.of("true")).ok());
+        }
+    }
+
+    // ------------------------------------------------------------------ forwards
+
+    @Test
+    void local_forward_reaches_a_tcp_server_on_the_host() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getByName(A1))) {
+            List<String> peers = new CopyOnWriteArrayList<>();
+            Thread server = new Thread(() -> {
+                while (!echo.isClosed()) {
+                    try (Socket s = echo.accept();
+                         BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                                 StandardCharsets.UTF_8));
+                         PrintWriter out = new PrintWriter(s.getOutputStream(), true, StandardCharsets.UTF_8)) {
+                        peers.add(s.getRemoteSocketAddress().toString());
+                        out.println("echo:" + in.readLine());
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+
+            InetSocketAddress local;
+            try (SshTransport t = SshTransport.connect(host(A1))) {
+                local = t.forward(A1, echo.getLocalPort());
+                assertEquals("127.0.0.1", local.getAddress().getHostAddress());
+                assertNotEquals(echo.getLocalPort(), local.getPort());
+                assertEquals(local, t.forward(A1, echo.getLocalPort()), "one forward per target");
+
+                for (int i = 0; i < 3; i++) {
+                    try (Socket s = new Socket(local.getAddress(), local.getPort());
+                         BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                                 StandardCharsets.UTF_8))) {
+                        OutputStream out = s.getOutputStream();
+                        out.write(("hello " + i + "\n").getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                        assertEquals("echo:hello " + i, in.readLine());
+                    }
+                }
+            }
+            assertEquals(3, peers.size());
+            // closed with the transport
+            assertThrows(IOException.class, () -> {
+                try (Socket s = new Socket()) {
+                    s.connect(local, 1000);
+                }
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------ host keys
+
+    @Test
+    void unknown_host_key_is_refused_with_fingerprint_and_keyscan_hint() throws Exception {
+        Path empty = Files.createFile(tmp.resolve("known_hosts"));
+        Host h = host(A1, PORT, empty.toString(), List.of(sshd.clientKey().toString()), null, Duration.ofSeconds(5));
+
+        HostKeyException e = assertThrows(HostKeyException.class, () -> SshTransport.connect(h));
+
+        String m = e.getMessage();
+        assertTrue(m.startsWith("db1: "), m);
+        assertTrue(m.contains(A1 + ":" + PORT), m);
+        assertTrue(m.contains("ssh-ed25519"), m);
+        assertTrue(m.contains(hostFingerprint()), m + " / expected " + hostFingerprint());
+        assertTrue(m.contains("ssh-keyscan -p " + PORT + " -t ed25519 " + A1 + " >> " + empty), m);
+        assertTrue(m.contains("Compare"), m);
+        assertEquals("", Files.readString(empty), "known_hosts must never be written");
+    }
+
+    @Test
+    void changed_host_key_is_refused() throws Exception {
+        Path other = tmp.resolve("other_key");
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other.toString());
+        String[] pub = Files.readString(Path.of(other + ".pub")).split("\\s+");
+        Path kh = tmp.resolve("known_hosts");
+        String line = "[" + A1 + "]:" + PORT + " " + pub[0] + " " + pub[1];
+        Files.writeString(kh, line + "\n");
+        Host h = host(A1, PORT, kh.toString(), List.of(sshd.clientKey().toString()), null, Duration.ofSeconds(5));
+
+        HostKeyException e = assertThrows(HostKeyException.class, () -> SshTransport.connect(h));
+
+        assertTrue(e.getMessage().contains("HOST KEY CHANGED"), e.getMessage());
+        assertTrue(e.getMessage().contains(hostFingerprint()), e.getMessage());
+        assertTrue(e.getMessage().contains(pub[1]), "shows the known_hosts line: " + e.getMessage());
+    }
+
+    @Test
+    void hashed_known_hosts_entries_are_honoured() throws Exception {
+        Path kh = tmp.resolve("known_hosts");
+        Files.copy(sshd.knownHosts(), kh);
+        run("ssh-keygen", "-H", "-f", kh.toString());
+        assertTrue(Files.readString(kh).startsWith("|1|"), "ssh-keygen -H did not hash");
+        Host h = host(A1, PORT, kh.toString(), List.of(sshd.clientKey().toString()), null, Duration.ofSeconds(5));
+
+        try (SshTransport t = SshTransport.connect(h)) {
+            assertTrue(t.exec(RemoteCommand.of("true")).ok());
+        }
+    }
+
+    @Test
+    void known_hosts_entry_without_port_does_not_vouch_for_another_port() throws Exception {
+        // OpenSSH semantics: "addr key" is for port 22 only; on 2222 the key is unknown
+        String[] pub = Files.readString(Path.of(sshd.hostKey() + ".pub")).split("\\s+");
+        Path kh = tmp.resolve("known_hosts");
+        Files.writeString(kh, A1 + " " + pub[0] + " " + pub[1] + "\n");
+        Host h = host(A1, PORT, kh.toString(), List.of(sshd.clientKey().toString()), null, Duration.ofSeconds(5));
+
+        HostKeyException e = assertThrows(HostKeyException.class, () -> SshTransport.connect(h));
+        assertTrue(e.getMessage().contains("unknown host key"), e.getMessage());
+    }
+
+    // ------------------------------------------------------------------ connection failures
+
+    @Test
+    void connection_refused_fails_fast_with_a_clear_message() {
+        Host h = host(A1, PORT + 1, sshd.knownHosts().toString(), List.of(sshd.clientKey().toString()), null,
+                Duration.ofSeconds(10));
+        long start = System.nanoTime();
+
+        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(h));
+
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals("db1: " + A1 + ":" + (PORT + 1) + ": connection refused", e.getMessage());
+        assertTrue(ms < 2000, "took " + ms + " ms");
+    }
+
+    @Test
+    void connect_timeout_is_honoured_when_the_server_never_speaks() throws Exception {
+        // a socket that listens but never accepts: TCP completes in the kernel backlog and no SSH banner ever comes
+        try (ServerSocket mute = new ServerSocket(0, 50, InetAddress.getByName(A1))) {
+            Host h = host(A1, mute.getLocalPort(), sshd.knownHosts().toString(),
+                    List.of(sshd.clientKey().toString()), null, Duration.ofSeconds(1));
+            long start = System.nanoTime();
+
+            TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(h));
+
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(e.getMessage().endsWith("timed out after 1s"), e.getMessage());
+            assertTrue(ms >= 900 && ms < 4000, "took " + ms + " ms");
+        }
+    }
+
+    @Test
+    void unauthorized_key_fails_authentication_naming_user_and_keys() throws Exception {
+        Path key = tmp.resolve("id_other");
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString());
+        Host h = host(A1, PORT, sshd.knownHosts().toString(), List.of(key.toString()), null, Duration.ofSeconds(5));
+
+        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(h));
+
+        assertFalse(e instanceof HostKeyException);
+        assertTrue(e.getMessage().contains("authentication failed for user postgres with keys [" + key + "]"),
+                e.getMessage());
+    }
+
+    @Test
+    void encrypted_key_without_passphrase_is_a_clear_error() throws Exception {
+        Assumptions.assumeTrue(System.getenv(SshTransport.PASSPHRASE_ENV) == null);
+        Path key = tmp.resolve("id_locked");
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "correct horse", "-f", key.toString());
+        Host h = host(A1, PORT, sshd.knownHosts().toString(), List.of(key.toString()), null, Duration.ofSeconds(5));
+
+        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(h));
+
+        assertTrue(e.getMessage().contains("encrypted key " + key), e.getMessage());
+        assertTrue(e.getMessage().contains(SshTransport.PASSPHRASE_ENV), e.getMessage());
+
+        // beside a usable key it is skipped, and named if authentication then fails
+        Path plain = tmp.resolve("id_plain");
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", plain.toString());
+        Host both = host(A1, PORT, sshd.knownHosts().toString(), List.of(key.toString(), plain.toString()), null,
+                Duration.ofSeconds(5));
+        TransportException auth = assertThrows(TransportException.class, () -> SshTransport.connect(both));
+        assertTrue(auth.getMessage().contains("authentication failed for user postgres with keys [" + plain + "]"
+                + " (skipped: encrypted key " + key), auth.getMessage());
+        Host withGood = host(A1, PORT, sshd.knownHosts().toString(),
+                List.of(key.toString(), sshd.clientKey().toString()), null, Duration.ofSeconds(5));
+        try (SshTransport t = SshTransport.connect(withGood)) {
+            assertTrue(t.exec(RemoteCommand.of("true")).ok());
+        }
+    }
+
+    @Test
+    void missing_identity_files_are_skipped_and_an_existing_one_is_used() {
+        Host h = host(A1, PORT, sshd.knownHosts().toString(),
+                List.of(tmp.resolve("nope_ed25519").toString(), sshd.clientKey().toString()), null,
+                Duration.ofSeconds(5));
+        try (SshTransport t = SshTransport.connect(h)) {
+            assertTrue(t.exec(RemoteCommand.of("true")).ok());
+        }
+    }
+
+    // ------------------------------------------------------------------ jump host
+
+    @Test
+    void jump_host_reaches_the_target_and_both_keys_are_verified() throws Exception {
+        long acceptedBefore = logCount("Accepted publickey");
+        Host h = host(A1, PORT, sshd.knownHosts().toString(), List.of(sshd.clientKey().toString()),
+                USER + "@" + A2 + ":" + PORT, Duration.ofSeconds(5));
+        try (SshTransport t = SshTransport.connect(h)) {
+            ExecResult r = t.exec(RemoteCommand.of("echo", "via jump"));
+            assertTrue(r.ok(), r::stderr);
+            assertEquals("via jump\n", r.stdout());
+        }
+        Thread.sleep(200);
+        assertEquals(acceptedBefore + 2, logCount("Accepted publickey"), "jump and target logins");
+
+        // the jump host's key is checked like any other: unknown there means refused
+        Path kh = tmp.resolve("known_hosts");
+        Files.writeString(kh, Files.readAllLines(sshd.knownHosts()).stream()
+                .filter(l -> l.startsWith("[" + A1 + "]")).findFirst().orElseThrow() + "\n");
+        Host noJumpKey = host(A1, PORT, kh.toString(), List.of(sshd.clientKey().toString()),
+                USER + "@" + A2 + ":" + PORT, Duration.ofSeconds(5));
+        HostKeyException e = assertThrows(HostKeyException.class, () -> SshTransport.connect(noJumpKey));
+        assertTrue(e.getMessage().contains(A2 + ":" + PORT), e.getMessage());
+    }
+
+    // ------------------------------------------------------------------ figures
+
+    @Test
+    void figures_connect_and_round_trip() {
+        long start = System.nanoTime();
+        try (SshTransport t = SshTransport.connect(host(A1))) {
+            long connectMs = (System.nanoTime() - start) / 1_000_000;
+            int n = 20;
+            long s2 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                assertTrue(t.exec(RemoteCommand.of("true")).ok());
+            }
+            double rtt = (System.nanoTime() - s2) / 1e6 / n;
+            System.out.printf("SshTransportIT figures: connect %d ms, exec round trip %.1f ms (mean of %d)%n",
+                    connectMs, rtt, n);
+        }
+    }
+
+    @Test
+    void lab_sshd_refuses_non_loopback_addresses() {
+        assertThrows(IllegalArgumentException.class,
+                () -> LabSshd.start(tmp.resolve("lab"), List.of("10.0.0.1"), PORT, USER));
+        assertThrows(IllegalArgumentException.class,
+                () -> LabSshd.start(tmp.resolve("lab"), List.of("localhost"), PORT, USER));
+    }
+}

@@ -113,8 +113,8 @@ public final class Journal implements AutoCloseable {
 
     /** Every event of a run, in order. */
     public static List<JsonNode> read(Path stateDir, String runId) {
-        if (!runId.matches("[A-Za-z0-9_.-]+")) {
-            throw new IllegalArgumentException("bad run id " + runId);
+        if (!runId.matches("[A-Za-z0-9_-][A-Za-z0-9_.-]*")) {
+            return null; // not a run id: no such run (and never a path outside the runs directory)
         }
         Path f = runsDir(stateDir).resolve(runId + ".jsonl");
         if (!Files.isRegularFile(f)) {

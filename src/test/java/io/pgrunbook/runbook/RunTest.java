@@ -347,5 +347,6 @@ class RunTest {
         assertEquals("ok", runs.get(0).result());
         assertEquals("three-steps", runs.get(0).runbook());
         assertNull(Journal.read(rig.state(), "no-such-run"));
+        assertNull(Journal.read(rig.state(), "../../etc/passwd"));
     }
 }

@@ -133,6 +133,9 @@ public final class Executor {
         // ---- preflight, read-only, also in dry-run ----
         progress("Preflight on " + plan.cluster() + ":");
         List<RunResult.CheckOutcome> pre = preflight(plan, cluster, live, registry);
+        if (pre.isEmpty()) {
+            progress("  (no preflight checks)");
+        }
         for (RunResult.CheckOutcome o : pre) {
             progress("  " + (o.pass() ? "ok    " : "FAILED") + " " + o.check() + (o.host() != null ? " on " + o.host() : "") + ": " + o.reason());
             journal.write("preflight", fields("check", o.check(), "host", o.host(), "pass", o.pass(), "reason", o.reason()));

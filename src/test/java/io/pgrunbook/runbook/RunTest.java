@@ -262,6 +262,23 @@ class RunTest {
     }
 
     @Test
+    void on_error_ask_lets_the_operator_go_on_or_stop() throws Exception {
+        Fixtures.Rig rig = rig();
+        String rb = Files.readString(Fixtures.RUNBOOKS.resolve("three-steps.yaml")).replace("    on: db2\n  - name: Three",
+                "    on: db2\n    on_error: ask\n  - name: Three");
+        Runbook ask = new RunbookLoader(io.pgrunbook.action.Registry.builtins()).load(Files.writeString(dir.resolve("ask.yaml"), rb));
+        Path flag = Files.createFile(dir.resolve("fail-flag"));
+        Map<String, String> p = Map.of("out", dir.resolve("out").toString(), "fail", flag.toString());
+        ScriptedConfirmer goOn = new ScriptedConfirmer("y", "y", "y", "y");
+        assertEquals(ExitCodes.OK, rig.engine(goOn).run(rig.inv, rig.cluster, ask, p, Fixtures.ask()).exitCode(), rig.err());
+        assertTrue(goOn.prompts().get(2).startsWith("Step 2 failed. Continue"), goOn.prompts().toString());
+        assertEquals("one\nthree\n", out("out"));
+        RunResult stop = rig.engine(new ScriptedConfirmer("y", "y", "n")).run(rig.inv, rig.cluster, ask, p, Fixtures.ask());
+        assertEquals(ExitCodes.FAILED, stop.exitCode());
+        assertEquals(2, stop.step());
+    }
+
+    @Test
     void secrets_never_reach_the_journal_or_the_run_log() throws Exception {
         Fixtures.Rig rig = rig();
         rig.sql = recordingSql(new ArrayList<>());

@@ -92,7 +92,7 @@ final class NodeProbe {
             b.state = LiveState.UNKNOWN;
         }
         if (host.hasPgBouncer()) {
-            readPgBouncer(host, connections, env, b);
+            readPgBouncer(host, connections, b);
         }
         b.probeMillis = (System.nanoTime() - start) / 1_000_000;
         return b.build();
@@ -189,17 +189,19 @@ final class NodeProbe {
         }
     }
 
-    private static void readPgBouncer(Host host, Connections connections, Map<String, String> env, NodeStateBuilder b) {
-        try (PgBouncerAdmin admin = PgBouncerAdmin.open(host, connections, env)) {
+    private static void readPgBouncer(Host host, Connections connections, NodeStateBuilder b) {
+        try {
             Map<String, String> targets = new LinkedHashMap<>();
-            for (PgBouncerAdmin.Database d : admin.databases()) {
+            for (PgBouncerAdmin.Database d : new PgBouncerAdmin(host, connections.to(host)).databases()) {
                 if (host.pgbouncer().databases().isEmpty() ? !d.name().equals("pgbouncer") : host.pgbouncer().databases().contains(d.name())) {
                     targets.put(d.name(), d.target() + (d.paused() ? " (paused)" : ""));
                 }
             }
             b.pgbouncerTargets = targets;
-        } catch (PgException | TransportException e) {
-            b.pgbouncerError = e.getMessage();
+        } catch (HostKeyException e) {
+            throw e;
+        } catch (TransportException e) {
+            b.pgbouncerError = e.getMessage().startsWith(host.name() + ": ") ? e.getMessage().substring(host.name().length() + 2) : e.getMessage();
         }
     }
 }

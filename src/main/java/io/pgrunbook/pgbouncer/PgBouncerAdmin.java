@@ -1,95 +1,108 @@
 package io.pgrunbook.pgbouncer;
 
 import io.pgrunbook.inventory.Host;
-import io.pgrunbook.pg.PgException;
-import io.pgrunbook.pg.PgPass;
-import io.pgrunbook.pg.PgSessions;
-import io.pgrunbook.remote.Connections;
+import io.pgrunbook.remote.ExecOptions;
+import io.pgrunbook.remote.ExecResult;
+import io.pgrunbook.remote.RemoteCommand;
+import io.pgrunbook.remote.Transport;
+import io.pgrunbook.remote.TransportException;
 
-import java.net.InetSocketAddress;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Set;
 
 /**
- * The PgBouncer admin console of one host. It speaks only the simple query protocol, and it rejects startup
- * parameters it does not know: PgJDBC's {@code extra_float_digits} must be in PgBouncer's
- * {@code ignore_startup_parameters} (the lab sets it; `doctor` checks it).
+ * The PgBouncer admin console of one host, spoken to with {@code psql} on that host. Not PgJDBC: since 42.7.5 the
+ * driver sends {@code SET extra_float_digits} after login, which the admin console of PgBouncer before 1.25 refuses
+ * ("SET failed") whatever {@code ignore_startup_parameters} says. psql sends nothing the console does not know, uses
+ * the simple query protocol the console needs, and runs over the SSH connection we already have.
  */
-public final class PgBouncerAdmin implements AutoCloseable {
+public final class PgBouncerAdmin {
+    private static final String SEP = "\u001f";
+    private static final Set<String> COMMANDS = Set.of("PAUSE", "RESUME", "RELOAD", "SUSPEND", "DISABLE", "ENABLE",
+            "RECONNECT", "KILL", "WAIT_CLOSE");
     private final Host host;
-    private final Connection connection;
+    private final Transport transport;
 
-    private PgBouncerAdmin(Host host, Connection connection) {
+    public PgBouncerAdmin(Host host, Transport transport) {
         this.host = host;
-        this.connection = connection;
+        this.transport = transport;
     }
 
     /** One database entry of SHOW DATABASES. */
-    public record Database(String name, String host, Integer port, String database, boolean paused, boolean disabled) {
+    public record Database(String name, String host, Integer port, String database, boolean paused, boolean disabled,
+                           Integer currentConnections) {
         public String target() {
-            return host == null ? "(unix socket)" : host + ":" + port;
+            return host == null || host.isEmpty() ? "(unix socket)" : host + ":" + port;
         }
     }
 
-    public static PgBouncerAdmin open(Host host, Connections connections, Map<String, String> env) {
+    /** The psql command that runs one admin statement, as the host's become user. */
+    public RemoteCommand psql(String statement) {
         var pgb = host.pgbouncer();
-        InetSocketAddress target = PgSessions.endpoint(host, connections, pgb.port());
-        Properties p = new Properties();
-        p.setProperty("user", pgb.adminUser());
-        p.setProperty("ApplicationName", "pgrunbook");
-        p.setProperty("preferQueryMode", "simple");
-        p.setProperty("connectTimeout", String.valueOf(Math.max(1, host.postgres().connectTimeout().toSeconds())));
-        p.setProperty("socketTimeout", "10");
-        p.setProperty("sslmode", "disable");
-        String pw = PgPass.lookup(env, host.address(), pgb.port(), "pgbouncer", pgb.adminUser());
-        if (pw != null) {
-            p.setProperty("password", pw);
+        return RemoteCommand.of(host.postgres().bin("psql"), "-X", "-q", "-A", "-F", SEP, "-P", "footer=off",
+                        "-v", "ON_ERROR_STOP=1", "-h", host.address(), "-p", String.valueOf(pgb.port()),
+                        "-U", pgb.adminUser(), "-d", "pgbouncer", "-c", statement)
+                .as(host.become())
+                .withDisplay("psql -h " + host.address() + " -p " + pgb.port() + " -U " + pgb.adminUser()
+                        + " pgbouncer -c '" + statement + "'");
+    }
+
+    /** SHOW something: rows as column name to value. */
+    public List<Map<String, String>> show(String what) {
+        String out = run("SHOW " + what);
+        List<Map<String, String>> rows = new ArrayList<>();
+        String[] lines = out.split("\n");
+        if (lines.length == 0 || lines[0].isBlank()) {
+            return rows;
         }
-        String url = "jdbc:postgresql://" + target.getHostString() + ":" + target.getPort() + "/pgbouncer";
-        try {
-            return new PgBouncerAdmin(host, DriverManager.getConnection(url, p));
-        } catch (SQLException e) {
-            throw new PgException(host.name(), "pgbouncer admin console on port " + pgb.port(), e);
+        String[] header = lines[0].split(SEP, -1);
+        for (int i = 1; i < lines.length; i++) {
+            if (lines[i].isEmpty()) {
+                continue;
+            }
+            String[] cells = lines[i].split(SEP, -1);
+            Map<String, String> row = new LinkedHashMap<>();
+            for (int c = 0; c < header.length; c++) {
+                row.put(header[c], c < cells.length ? cells[c] : "");
+            }
+            rows.add(row);
         }
+        return rows;
     }
 
     public List<Database> databases() {
         List<Database> out = new ArrayList<>();
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SHOW DATABASES")) {
-            while (rs.next()) {
-                String port = rs.getString("port");
-                out.add(new Database(rs.getString("name"), rs.getString("host"),
-                        port == null || port.isBlank() ? null : Integer.valueOf(port), rs.getString("database"),
-                        "1".equals(rs.getString("paused")), "1".equals(rs.getString("disabled"))));
-            }
-        } catch (SQLException e) {
-            throw new PgException(host.name(), "pgbouncer", e);
+        for (Map<String, String> r : show("DATABASES")) {
+            String port = r.get("port");
+            String cur = r.get("current_connections");
+            out.add(new Database(r.get("name"), r.get("host"), port == null || port.isBlank() ? null : Integer.valueOf(port),
+                    r.get("database"), "1".equals(r.get("paused")), "1".equals(r.get("disabled")),
+                    cur == null || cur.isBlank() ? null : Integer.valueOf(cur)));
         }
         return out;
     }
 
-    /** Runs an admin command such as PAUSE, RESUME, RELOAD. */
-    public void command(String sql) {
-        try (Statement st = connection.createStatement()) {
-            st.execute(sql);
-        } catch (SQLException e) {
-            throw new PgException(host.name(), "pgbouncer", e);
+    /** PAUSE, RESUME, RELOAD and the like, optionally for one database. */
+    public void command(String command) {
+        String verb = command.trim().split("\\s+")[0].toUpperCase(Locale.ROOT);
+        if (!COMMANDS.contains(verb)) {
+            throw new IllegalArgumentException("not a PgBouncer admin command: " + command);
         }
+        run(command);
     }
 
-    @Override
-    public void close() {
-        try {
-            connection.close();
-        } catch (SQLException ignored) {
-            // closing a console connection cannot lose anything
+    private String run(String statement) {
+        ExecResult r = transport.exec(psql(statement), ExecOptions.timeout(Duration.ofSeconds(30)));
+        if (!r.ok()) {
+            String why = r.stderr().strip();
+            throw new TransportException(host.name(), "PgBouncer console on port " + host.pgbouncer().port() + ": "
+                    + (why.isEmpty() ? "exit " + r.exitCode() : why.replace("\n", " ")));
         }
+        return r.stdout();
     }
 }

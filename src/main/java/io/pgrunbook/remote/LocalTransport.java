@@ -1,25 +1,25 @@
 package io.pgrunbook.remote;
 
-import org.apache.commons.exec.CommandLine;
-import org.apache.commons.exec.DefaultExecutor;
-import org.apache.commons.exec.ExecuteException;
-import org.apache.commons.exec.ExecuteStreamHandler;
-import org.apache.commons.exec.ExecuteWatchdog;
-import org.apache.commons.exec.PumpStreamHandler;
-import org.apache.commons.exec.LogOutputStream;
-
-import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Runs commands on this machine with Commons Exec, without a shell: the argv goes to the OS as is. Becoming
- * another user uses {@code runuser} when we are root (no sudo, no password) and {@code sudo -n} otherwise.
+ * Runs commands on this machine without a shell: the argv goes to the OS exactly as given. Becoming another user uses
+ * {@code runuser} when we are root (no sudo, no password) and {@code sudo -n} otherwise.
+ * <p>
+ * ProcessBuilder rather than Commons Exec: Commons Exec trims every argument, so a value with leading or trailing
+ * white space (a psql field separator, a line of a file we write) would not arrive as given.
  */
 public final class LocalTransport implements Transport {
     private static final String CURRENT_USER = System.getProperty("user.name");
@@ -56,42 +56,77 @@ public final class LocalTransport implements Transport {
     @Override
     public ExecResult exec(RemoteCommand command, ExecOptions options) {
         List<String> argv = wrap(command);
-        CommandLine cl = new CommandLine(argv.get(0));
-        for (String a : argv.subList(1, argv.size())) {
-            cl.addArgument(a, false);
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        // another user may not be allowed into our working directory (e.g. /root); "/" always works
+        if (command.asUser() != null) {
+            pb.directory(new File("/"));
         }
         StringBuilder out = new StringBuilder();
         StringBuilder err = new StringBuilder();
-        Consumer<ExecOptions.OutputLine> listener = options.listener();
-        DefaultExecutor executor = DefaultExecutor.builder()
-                // another user may not be allowed into our working directory (e.g. /root); "/" always works
-                .setWorkingDirectory(command.asUser() != null ? new File("/") : new File("."))
-                .get();
-        executor.setExitValues(null);
-        ExecuteWatchdog watchdog = null;
-        if (options.timeout() != null) {
-            watchdog = ExecuteWatchdog.builder().setTimeout(options.timeout()).get();
-            executor.setWatchdog(watchdog);
-        }
-        ExecuteStreamHandler streams = new PumpStreamHandler(new Lines(out, false, listener),
-                new Lines(err, true, listener),
-                command.stdin() != null ? new ByteArrayInputStream(command.stdin()) : null);
-        executor.setStreamHandler(streams);
         long start = System.nanoTime();
-        Integer code;
+        Process p;
         try {
-            code = executor.execute(cl);
-        } catch (ExecuteException e) {
-            code = e.getExitValue();
+            p = pb.start();
         } catch (IOException e) {
             throw new TransportException(host, "cannot run " + argv.get(0) + ": " + e.getMessage(), e);
         }
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
-        if (watchdog != null && watchdog.killedProcess()) {
-            err.append("pgrunbook: timed out after ").append(options.timeout().toSeconds()).append("s\n");
-            code = null;
+        Thread stdout = pump(p.getInputStream(), new Lines(out, false, options.listener()));
+        Thread stderr = pump(p.getErrorStream(), new Lines(err, true, options.listener()));
+        try (OutputStream in = p.getOutputStream()) {
+            if (command.stdin() != null) {
+                in.write(command.stdin());
+            }
+        } catch (IOException ignored) {
+            // the command closed its stdin early: its exit status tells what happened
         }
-        return new ExecResult(code, out.toString(), err.toString(), took);
+        Integer code;
+        try {
+            boolean ended = true;
+            if (options.timeout() == null) {
+                p.waitFor();
+            } else {
+                ended = p.waitFor(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+            if (ended) {
+                code = p.exitValue();
+            } else {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+                code = null;
+            }
+            stdout.join(5000);
+            stderr.join(5000);
+        } catch (InterruptedException e) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new TransportException(host, "interrupted while running " + argv.get(0));
+        }
+        if (code == null) {
+            synchronized (err) {
+                err.append("pgrunbook: timed out after ").append(options.timeout().toSeconds()).append("s\n");
+            }
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        synchronized (out) {
+            synchronized (err) {
+                return new ExecResult(code, out.toString(), err.toString(), took);
+            }
+        }
+    }
+
+    private Thread pump(InputStream from, Lines to) {
+        Thread t = new Thread(() -> {
+            try (from; to) {
+                from.transferTo(to);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, "local-" + host);
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     @Override
@@ -104,11 +139,12 @@ public final class LocalTransport implements Transport {
         // nothing held open
     }
 
-    /** Collects a stream and hands each line to the listener as it arrives. */
-    private final class Lines extends LogOutputStream {
+    /** Collects a stream byte for byte and hands each complete line to the listener as it arrives. */
+    private final class Lines extends OutputStream {
         private final StringBuilder sink;
         private final boolean stderr;
         private final Consumer<ExecOptions.OutputLine> listener;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
         Lines(StringBuilder sink, boolean stderr, Consumer<ExecOptions.OutputLine> listener) {
             this.sink = sink;
@@ -117,12 +153,36 @@ public final class LocalTransport implements Transport {
         }
 
         @Override
-        protected void processLine(String line, int level) {
+        public void write(int b) {
+            if (b == '\n') {
+                flushLine();
+            } else {
+                line.write(b);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                write(b[i]);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (line.size() > 0) {
+                flushLine();
+            }
+        }
+
+        private void flushLine() {
+            String text = line.toString(StandardCharsets.UTF_8);
+            line.reset();
             synchronized (sink) {
-                sink.append(line).append('\n');
+                sink.append(text).append('\n');
             }
             if (listener != null) {
-                listener.accept(new ExecOptions.OutputLine(host, stderr, line));
+                listener.accept(new ExecOptions.OutputLine(host, stderr, text));
             }
         }
     }

@@ -47,6 +47,11 @@ public final class LabFixture {
 
     /** Builds and starts a lab named {@code name} (for log lines and the temp dir) at {@code baseAddress}. */
     public static LabFixture start(String name, String baseAddress) {
+        return start(name, baseAddress, false);
+    }
+
+    /** As {@link #start(String, String)}; with {@code ssh} also an sshd on port 2222 and {@code inventory-ssh.yaml}. */
+    public static LabFixture start(String name, String baseAddress, boolean ssh) {
         assumeLabAvailable();
         Path dir;
         try {
@@ -58,7 +63,7 @@ public final class LabFixture {
         }
         long t0 = System.nanoTime();
         try {
-            Lab.LabInfo info = Lab.up(dir, baseAddress, false, line -> System.err.println("[lab " + name + "] " + line));
+            Lab.LabInfo info = Lab.up(dir, baseAddress, ssh, line -> System.err.println("[lab " + name + "] " + line));
             System.err.printf("[lab %s] up in %.1f s at %s in %s%n", name, (System.nanoTime() - t0) / 1e9, baseAddress, dir);
             LabFixture f = new LabFixture(name, info);
             // a test that forgets stop() (or fails before it) must not leave servers running after the JVM

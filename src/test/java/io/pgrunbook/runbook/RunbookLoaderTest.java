@@ -104,6 +104,8 @@ class RunbookLoaderTest {
     void shipped_and_local_runbooks_resolve_by_name() {
         Runbook rb = loader.resolve("maintenance", Path.of("src/test/resources").toAbsolutePath());
         assertEquals("maintenance", rb.name());
+        Runbook shipped = loader.resolve("reload-config", Path.of("src/test/java").toAbsolutePath());
+        assertEquals("jar:runbooks/reload-config.yaml", shipped.source());
         assertEquals(ExitCodes.USAGE, assertThrows(io.pgrunbook.cli.PgrunbookException.class,
                 () -> loader.resolve("no-such-runbook", Path.of("."))).exitCode());
     }

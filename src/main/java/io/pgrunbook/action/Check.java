@@ -1,0 +1,19 @@
+package io.pgrunbook.action;
+
+import java.util.Set;
+
+/** A read-only test of the live cluster, used by preflight, {@code check} and {@code wait} steps. */
+public interface Check {
+    String name();
+
+    /** The {@code on} used when the runbook gives none; null: a cluster-wide check with no host. */
+    default String defaultOn() {
+        return null;
+    }
+
+    default Set<String> options() {
+        return Set.of();
+    }
+
+    CheckResult evaluate(CheckContext ctx);
+}

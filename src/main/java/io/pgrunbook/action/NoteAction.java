@@ -1,0 +1,31 @@
+package io.pgrunbook.action;
+
+import io.pgrunbook.runbook.Secrets;
+
+/** {@code note:} text for the operator; changes nothing. */
+public final class NoteAction implements Action {
+    @Override
+    public String name() {
+        return "note";
+    }
+
+    @Override
+    public boolean needsHost() {
+        return false;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return true;
+    }
+
+    @Override
+    public Rendered describe(StepContext ctx) {
+        return Rendered.of("note: " + Secrets.mask(ctx.text()));
+    }
+
+    @Override
+    public Result execute(StepContext ctx) {
+        return Result.ok(Secrets.mask(ctx.text()));
+    }
+}

@@ -1,0 +1,96 @@
+package io.pgrunbook.action;
+
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.inventory.PgSettings;
+import io.pgrunbook.remote.ExecResult;
+import io.pgrunbook.remote.RemoteCommand;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code postgres.start|stop|restart|reload}: the inventory's service command when the site has one, else
+ * {@code pg_ctl} as the host's become user. Verified with {@code pg_ctl status} (0 running, 3 stopped).
+ */
+public final class PostgresAction implements Action {
+    public enum Op { START, STOP, RESTART, RELOAD }
+
+    private static final Set<String> MODES = Set.of("smart", "fast", "immediate");
+    private final Op op;
+
+    public PostgresAction(Op op) {
+        this.op = op;
+    }
+
+    @Override
+    public String name() {
+        return "postgres." + op.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Override
+    public Set<String> options() {
+        return op == Op.STOP || op == Op.RESTART ? Set.of("mode") : Set.of();
+    }
+
+    RemoteCommand command(StepContext ctx) {
+        Host h = ctx.host();
+        PgSettings pg = h.postgres();
+        PgSettings.ServiceCommands svc = pg.service() == null ? PgSettings.ServiceCommands.NONE : pg.service();
+        String site = switch (op) {
+            case START -> svc.start();
+            case STOP -> svc.stop();
+            case RESTART -> svc.restart();
+            case RELOAD -> svc.reload();
+        };
+        if (site != null) {
+            // the site's own command, as written in the inventory (it carries its own sudo if it needs one)
+            return RemoteCommand.shell(site);
+        }
+        List<String> argv = new ArrayList<>(List.of(pg.bin("pg_ctl"), "-D", pg.dataDir()));
+        if ((op == Op.START || op == Op.RESTART) && pg.logFile() != null) {
+            argv.addAll(List.of("-l", pg.logFile()));
+        }
+        if (op != Op.RELOAD) {
+            argv.add("-w");
+        }
+        argv.add(op.name().toLowerCase(java.util.Locale.ROOT));
+        if (op == Op.STOP || op == Op.RESTART) {
+            argv.addAll(List.of("-m", ctx.option("mode", "fast")));
+        }
+        return RemoteCommand.of(argv).as(ctx.as() != null ? ctx.as() : h.become());
+    }
+
+    @Override
+    public Rendered describe(StepContext ctx) {
+        return Rendered.of(command(ctx).describe());
+    }
+
+    @Override
+    public List<String> preconditions(StepContext ctx) {
+        String mode = ctx.option("mode", "fast");
+        return MODES.contains(mode) ? List.of() : List.of("mode '" + mode + "' is not one of smart, fast, immediate");
+    }
+
+    @Override
+    public Result execute(StepContext ctx) {
+        return Commands.run(ctx, command(ctx));
+    }
+
+    @Override
+    public Result verify(StepContext ctx) {
+        if (op == Op.RELOAD) {
+            return Result.ok("reload signalled");
+        }
+        PgSettings pg = ctx.host().postgres();
+        ExecResult st = Commands.quiet(ctx, RemoteCommand.of(pg.bin("pg_ctl"), "-D", pg.dataDir(), "status")
+                .as(ctx.as() != null ? ctx.as() : ctx.host().become()));
+        boolean running = st.exitCode() != null && st.exitCode() == 0;
+        boolean stopped = st.exitCode() != null && st.exitCode() == 3;
+        String where = ctx.host().name() + ": pg_ctl status exit " + st.exitCode();
+        if (op == Op.STOP) {
+            return stopped ? Result.ok(ctx.host().name() + " is stopped") : Result.failed(where + ", expected 3 (stopped)");
+        }
+        return running ? Result.ok(ctx.host().name() + " is running") : Result.failed(where + ", expected 0 (running)");
+    }
+}

@@ -1,0 +1,56 @@
+package io.pgrunbook.action;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** Actions and checks by name. Adding one is one line in {@link #builtins()}. */
+public final class Registry {
+    private final Map<String, Action> actions = new TreeMap<>();
+    private final Map<String, Check> checks = new TreeMap<>();
+
+    public static Registry builtins() {
+        return new Registry()
+                .add(new RunAction())
+                .add(new SqlAction())
+                .add(new NoteAction())
+                .add(new PostgresAction(PostgresAction.Op.START))
+                .add(new PostgresAction(PostgresAction.Op.STOP))
+                .add(new PostgresAction(PostgresAction.Op.RESTART))
+                .add(new PostgresAction(PostgresAction.Op.RELOAD))
+                .add(new FileWriteAction())
+                .add(Checks.onePrimary())
+                .add(Checks.reachable())
+                .add(Checks.streaming())
+                .add(Checks.lagBelow())
+                .add(Checks.isPrimary())
+                .add(Checks.isStandby())
+                .add(Checks.isDown());
+    }
+
+    public Registry add(Action a) {
+        actions.put(a.name(), a);
+        return this;
+    }
+
+    public Registry add(Check c) {
+        checks.put(c.name(), c);
+        return this;
+    }
+
+    public Optional<Action> action(String name) {
+        return Optional.ofNullable(actions.get(name));
+    }
+
+    public Optional<Check> check(String name) {
+        return Optional.ofNullable(checks.get(name));
+    }
+
+    public java.util.Set<String> actionNames() {
+        return actions.keySet();
+    }
+
+    public java.util.Set<String> checkNames() {
+        return checks.keySet();
+    }
+}

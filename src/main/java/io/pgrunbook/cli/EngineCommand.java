@@ -1,0 +1,38 @@
+package io.pgrunbook.cli;
+
+import io.pgrunbook.action.Registry;
+import io.pgrunbook.cluster.ClusterProbe;
+import io.pgrunbook.pg.PgSessions;
+import io.pgrunbook.remote.Connections;
+import io.pgrunbook.runbook.Confirmer;
+import io.pgrunbook.runbook.Executor;
+import io.pgrunbook.runbook.JLineConfirmer;
+import io.pgrunbook.runbook.RunbookEngine;
+
+/**
+ * What the runbook commands share: building the engine from the context. {@code confirmer} and {@code states} are
+ * seams for tests (a scripted confirmer, a mocked probe); null means the real ones.
+ */
+abstract class EngineCommand extends AbstractCommand {
+    Confirmer confirmer;
+    Executor.StateSource states;
+
+    public EngineCommand confirmer(Confirmer c) {
+        this.confirmer = c;
+        return this;
+    }
+
+    public EngineCommand states(Executor.StateSource s) {
+        this.states = s;
+        return this;
+    }
+
+    RunbookEngine engine(Connections connections) {
+        Confirmer c = confirmer != null ? confirmer : JLineConfirmer.open(context().interactive());
+        Executor.StateSource s = states != null ? states : cluster -> new ClusterProbe(connections).probe(cluster);
+        String user = context().env().getOrDefault("USER", System.getProperty("user.name"));
+        return new RunbookEngine(new RunbookEngine.Env(context().stateDir(), context().workDir(), connections, s,
+                (host, db) -> PgSessions.open(host, connections, db), Registry.builtins(), c, err(), user,
+                RunbookEngine.machine()));
+    }
+}

@@ -1,0 +1,51 @@
+package io.pgrunbook.cli;
+
+import io.pgrunbook.inventory.Cluster;
+import io.pgrunbook.remote.Connections;
+import io.pgrunbook.runbook.Plan;
+import io.pgrunbook.runbook.RunResult;
+import io.pgrunbook.runbook.RunbookEngine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code pgrunbook plan RUNBOOK}: every step rendered on named hosts, and the preflight checks run; changes nothing. */
+@Command(name = "plan", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Show what a runbook would do on the cluster now (exact commands and SQL per host) and run its"
+                + " read-only preflight checks. Exit 3 when a preflight check fails.")
+public class PlanCommand extends EngineCommand {
+    @Parameters(index = "0", paramLabel = "RUNBOOK", description = "A runbook file, or the name of one in ./runbooks/ or shipped.")
+    String runbook;
+
+    @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "A runbook parameter (repeatable).")
+    Map<String, String> params = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        return show(this, runbook, params);
+    }
+
+    /** Shared with {@code run --dry-run}: plan, preflight, render. */
+    static int show(EngineCommand cmd, String runbook, Map<String, String> params) throws Exception {
+        Cluster cluster = cmd.cluster();
+        try (Connections connections = cmd.context().connections()) {
+            RunbookEngine engine = cmd.engine(connections);
+            var rb = engine.load(runbook);
+            cmd.err().println("Probing cluster " + cluster.name() + " ...");
+            Plan plan = engine.plan(rb, cluster, params);
+            List<RunResult.CheckOutcome> pre = engine.preflight(plan, cluster);
+            PlanRenderer.render(plan, pre, cmd.global().json(), cmd.out());
+            if (pre.stream().anyMatch(o -> !o.pass())) {
+                cmd.err().println("pgrunbook: refused by preflight: " + pre.stream().filter(o -> !o.pass())
+                        .map(o -> o.check() + (o.host() != null ? " on " + o.host() : "") + ": " + o.reason()).findFirst().orElse(""));
+                engine.printContacts(cluster);
+                return ExitCodes.REFUSED;
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

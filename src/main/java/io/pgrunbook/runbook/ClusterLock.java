@@ -1,0 +1,131 @@
+package io.pgrunbook.runbook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.cli.PgrunbookException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One run per cluster at a time: a lock file {@code STATE/locks/CLUSTER.lock} created atomically (CREATE_NEW). It
+ * protects runs started from this machine and state directory; operators on other machines are not seen.
+ * A lock is stale when its pid is dead on this machine, or it is older than {@link #MAX_AGE}: only then may
+ * {@code --break-lock} remove it.
+ */
+public final class ClusterLock implements AutoCloseable {
+    public static final Duration MAX_AGE = Duration.ofHours(12);
+    private final Path file;
+    private final String runId;
+
+    private ClusterLock(Path file, String runId) {
+        this.file = file;
+        this.runId = runId;
+    }
+
+    public static ClusterLock acquire(Path stateDir, String cluster, String runbook, String runId, String user,
+                                      String machine, boolean breakLock) {
+        Path dir = stateDir.resolve("locks");
+        Path file = dir.resolve(cluster + ".lock");
+        Map<String, Object> me = new LinkedHashMap<>();
+        me.put("user", user);
+        me.put("machine", machine);
+        me.put("pid", ProcessHandle.current().pid());
+        me.put("since", Instant.now().toString());
+        me.put("runbook", runbook);
+        me.put("run_id", runId);
+        try {
+            Files.createDirectories(dir);
+            for (int attempt = 0; attempt < 2; attempt++) {
+                try {
+                    Path tmp = Files.createTempFile(dir, cluster, ".tmp");
+                    Files.writeString(tmp, Journal.JSON.writeValueAsString(me), StandardCharsets.UTF_8);
+                    try {
+                        // a hard link to a complete file: the lock appears whole or not at all
+                        Files.createLink(file, tmp);
+                    } catch (UnsupportedOperationException e) {
+                        Files.copy(tmp, file);
+                    } finally {
+                        Files.deleteIfExists(tmp);
+                    }
+                    return new ClusterLock(file, runId);
+                } catch (FileAlreadyExistsException e) {
+                    JsonNode held = holder(file);
+                    String who = held == null ? "unknown (unreadable lock)" : describe(held);
+                    boolean stale = held == null || stale(held, machine);
+                    if (!stale) {
+                        throw new PgrunbookException(ExitCodes.REFUSED, "cluster " + cluster + " is locked by a run under way: " + who,
+                                "wait for it to end, or ask its owner; lock file " + file);
+                    }
+                    if (!breakLock) {
+                        throw new PgrunbookException(ExitCodes.REFUSED, "cluster " + cluster + " has a stale lock: " + who,
+                                "if that run is really gone, run again with --break-lock");
+                    }
+                    Files.deleteIfExists(file);
+                }
+            }
+            throw new PgrunbookException(ExitCodes.REFUSED, "cluster " + cluster + ": another run took the lock just now");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock cluster " + cluster + " under " + dir, e);
+        }
+    }
+
+    /** Takes the lock for a run; a refusal prints the escalation contacts first. */
+    static ClusterLock acquireOrExplain(RunbookEngine.Env env, io.pgrunbook.inventory.Cluster cluster, String runbook,
+                                        String runId, boolean breakLock) {
+        try {
+            return acquire(env.stateDir(), cluster.name(), runbook, runId, env.user(), env.machine(), breakLock);
+        } catch (PgrunbookException e) {
+            new RunbookEngine(env).printContacts(cluster);
+            throw e;
+        }
+    }
+
+    static JsonNode holder(Path file) {
+        try {
+            return Journal.JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static String describe(JsonNode h) {
+        return h.path("user").asText() + "@" + h.path("machine").asText() + ", pid " + h.path("pid").asText() + ", since "
+                + h.path("since").asText() + ", runbook " + h.path("runbook").asText() + ", run " + h.path("run_id").asText();
+    }
+
+    static boolean stale(JsonNode h, String machine) {
+        try {
+            if (Instant.parse(h.path("since").asText()).plus(MAX_AGE).isBefore(Instant.now())) {
+                return true;
+            }
+        } catch (java.time.format.DateTimeParseException e) {
+            return true;
+        }
+        if (machine.equals(h.path("machine").asText())) {
+            return ProcessHandle.of(h.path("pid").asLong()).map(p -> !p.isAlive()).orElse(true);
+        }
+        return false;
+    }
+
+    /** Releases the lock if it is still ours. */
+    @Override
+    public synchronized void close() {
+        JsonNode h = holder(file);
+        if (h != null && runId.equals(h.path("run_id").asText())) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // a lock left behind is stale once this pid is gone
+            }
+        }
+    }
+}

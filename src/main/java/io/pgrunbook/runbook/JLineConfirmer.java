@@ -1,0 +1,74 @@
+package io.pgrunbook.runbook;
+
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+
+import java.io.IOException;
+
+/** Asks on the real terminal with JLine; Ctrl-C at a prompt aborts the run cleanly. */
+public final class JLineConfirmer implements Confirmer, AutoCloseable {
+    private final Terminal terminal;
+    private final LineReader reader;
+
+    private JLineConfirmer(Terminal terminal) {
+        this.terminal = terminal;
+        this.reader = LineReaderBuilder.builder().terminal(terminal).build();
+    }
+
+    /** A confirmer on the system terminal, or {@link Confirmer#NONE} when there is none. */
+    public static Confirmer open(boolean interactive) {
+        if (!interactive) {
+            return NONE;
+        }
+        try {
+            Terminal t = TerminalBuilder.builder().system(true).dumb(false).build();
+            if ("dumb".equals(t.getType())) {
+                t.close();
+                return NONE;
+            }
+            return new JLineConfirmer(t);
+        } catch (IOException | IllegalStateException e) {
+            return NONE;
+        }
+    }
+
+    @Override
+    public boolean interactive() {
+        return true;
+    }
+
+    @Override
+    public Answer ask(String prompt) {
+        while (true) {
+            Answer a = Confirmer.parse(readLine(prompt));
+            if (a != null) {
+                return a;
+            }
+            terminal.writer().println("  answer y, n, s, d or a");
+        }
+    }
+
+    @Override
+    public String readLine(String prompt) {
+        try {
+            return reader.readLine(prompt);
+        } catch (UserInterruptException e) {
+            throw new Aborted("interrupted (Ctrl-C) at the prompt");
+        } catch (EndOfFileException e) {
+            throw new Aborted("end of input at the prompt");
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            terminal.close();
+        } catch (IOException ignored) {
+            // the run's outcome is already decided
+        }
+    }
+}

@@ -1,0 +1,313 @@
+package io.pgrunbook.runbook;
+
+import io.pgrunbook.action.Action;
+import io.pgrunbook.action.Registry;
+import io.pgrunbook.action.Rendered;
+import io.pgrunbook.action.StepContext;
+import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.cli.PgrunbookException;
+import io.pgrunbook.cluster.ClusterState;
+import io.pgrunbook.cluster.LiveState;
+import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.inventory.Cluster;
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.inventory.Role;
+import io.pgrunbook.inventory.Units;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a runbook, a cluster, its live state and the operator's parameters into a {@link Plan}. Read-only: it renders,
+ * it never runs anything.
+ */
+public final class Planner {
+    private final Registry registry;
+
+    public Planner(Registry registry) {
+        this.registry = registry;
+    }
+
+    public Plan plan(Runbook rb, Cluster cluster, ClusterState state, Map<String, String> given) {
+        Map<String, String> params = params(rb, cluster, given);
+        Render r = new Render(rb, cluster, state, params);
+        List<PlannedStep> preflight = new ArrayList<>();
+        int n = 0;
+        for (Step s : rb.preflight()) {
+            preflight.add(r.step(++n, s));
+        }
+        List<PlannedStep> steps = new ArrayList<>();
+        n = 0;
+        for (Step s : rb.steps()) {
+            steps.add(r.step(++n, s));
+        }
+        return new Plan(rb.name(), rb.description(), rb.source(), rb.sha256(), cluster.name(), params, state.primary(),
+                preflight, steps, state);
+    }
+
+    /** Checks the given parameters against the runbook: known, typed, required ones present; defaults filled. */
+    static Map<String, String> params(Runbook rb, Cluster cluster, Map<String, String> given) {
+        for (String k : given.keySet()) {
+            if (rb.param(k).isEmpty()) {
+                throw new PgrunbookException(ExitCodes.USAGE, "runbook " + rb.name() + " has no parameter '" + k + "'",
+                        rb.params().isEmpty() ? "it takes no parameters"
+                                : "parameters: " + rb.params().stream().map(Param::name).collect(Collectors.joining(", ")));
+            }
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Param p : rb.params()) {
+            String v = given.containsKey(p.name()) ? given.get(p.name()) : p.defaultValue();
+            if (v == null) {
+                if (p.required()) {
+                    throw new PgrunbookException(ExitCodes.USAGE, "runbook " + rb.name() + " needs --param " + p.name() + "=VALUE",
+                            p.help() != null ? p.name() + ": " + p.help() : null);
+                }
+                continue;
+            }
+            try {
+                out.put(p.name(), checkValue(p.type(), v, cluster));
+            } catch (IllegalArgumentException e) {
+                throw new PgrunbookException(ExitCodes.USAGE, "--param " + p.name() + ": " + e.getMessage(), p.help());
+            }
+        }
+        return out;
+    }
+
+    /** The value in its normal form, or IllegalArgumentException saying what is wrong. Cluster null: not checked. */
+    static String checkValue(ParamType type, String v, Cluster cluster) {
+        switch (type) {
+            case HOST -> {
+                if (cluster != null && cluster.host(v).isEmpty()) {
+                    throw new IllegalArgumentException("'" + v + "' is not a host of cluster " + cluster.name() + " (hosts: "
+                            + cluster.hosts().stream().map(Host::name).collect(Collectors.joining(", ")) + ")");
+                }
+                return v;
+            }
+            case ROLE -> {
+                try {
+                    return Role.valueOf(v.toUpperCase(Locale.ROOT)).name();
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("'" + v + "' is not a role (MASTER, SLAVE, BCP, REPLICA)");
+                }
+            }
+            case SIZE -> {
+                Units.size(v);
+                return v;
+            }
+            case DURATION -> {
+                Units.duration(v);
+                return v;
+            }
+            case BOOL -> {
+                String b = v.toLowerCase(Locale.ROOT);
+                if (Set.of("true", "yes", "on", "1").contains(b)) {
+                    return "true";
+                }
+                if (Set.of("false", "no", "off", "0").contains(b)) {
+                    return "false";
+                }
+                throw new IllegalArgumentException("'" + v + "' is not true or false");
+            }
+            default -> {
+                return v;
+            }
+        }
+    }
+
+    /** A value of a host as {{h.PATH}} names it (see RunbookLoader.HOST_PATHS); empty when the inventory has none. */
+    static String hostValue(Host h, String path) {
+        if (path == null || path.equals("name")) {
+            return h.name();
+        }
+        Object v = switch (path) {
+            case "address" -> h.address();
+            case "role" -> h.role().name();
+            case "become" -> h.become();
+            case "postgres.port" -> h.postgres().port();
+            case "postgres.user" -> h.postgres().user();
+            case "postgres.database" -> h.postgres().database();
+            case "postgres.bin_dir" -> h.postgres().binDir();
+            case "postgres.data_dir" -> h.postgres().dataDir();
+            case "postgres.config_file" -> h.postgres().effectiveConfigFile();
+            case "postgres.log_file" -> h.postgres().logFile();
+            case "postgres.archive_dir" -> h.postgres().archiveDir();
+            case "postgres.host" -> h.pgHost();
+            case "postgres.socket_dir" -> h.postgres().socketDir();
+            case "replication.user" -> h.replication() == null ? null : h.replication().user();
+            case "replication.upstream" -> h.replication() == null ? null : h.replication().upstream();
+            case "replication.database" -> h.replication() == null ? null : h.replication().database();
+            case "replication.subscription" -> h.replication() == null ? null : h.replication().subscription();
+            case "replication.publication" -> h.replication() == null ? null : h.replication().publication();
+            case "pgbouncer.port" -> h.pgbouncer() == null ? null : h.pgbouncer().port();
+            case "pgbouncer.admin_user" -> h.pgbouncer() == null ? null : h.pgbouncer().adminUser();
+            case "pgbouncer.config_file" -> h.pgbouncer() == null ? null : h.pgbouncer().configFile();
+            case "pgbouncer.log_file" -> h.pgbouncer() == null ? null : h.pgbouncer().logFile();
+            default -> throw new IllegalArgumentException("unknown host value " + path);
+        };
+        return v == null ? "" : String.valueOf(v);
+    }
+
+    /** Evaluates a rendered {@code when}: {@code A == B}, {@code A != B}, or a truth value. */
+    static boolean truth(String cond) {
+        if (cond == null) {
+            return true;
+        }
+        for (String op : List.of("==", "!=")) {
+            int i = cond.indexOf(op);
+            if (i >= 0) {
+                boolean eq = cond.substring(0, i).trim().equals(cond.substring(i + 2).trim());
+                return op.equals("==") == eq;
+            }
+        }
+        String c = cond.trim().toLowerCase(Locale.ROOT);
+        if (c.startsWith("not ")) {
+            return !truth(c.substring(4));
+        }
+        return !(c.isEmpty() || c.equals("false") || c.equals("no") || c.equals("0") || c.equals("off"));
+    }
+
+    /** Rendering for one plan. */
+    private final class Render {
+        private final Runbook rb;
+        private final Cluster cluster;
+        private final ClusterState state;
+        private final Map<String, String> params;
+
+        Render(Runbook rb, Cluster cluster, ClusterState state, Map<String, String> params) {
+            this.rb = rb;
+            this.cluster = cluster;
+            this.state = state;
+            this.params = params;
+        }
+
+        Host livePrimary(Template.Ref why, SourceLocationHolder where) {
+            String p = state.primary();
+            if (p == null || cluster.host(p).isEmpty()) {
+                throw new PgrunbookException(ExitCodes.REFUSED, where.at + ": the step needs the live primary, and there is none now"
+                        + " (verdict " + state.verdict() + ")", "run 'pgrunbook status' to see the cluster");
+            }
+            return cluster.host(p).get();
+        }
+
+        String value(Template.Ref r, Host current, SourceLocationHolder where) {
+            String root = r.root();
+            switch (root) {
+                case "cluster" -> {
+                    return cluster.name();
+                }
+                case "primary" -> {
+                    return hostValue(livePrimary(r, where), r.path());
+                }
+                case "host" -> {
+                    return hostValue(current, r.path());
+                }
+                default -> {
+                    Param p = rb.param(root).orElseThrow();
+                    String v = params.get(root);
+                    if (v == null) {
+                        throw new PgrunbookException(ExitCodes.USAGE, r.at() + ": {{" + r.expr() + "}} has no value",
+                                "give it with --param " + root + "=VALUE");
+                    }
+                    return p.type() == ParamType.HOST ? hostValue(cluster.host(v).orElseThrow(), r.path()) : v;
+                }
+            }
+        }
+
+        String render(Template t, Host current, Quoting q, SourceLocationHolder where) {
+            if (t == null) {
+                return null;
+            }
+            try {
+                return t.render(r -> value(r, current, where), q);
+            } catch (IllegalArgumentException e) {
+                throw new PgrunbookException(ExitCodes.USAGE, t.at() + ": " + e.getMessage());
+            }
+        }
+
+        List<Host> on(Step s, SourceLocationHolder where) {
+            if (s.on() == null) {
+                return List.of();
+            }
+            String spec = render(s.on(), null, Quoting.NONE, where).trim();
+            Set<Host> out = new LinkedHashSet<>();
+            for (String part : spec.split("\\s*,\\s*")) {
+                out.addAll(resolve(part, s, where));
+            }
+            return List.copyOf(out);
+        }
+
+        List<Host> resolve(String on, Step s, SourceLocationHolder where) {
+            switch (on) {
+                case "all" -> {
+                    return cluster.hosts();
+                }
+                case "primary" -> {
+                    return List.of(livePrimary(null, where));
+                }
+                case "standbys" -> {
+                    return cluster.hosts().stream().filter(h -> state.node(h.name()).map(NodeState::state)
+                            .orElse(LiveState.UNKNOWN) == LiveState.STANDBY).toList();
+                }
+                case "pgbouncers" -> {
+                    return cluster.pgbouncers();
+                }
+                default -> {
+                    if (cluster.host(on).isPresent()) {
+                        return List.of(cluster.host(on).get());
+                    }
+                    for (Role role : Role.values()) {
+                        if (role.name().equalsIgnoreCase(on)) {
+                            return cluster.withRole(role);
+                        }
+                    }
+                    throw new RunbookException(s.on().at(), "on '" + on + "' is not a host of cluster " + cluster.name()
+                            + ", a role, primary, standbys, pgbouncers or all");
+                }
+            }
+        }
+
+        PlannedStep step(int number, Step s) {
+            SourceLocationHolder where = new SourceLocationHolder(s.at());
+            List<Host> hosts = on(s, where);
+            String when = render(s.when(), hosts.isEmpty() ? null : hosts.get(0), Quoting.NONE, where);
+            List<PlannedStep.Target> targets = new ArrayList<>();
+            List<Host> each = hosts.isEmpty() && s.on() == null ? java.util.Collections.singletonList(null) : hosts;
+            for (Host h : each) {
+                Quoting q = s.kind() == StepKind.RUN ? Quoting.SHELL : s.kind() == StepKind.SQL ? Quoting.SQL : Quoting.NONE;
+                String text = render(s.text(), h, q, where);
+                Map<String, String> with = new LinkedHashMap<>();
+                s.with().forEach((k, t) -> with.put(k, render(t, h, Quoting.NONE, where)));
+                StepContext ctx = new StepContext(s.name(), cluster, h, text, with, render(s.as(), h, Quoting.NONE, where),
+                        s.database(), s.timeout(), null);
+                targets.add(new PlannedStep.Target(h == null ? null : h.name(), describe(s, ctx).lines(), ctx));
+            }
+            return new PlannedStep(number, s.name(), s.kind().key(), s.target(), hosts.stream().map(Host::name).toList(),
+                    targets, s.destructive(), when, truth(when), s.onError().name().toLowerCase(Locale.ROOT), s.timeout(), s);
+        }
+
+        Rendered describe(Step s, StepContext ctx) {
+            String where = ctx.host() == null ? "" : " on " + ctx.host().name();
+            String with = ctx.with().isEmpty() ? "" : " " + ctx.with();
+            return switch (s.kind()) {
+                case ACTION, RUN, SQL, NOTE -> {
+                    Action a = registry.action(s.target()).orElseThrow();
+                    yield a.describe(ctx);
+                }
+                case CHECK -> Rendered.of("check " + s.target() + where + with);
+                case WAIT -> Rendered.of("wait until " + s.target() + where + with + " (timeout "
+                        + Units.duration(s.timeout() != null ? s.timeout() : cluster.settings().waitTimeout()) + ")");
+                case CONFIRM -> Rendered.of("ask: " + Secrets.mask(ctx.text()));
+            };
+        }
+    }
+
+    /** Where a step is written, for errors found while rendering it. */
+    private record SourceLocationHolder(io.pgrunbook.inventory.SourceLocation at) {
+    }
+}

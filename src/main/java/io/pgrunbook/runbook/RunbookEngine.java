@@ -1,0 +1,238 @@
+package io.pgrunbook.runbook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgrunbook.action.Registry;
+import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.cli.PgrunbookException;
+import io.pgrunbook.cluster.ClusterState;
+import io.pgrunbook.inventory.Cluster;
+import io.pgrunbook.inventory.Inventory;
+import io.pgrunbook.remote.Connections;
+
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The runbook engine behind {@code plan}, {@code run}, {@code resume} and {@code history}: loads, plans, locks,
+ * journals, runs, and prints the escalation contacts when a run fails or is refused.
+ */
+public final class RunbookEngine {
+    /** What the engine works with; the CLI builds it from its context, tests from mocks. */
+    public record Env(Path stateDir, Path workDir, Connections connections, Executor.StateSource states,
+                      Executor.SqlOpener sql, Registry registry, Confirmer confirmer, PrintWriter err, String user,
+                      String machine) {
+    }
+
+    private final Env env;
+
+    public RunbookEngine(Env env) {
+        this.env = env;
+    }
+
+    public static String machine() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    public Runbook load(String ref) {
+        return new RunbookLoader(env.registry()).resolve(ref, env.workDir());
+    }
+
+    public Plan plan(Runbook rb, Cluster cluster, Map<String, String> params) {
+        ClusterState state = env.states().probe(cluster);
+        return new Planner(env.registry()).plan(rb, cluster, state, params);
+    }
+
+    public List<RunResult.CheckOutcome> preflight(Plan plan, Cluster cluster) {
+        return Executor.preflight(plan, cluster, plan.state(), env.registry());
+    }
+
+    /** A run (or a dry-run) of a runbook from step 1. */
+    public RunResult run(Inventory inv, Cluster cluster, Runbook rb, Map<String, String> params, Executor.Options opts) {
+        Plan plan = plan(rb, cluster, params);
+        return execute(inv, cluster, plan, opts, Set.of(), null);
+    }
+
+    /** Continues a run at its failed or unanswered step, after checking that the cluster still fits it. */
+    public RunResult resume(String runId, Inventory inv, String clusterName, Executor.Options opts) {
+        List<JsonNode> events = Journal.read(env.stateDir(), runId);
+        if (events == null || events.isEmpty() || !"start".equals(events.get(0).path("event").asText())) {
+            throw new PgrunbookException(ExitCodes.USAGE, "no run " + runId + " in " + Journal.runsDir(env.stateDir()),
+                    "see 'pgrunbook history'");
+        }
+        JsonNode start = events.get(0);
+        if (start.path("dry_run").asBoolean()) {
+            throw new PgrunbookException(ExitCodes.USAGE, "run " + runId + " was a dry-run: there is nothing to resume",
+                    "start it for real with 'pgrunbook run'");
+        }
+        JsonNode end = events.stream().filter(e -> "end".equals(e.path("event").asText())).reduce((a, b) -> b).orElse(null);
+        if (end != null && "ok".equals(end.path("result").asText())) {
+            throw new PgrunbookException(ExitCodes.USAGE, "run " + runId + " finished ok: there is nothing to resume");
+        }
+        String recordedCluster = start.path("cluster").asText();
+        if (clusterName != null && !clusterName.equals(recordedCluster)) {
+            throw new PgrunbookException(ExitCodes.USAGE, "run " + runId + " was on cluster " + recordedCluster + ", not " + clusterName);
+        }
+        Cluster cluster = inv.cluster(recordedCluster);
+        String source = start.path("runbook_source").asText();
+        Runbook rb = source.startsWith("jar:") ? load(source.substring("jar:runbooks/".length()).replaceFirst("\\.yaml$", ""))
+                : new RunbookLoader(env.registry()).load(Path.of(source));
+        if (!rb.sha256().equals(start.path("runbook_sha256").asText())) {
+            throw refused(cluster, "runbook " + source + " changed since run " + runId + " (sha256 differs):"
+                    + " its steps may not line up any more", "start a new run instead of resuming");
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        start.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+
+        // what was done: steps that ended ok, were skipped, or were done before the run being resumed
+        Set<Integer> done = new HashSet<>();
+        String lastPrimary = start.path("primary").isNull() ? null : start.path("primary").asText(null);
+        for (JsonNode e : events) {
+            if ("step_result".equals(e.path("event").asText())) {
+                String r = e.path("result").asText();
+                int n = e.path("number").asInt();
+                if (r.equals("ok") || r.equals("skipped") || r.equals("done")) {
+                    done.add(n);
+                } else {
+                    done.remove(n);
+                }
+                if (e.hasNonNull("primary")) {
+                    lastPrimary = e.path("primary").asText();
+                }
+            }
+        }
+        ClusterState state = env.states().probe(cluster);
+        if (!java.util.Objects.equals(lastPrimary, state.primary())) {
+            throw refused(cluster, "cluster " + cluster.name() + " changed since run " + runId + ": the live primary is "
+                    + state.primary() + ", the run last saw " + lastPrimary + "; the remaining steps are not safe",
+                    "check with 'pgrunbook status' and start a new run");
+        }
+        Plan plan = new Planner(env.registry()).plan(rb, cluster, state, params);
+        env.err().println("Resuming run " + runId + " (" + rb.name() + " on " + cluster.name() + "):");
+        for (PlannedStep ps : plan.steps()) {
+            env.err().println("  step " + ps.number() + " " + (done.contains(ps.number()) ? "done   " : "to run ") + ps.name());
+        }
+        return execute(inv, cluster, plan, opts, done, runId);
+    }
+
+    private RunResult execute(Inventory inv, Cluster cluster, Plan plan, Executor.Options opts, Set<Integer> done,
+                              String resumedFrom) {
+        if (!opts.dryRun()) {
+            refuseUnanswerable(plan, opts, done);
+        }
+        String runId = newRunId(cluster.name());
+        ClusterLock lock = opts.dryRun() ? null : ClusterLock.acquireOrExplain(env, cluster, plan.runbook(), runId, opts.breakLock());
+        Set<String> secrets = new HashSet<>();
+        plan.params().forEach((k, v) -> {
+            if (Secrets.secretName(k)) {
+                secrets.add(v);
+                secrets.add(io.pgrunbook.remote.Shell.quote(v));
+                secrets.add(Quoting.sqlLiteral(v));
+            }
+        });
+        Journal journal = Journal.create(env.stateDir(), runId, secrets);
+        RunLog log = RunLog.open(env.stateDir(), runId).secrets(secrets);
+        EventHook hook = new EventHook(cluster.hooks() == null ? null : cluster.hooks().event(), cluster.name(), env.err());
+        Executor ex = new Executor(plan, cluster, env.registry(), env.states(), env.connections(), env.sql(),
+                env.confirmer(), env.err(), opts, journal, log, hook);
+        Thread onSignal = new Thread(() -> {
+            // Ctrl-C or SIGTERM: say in the journal where the run stopped, and let the next run in
+            ex.interrupted("interrupted by a signal");
+            if (lock != null) {
+                lock.close();
+            }
+            journal.close();
+        }, "pgrunbook-abort");
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        RunResult result;
+        try {
+            Map<String, Object> start = new LinkedHashMap<>();
+            start.put("user", env.user());
+            start.put("machine", env.machine());
+            start.put("pid", ProcessHandle.current().pid());
+            start.put("inventory", inv.file() == null ? null : inv.file().toString());
+            start.put("inventory_sha256", inv.sha256());
+            start.put("runbook", plan.runbook());
+            start.put("runbook_source", plan.source());
+            start.put("runbook_sha256", plan.runbookSha256());
+            start.put("params", plan.params());
+            start.put("cluster", cluster.name());
+            start.put("resumed_from", resumedFrom);
+            start.put("plan", plan.steps().stream().map(s -> Map.of("number", s.number(), "name", s.name(),
+                    "hosts", s.hosts(), "commands", s.targets().stream().flatMap(t -> t.commands().stream()).toList())).toList());
+            result = ex.run(done, start);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run: it journals the abort
+            }
+            if (lock != null) {
+                lock.close();
+            }
+            journal.close();
+            log.close();
+        }
+        env.err().println((result.exitCode() == 0 ? "" : "pgrunbook: ") + result.message() + " (run " + result.runId() + ")");
+        if (result.exitCode() == ExitCodes.FAILED || result.exitCode() == ExitCodes.REFUSED) {
+            printContacts(cluster);
+            if (result.exitCode() == ExitCodes.FAILED) {
+                env.err().println("  hint: fix the cause, then 'pgrunbook resume " + result.runId() + "'");
+            }
+        }
+        env.err().flush();
+        return result;
+    }
+
+    /** With no one to ask, every question must already be answered: refuse before step 1 rather than hang at step 5. */
+    private void refuseUnanswerable(Plan plan, Executor.Options opts, Set<Integer> done) {
+        if (env.confirmer().interactive()) {
+            return;
+        }
+        if (!opts.yes()) {
+            throw new PgrunbookException(ExitCodes.USAGE, "no terminal to confirm the steps on",
+                    "run it in a terminal, or pass --yes (and --confirm-host HOST for destructive steps); --dry-run to rehearse");
+        }
+        for (PlannedStep ps : plan.steps()) {
+            if (ps.destructive() && ps.runs() && !done.contains(ps.number()) && !opts.confirmHosts().containsAll(ps.hosts())) {
+                throw new PgrunbookException(ExitCodes.USAGE, "step " + ps.number() + " (" + ps.name() + ") is destructive on "
+                        + String.join(",", ps.hosts()) + ": --yes alone does not confirm it",
+                        "add --confirm-host " + String.join(" --confirm-host ", ps.hosts()));
+            }
+        }
+    }
+
+    private PgrunbookException refused(Cluster cluster, String message, String hint) {
+        printContacts(cluster);
+        return new PgrunbookException(ExitCodes.REFUSED, message, hint);
+    }
+
+    public void printContacts(Cluster cluster) {
+        if (cluster.contacts() == null || cluster.contacts().isEmpty()) {
+            return;
+        }
+        env.err().println("Escalation contacts for " + cluster.name() + ":");
+        for (var c : cluster.contacts()) {
+            env.err().println("  " + c.name() + (c.phone() != null ? "  " + c.phone() : "") + (c.email() != null ? "  " + c.email() : ""));
+        }
+        env.err().flush();
+    }
+
+    static String newRunId(String cluster) {
+        return ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + cluster.replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+    }
+}

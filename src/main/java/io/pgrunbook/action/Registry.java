@@ -19,6 +19,7 @@ public final class Registry {
                 .add(new PostgresAction(PostgresAction.Op.RESTART))
                 .add(new PostgresAction(PostgresAction.Op.RELOAD))
                 .add(new FileWriteAction())
+                .add(new StandbyFollowAction())
                 .add(Checks.onePrimary())
                 .add(Checks.reachable())
                 .add(Checks.streaming())

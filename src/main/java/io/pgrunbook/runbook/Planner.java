@@ -236,9 +236,16 @@ public final class Planner {
             }
             String spec = render(s.on(), null, Quoting.NONE, where).trim();
             Set<Host> out = new LinkedHashSet<>();
+            Set<Host> except = new LinkedHashSet<>();
+            // "standbys, !db2": every live standby but db2 (e.g. the ones that must follow a new primary)
             for (String part : spec.split("\\s*,\\s*")) {
-                out.addAll(resolve(part, s, where));
+                if (part.startsWith("!")) {
+                    except.addAll(resolve(part.substring(1).trim(), s, where));
+                } else {
+                    out.addAll(resolve(part, s, where));
+                }
             }
+            out.removeAll(except);
             return List.copyOf(out);
         }
 

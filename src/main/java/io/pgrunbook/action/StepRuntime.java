@@ -15,4 +15,31 @@ public interface StepRuntime {
     Connection sql(Host host, String database) throws SQLException;
 
     Consumer<ExecOptions.OutputLine> listener();
+
+    /** A runtime over a command's transports and an SQL opener. */
+    static StepRuntime of(java.util.function.Function<Host, Transport> transports, SqlOpener sql,
+                          Consumer<ExecOptions.OutputLine> listener) {
+        return new StepRuntime() {
+            @Override
+            public Transport transport(Host host) {
+                return transports.apply(host);
+            }
+
+            @Override
+            public Connection sql(Host host, String database) throws SQLException {
+                return sql.open(host, database);
+            }
+
+            @Override
+            public Consumer<ExecOptions.OutputLine> listener() {
+                return listener;
+            }
+        };
+    }
+
+    /** Opens SQL sessions. */
+    @FunctionalInterface
+    interface SqlOpener {
+        Connection open(Host host, String database) throws SQLException;
+    }
 }

@@ -91,15 +91,17 @@ public final class Executor {
     }
 
     /** Preflight checks against a state; read-only. */
-    public static List<RunResult.CheckOutcome> preflight(Plan plan, Cluster cluster, ClusterState state, Registry registry) {
+    public static List<RunResult.CheckOutcome> preflight(Plan plan, Cluster cluster, ClusterState state, Registry registry,
+                                                         StepRuntime runtime) {
         List<RunResult.CheckOutcome> out = new ArrayList<>();
         for (PlannedStep ps : plan.preflight()) {
-            out.addAll(evaluate(ps, cluster, state, registry));
+            out.addAll(evaluate(ps, cluster, state, registry, runtime));
         }
         return out;
     }
 
-    static List<RunResult.CheckOutcome> evaluate(PlannedStep ps, Cluster cluster, ClusterState state, Registry registry) {
+    static List<RunResult.CheckOutcome> evaluate(PlannedStep ps, Cluster cluster, ClusterState state, Registry registry,
+                                                 StepRuntime runtime) {
         Check check = registry.check(ps.type()).orElseThrow();
         List<RunResult.CheckOutcome> out = new ArrayList<>();
         if (ps.targets().isEmpty()) {
@@ -109,7 +111,7 @@ public final class Executor {
             StepContext c = t.context();
             CheckResult r;
             try {
-                r = check.evaluate(new CheckContext(cluster, state, c.host(), c.with()));
+                r = check.evaluate(new CheckContext(cluster, state, c.host(), c.with(), runtime));
             } catch (RuntimeException e) {
                 r = CheckResult.fail((c.host() == null ? "" : c.host().name() + ": ") + e.getMessage());
             }
@@ -132,7 +134,7 @@ public final class Executor {
         }
         // ---- preflight, read-only, also in dry-run ----
         progress("Preflight on " + plan.cluster() + ":");
-        List<RunResult.CheckOutcome> pre = preflight(plan, cluster, live, registry);
+        List<RunResult.CheckOutcome> pre = preflight(plan, cluster, live, registry, runtime());
         if (pre.isEmpty()) {
             progress("  (no preflight checks)");
         }
@@ -426,7 +428,7 @@ public final class Executor {
     private boolean checkOnce(PlannedStep ps, String how, List<RunResult.StepOutcome> outcomes) {
         Instant started = Instant.now();
         refresh();
-        return record(ps, how, started, evaluate(ps, cluster, live, registry), outcomes);
+        return record(ps, how, started, evaluate(ps, cluster, live, registry, runtime()), outcomes);
     }
 
     private boolean waitFor(PlannedStep ps, String how, List<RunResult.StepOutcome> outcomes) {
@@ -435,7 +437,7 @@ public final class Executor {
         List<RunResult.CheckOutcome> last;
         while (true) {
             refresh();
-            last = evaluate(ps, cluster, live, registry);
+            last = evaluate(ps, cluster, live, registry, runtime());
             if (last.stream().allMatch(RunResult.CheckOutcome::pass)) {
                 break;
             }

@@ -57,7 +57,8 @@ public final class RunbookEngine {
     }
 
     public List<RunResult.CheckOutcome> preflight(Plan plan, Cluster cluster) {
-        return Executor.preflight(plan, cluster, plan.state(), env.registry());
+        return Executor.preflight(plan, cluster, plan.state(), env.registry(),
+                io.pgrunbook.action.StepRuntime.of(env.connections()::to, env.sql()::open, null));
     }
 
     /** A run (or a dry-run) of a runbook from step 1. */

@@ -1,0 +1,106 @@
+package io.pgrunbook.action;
+
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.pg.Lsn;
+import io.pgrunbook.remote.ExecOptions;
+import io.pgrunbook.remote.ExecResult;
+import io.pgrunbook.remote.RemoteCommand;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code standby.catch-up} (with: from): the switchover's no-data-loss gate. Reads the shutdown checkpoint of the
+ * stopped old primary ({@code pg_controldata}: the cluster must be "shut down", i.e. stopped cleanly) and waits until
+ * this standby has received and replayed past it: then it has every commit the old primary ever acknowledged. On
+ * timeout it stops with the figures; nothing has been promoted and the old primary can simply be started again.
+ */
+public final class CatchUpAction implements Action {
+    private static final Pattern CHECKPOINT = Pattern.compile("(?m)^Latest checkpoint location:\\s+(\\S+)");
+    private static final Pattern STATE = Pattern.compile("(?m)^Database cluster state:\\s+(.+)$");
+
+    @Override
+    public String name() {
+        return "standby.catch-up";
+    }
+
+    @Override
+    public Set<String> options() {
+        return Set.of("from");
+    }
+
+    private static Host from(StepContext ctx) {
+        String name = ctx.option("from", null);
+        if (name == null) {
+            throw new IllegalArgumentException("standby.catch-up needs with: {from: HOST}");
+        }
+        return ctx.cluster().host(name).orElseThrow(() -> new IllegalArgumentException("'" + name + "' is not a host"));
+    }
+
+    static RemoteCommand controldata(Host h) {
+        return RemoteCommand.of(h.postgres().bin("pg_controldata"), "-D", h.postgres().dataDir()).as(h.become());
+    }
+
+    @Override
+    public Rendered describe(StepContext ctx) {
+        Host old = from(ctx);
+        return Rendered.of("on " + old.name() + ": " + controldata(old).describe() + "   -- must say \"shut down\"; read its latest checkpoint L",
+                "on " + ctx.host().name() + ": wait until pg_last_wal_receive_lsn() > L and pg_last_wal_replay_lsn() > L");
+    }
+
+    @Override
+    public Result execute(StepContext ctx) {
+        Host old = from(ctx);
+        Host h = ctx.host();
+        ExecResult cd = ctx.runtime().transport(old).exec(controldata(old), ExecOptions.timeout(Duration.ofSeconds(30)));
+        if (!cd.ok()) {
+            return Result.failed(old.name() + ": pg_controldata failed: " + cd.tail(3));
+        }
+        Matcher st = STATE.matcher(cd.stdout());
+        Matcher ck = CHECKPOINT.matcher(cd.stdout());
+        if (!st.find() || !ck.find()) {
+            return Result.failed(old.name() + ": cannot read pg_controldata output");
+        }
+        String state = st.group(1).trim();
+        if (!state.equals("shut down")) {
+            return Result.failed(old.name() + " is \"" + state + "\", not \"shut down\": it was not stopped cleanly, so its last"
+                    + " WAL may not have reached " + h.name() + "; start it again and retry the switchover, or use failover");
+        }
+        long target = Lsn.parse(ck.group(1));
+        Duration limit = ctx.timeout() != null ? ctx.timeout() : ctx.cluster().settings().waitTimeout();
+        long t0 = System.nanoTime();
+        long deadline = t0 + limit.toNanos();
+        String last = "";
+        while (true) {
+            try {
+                Map<String, String> r = Sql.row(ctx.runtime(), h, null, "SELECT pg_last_wal_receive_lsn()::text AS received,"
+                        + " pg_last_wal_replay_lsn()::text AS replayed, pg_is_wal_replay_paused() AS paused");
+                String rec = r.get("received");
+                String rep = r.get("replayed");
+                last = "received " + rec + ", replayed " + rep + ("t".equals(r.get("paused")) ? " (replay paused)" : "");
+                if (rec != null && rep != null && Lsn.parse(rec) > target && Lsn.parse(rep) > target) {
+                    return Result.ok(h.name() + " has " + old.name() + "'s shutdown checkpoint " + Lsn.format(target) + ": " + last
+                            + " (after " + (System.nanoTime() - t0) / 1_000_000 + " ms); nothing is lost");
+                }
+            } catch (SQLException | RuntimeException e) {
+                last = e.getMessage();
+            }
+            if (System.nanoTime() > deadline) {
+                return Result.failed(h.name() + " did not reach " + old.name() + "'s shutdown checkpoint " + Lsn.format(target)
+                        + " within " + limit.toSeconds() + "s (" + last + "). Nothing was promoted: " + old.name()
+                        + " can be started again as the primary");
+            }
+            Sql.sleep(20);
+        }
+    }
+
+    @Override
+    public List<String> preconditions(StepContext ctx) {
+        return List.of();
+    }
+}

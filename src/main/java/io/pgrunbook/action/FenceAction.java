@@ -1,0 +1,91 @@
+package io.pgrunbook.action;
+
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.remote.ExecOptions;
+import io.pgrunbook.remote.ExecResult;
+import io.pgrunbook.remote.LocalTransport;
+import io.pgrunbook.remote.RemoteCommand;
+import io.pgrunbook.remote.Shell;
+import io.pgrunbook.remote.TransportException;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code fence} (with: confirmed): makes sure the old primary cannot take writes before another node is promoted.
+ * Reachable: PostgreSQL is stopped (fast, then immediate) and stays stopped. Unreachable: the inventory's
+ * {@code hooks.fence} runs here (drop a VIP, block it at the network); with no hook, the operator must have confirmed
+ * by naming the host ({@code --param fenced=HOST}) that it is powered off or isolated.
+ */
+public final class FenceAction implements Action {
+    @Override
+    public String name() {
+        return "fence";
+    }
+
+    @Override
+    public Set<String> options() {
+        return Set.of("confirmed");
+    }
+
+    private static RemoteCommand pgctl(Host h, String... args) {
+        List<String> argv = new java.util.ArrayList<>(List.of(h.postgres().bin("pg_ctl"), "-D", h.postgres().dataDir()));
+        argv.addAll(List.of(args));
+        return RemoteCommand.of(argv).as(h.become());
+    }
+
+    @Override
+    public Rendered describe(StepContext ctx) {
+        Host h = ctx.host();
+        String hook = ctx.cluster().hooks().fence();
+        return Rendered.of(pgctl(h, "stop", "-m", "fast", "-w", "-t", "10").describe() + "   -- when reachable; then -m immediate if needed",
+                hook != null ? "when unreachable, here: " + hookLine(hook, h) : "when unreachable: no hooks.fence; the operator confirms with --param fenced=" + h.name());
+    }
+
+    static String hookLine(String hook, Host h) {
+        return hook.replace("{host}", Shell.quote(h.name())).replace("{address}", Shell.quote(h.address()));
+    }
+
+    @Override
+    public Result execute(StepContext ctx) {
+        Host h = ctx.host();
+        try {
+            ExecResult st = ctx.runtime().transport(h).exec(pgctl(h, "status"), ExecOptions.timeout(Duration.ofSeconds(15)));
+            if (st.exitCode() != null && (st.exitCode() == 3 || st.exitCode() == 4)) {
+                return Result.ok(h.name() + ": PostgreSQL is not running (fenced)");
+            }
+            ExecResult stop = ctx.runtime().transport(h).exec(pgctl(h, "stop", "-m", "fast", "-w", "-t", "10"), ctx.execOptions());
+            if (!stop.ok()) {
+                stop = ctx.runtime().transport(h).exec(pgctl(h, "stop", "-m", "immediate", "-w", "-t", "10"), ctx.execOptions());
+            }
+            return stop.ok() ? new Result(true, stop.exitCode(), stop.tail(5), h.name() + ": PostgreSQL stopped (fenced)")
+                    : new Result(false, stop.exitCode(), stop.tail(5), h.name() + ": could not stop PostgreSQL");
+        } catch (TransportException e) {
+            String hook = ctx.cluster().hooks().fence();
+            if (hook != null) {
+                ExecResult r = new LocalTransport("localhost").exec(RemoteCommand.shell(hookLine(hook, h)),
+                        ExecOptions.timeout(Duration.ofSeconds(60)));
+                return r.ok() ? new Result(true, r.exitCode(), r.tail(5), h.name() + " is unreachable; fence hook ran")
+                        : new Result(false, r.exitCode(), r.tail(5), h.name() + " is unreachable and the fence hook failed");
+            }
+            if (h.name().equals(ctx.option("confirmed", ""))) {
+                return Result.ok(h.name() + " is unreachable; the operator confirmed it is fenced (--param fenced=" + h.name() + ")");
+            }
+            return Result.failed(h.name() + " is unreachable (" + e.getMessage() + ") and the inventory has no hooks.fence: make sure it"
+                    + " cannot take writes (power it off, drop its address), then run again with --param fenced=" + h.name());
+        }
+    }
+
+    @Override
+    public Result verify(StepContext ctx) {
+        Host h = ctx.host();
+        try {
+            ExecResult st = ctx.runtime().transport(h).exec(pgctl(h, "status"), ExecOptions.timeout(Duration.ofSeconds(15)));
+            return st.exitCode() != null && (st.exitCode() == 3 || st.exitCode() == 4) ? Result.ok(h.name() + " is stopped")
+                    : Result.failed(h.name() + ": PostgreSQL still runs (pg_ctl status " + st.exitCode() + ")");
+        } catch (TransportException e) {
+            return Result.ok(h.name() + " is unreachable (fenced by hook or by the operator)");
+        }
+    }
+}

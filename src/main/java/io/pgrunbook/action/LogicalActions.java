@@ -1,0 +1,190 @@
+package io.pgrunbook.action;
+
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.inventory.Role;
+import io.pgrunbook.pg.Lsn;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Keeping a logical REPLICA fed across a change of primary. Its slot lives on the primary and is not copied to
+ * standbys (PostgreSQL 15), so repmgr-style switchovers leave the subscription pointing at a node that is now a standby
+ * ("logical decoding cannot be used while in recovery"). Before the old primary stops we wait until every
+ * subscription has confirmed all WAL; after promotion, before clients resume, we create the slot on the new primary
+ * and repoint the subscription to it.
+ */
+public final class LogicalActions {
+    private LogicalActions() {
+    }
+
+    /** The REPLICA's subscription as it is now: name, slot, enabled. */
+    record Subscription(String name, String slot, boolean enabled, String conninfo) {
+    }
+
+    static Subscription subscription(StepRuntime rt, Host replica) throws SQLException {
+        String sub = replica.replication().subscription();
+        Map<String, String> r = Sql.row(rt, replica, replica.replication().database(),
+                "SELECT subname, coalesce(subslotname, subname) AS slot, subenabled, subconninfo FROM pg_subscription WHERE subname = "
+                        + Sql.literal(sub));
+        if (r.isEmpty()) {
+            throw new IllegalStateException(replica.name() + " has no subscription " + sub);
+        }
+        return new Subscription(r.get("subname"), r.get("slot"), "t".equals(r.get("subenabled")), r.get("subconninfo"));
+    }
+
+    /** {@code logical.wait-confirmed} on the primary: every REPLICA's slot has confirmed the current end of WAL. */
+    public static Action waitConfirmed() {
+        return new Action() {
+            @Override
+            public String name() {
+                return "logical.wait-confirmed";
+            }
+
+            @Override
+            public Rendered describe(StepContext ctx) {
+                return Rendered.of("on " + ctx.host().name() + ": L = pg_current_wal_lsn(); wait until confirmed_flush_lsn >= L"
+                        + " for the slots of " + String.join(", ", replicas(ctx).stream().map(Host::name).toList()));
+            }
+
+            @Override
+            public Result execute(StepContext ctx) {
+                Host p = ctx.host();
+                List<Host> replicas = replicas(ctx);
+                if (replicas.isEmpty()) {
+                    return Result.ok("no REPLICA in the inventory");
+                }
+                Duration limit = ctx.timeout() != null ? ctx.timeout() : Duration.ofSeconds(30);
+                try {
+                    List<String> slots = new ArrayList<>();
+                    for (Host r : replicas) {
+                        slots.add(subscription(ctx.runtime(), r).slot());
+                    }
+                    String target = Sql.value(ctx.runtime(), p, "SELECT pg_current_wal_lsn()::text");
+                    long t0 = System.nanoTime();
+                    String last = "";
+                    while (System.nanoTime() - t0 < limit.toNanos()) {
+                        List<String> behind = new ArrayList<>();
+                        for (String slot : slots) {
+                            Map<String, String> s = Sql.row(ctx.runtime(), p, null,
+                                    "SELECT confirmed_flush_lsn::text AS c FROM pg_replication_slots WHERE slot_name = " + Sql.literal(slot));
+                            if (s.isEmpty()) {
+                                return Result.failed(p.name() + " has no slot " + slot + ": the REPLICA is not fed from it;"
+                                        + " run pgrunbook repair-replica afterwards");
+                            }
+                            String c = s.get("c");
+                            if (c == null || Lsn.parse(c) < Lsn.parse(target)) {
+                                behind.add(slot + " at " + c);
+                            }
+                        }
+                        if (behind.isEmpty()) {
+                            return Result.ok("every subscription confirmed " + target + " (after "
+                                    + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+                        }
+                        last = String.join(", ", behind);
+                        Sql.sleep(20);
+                    }
+                    return Result.failed("subscriptions did not confirm " + target + " within " + limit.toSeconds() + "s: " + last
+                            + "; nothing was stopped yet");
+                } catch (SQLException | RuntimeException e) {
+                    return Result.failed(p.name() + ": " + e.getMessage());
+                }
+            }
+        };
+    }
+
+    static List<Host> replicas(StepContext ctx) {
+        return ctx.cluster().withRole(Role.REPLICA);
+    }
+
+    /**
+     * {@code replica.follow} (with: to) on a REPLICA: the subscription's slot on the new primary (created when missing),
+     * the subscription's connection pointed at it, enabled. Verified by the slot turning active on the new primary.
+     */
+    public static Action follow() {
+        return new Action() {
+            @Override
+            public String name() {
+                return "replica.follow";
+            }
+
+            @Override
+            public Set<String> options() {
+                return Set.of("to");
+            }
+
+            private Host to(StepContext ctx) {
+                String name = ctx.option("to", null);
+                return ctx.cluster().host(name == null ? "" : name)
+                        .orElseThrow(() -> new IllegalArgumentException("replica.follow needs with: {to: HOST}"));
+            }
+
+            String conninfo(Host replica, Host to) {
+                return "host=" + to.pgHost() + " port=" + to.postgres().port() + " dbname=" + replica.replication().database()
+                        + " user=" + to.replication().user() + " application_name=" + replica.name();
+            }
+
+            @Override
+            public Rendered describe(StepContext ctx) {
+                Host r = ctx.host();
+                Host to = to(ctx);
+                String sub = r.replication().subscription();
+                return Rendered.of("on " + to.name() + " (" + r.replication().database() + "): SELECT pg_create_logical_replication_slot(<slot of "
+                                + sub + ">, 'pgoutput') -- unless it exists",
+                        "on " + r.name() + ": ALTER SUBSCRIPTION " + sub + " CONNECTION " + Sql.literal(conninfo(r, to)),
+                        "on " + r.name() + ": ALTER SUBSCRIPTION " + sub + " ENABLE -- when disabled");
+            }
+
+            @Override
+            public Result execute(StepContext ctx) {
+                Host r = ctx.host();
+                Host to = to(ctx);
+                try {
+                    Subscription s = subscription(ctx.runtime(), r);
+                    String db = r.replication().database();
+                    Sql.execute(ctx.runtime(), to, db, "SELECT pg_create_logical_replication_slot(" + Sql.literal(s.slot())
+                            + ", 'pgoutput') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = "
+                            + Sql.literal(s.slot()) + ")");
+                    Sql.execute(ctx.runtime(), r, db, "ALTER SUBSCRIPTION " + ident(s.name()) + " CONNECTION " + Sql.literal(conninfo(r, to)));
+                    if (!s.enabled()) {
+                        Sql.execute(ctx.runtime(), r, db, "ALTER SUBSCRIPTION " + ident(s.name()) + " ENABLE");
+                    }
+                    return Result.ok(r.name() + ": subscription " + s.name() + " now reads slot " + s.slot() + " on " + to.name());
+                } catch (SQLException | RuntimeException e) {
+                    return Result.failed(r.name() + ": " + e.getMessage());
+                }
+            }
+
+            @Override
+            public Result verify(StepContext ctx) {
+                Host r = ctx.host();
+                Host to = to(ctx);
+                long deadline = System.nanoTime() + (ctx.timeout() != null ? ctx.timeout() : Duration.ofSeconds(30)).toNanos();
+                String last = "";
+                while (System.nanoTime() < deadline) {
+                    try {
+                        Subscription s = subscription(ctx.runtime(), r);
+                        Map<String, String> slot = Sql.row(ctx.runtime(), to, null,
+                                "SELECT active FROM pg_replication_slots WHERE slot_name = " + Sql.literal(s.slot()));
+                        if ("t".equals(slot.get("active"))) {
+                            return Result.ok(r.name() + " streams from slot " + s.slot() + " on " + to.name());
+                        }
+                        last = "slot " + s.slot() + " on " + to.name() + (slot.isEmpty() ? " missing" : " inactive");
+                    } catch (SQLException | RuntimeException e) {
+                        last = e.getMessage();
+                    }
+                    Sql.sleep(100);
+                }
+                return Result.failed(r.name() + " does not read from " + to.name() + ": " + last + "; see pgrunbook repair-replica " + r.name());
+            }
+        };
+    }
+
+    static String ident(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+}

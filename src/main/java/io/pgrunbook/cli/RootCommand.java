@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "pgrunbook", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs PostgreSQL high-availability procedures over SSH, one confirmed step at a time.",
         subcommands = {StatusCommand.class, InventoryCommand.class, LabCommand.class, SmokeCommand.class,
-                PgBouncerCommand.class, LogsCommand.class},
+                PgBouncerCommand.class, LogsCommand.class, DoctorCommand.class},
         footer = {"", "Exit codes: 0 ok/HEALTHY, 1 step failed/WARNING, 2 CRITICAL, 3 refused/UNKNOWN, 64 usage, "
                 + "65 invalid inventory or runbook, 70 internal error, 130 aborted."})
 public class RootCommand implements Runnable {

@@ -2,6 +2,7 @@ package io.pgrunbook.smoke;
 
 import io.pgrunbook.cluster.ClusterProbe;
 import io.pgrunbook.cluster.ClusterState;
+import io.pgrunbook.cluster.LiveState;
 import io.pgrunbook.cluster.NodeState;
 import io.pgrunbook.cluster.Verdict;
 import io.pgrunbook.inventory.Cluster;
@@ -85,6 +86,10 @@ public final class SmokeTest {
             Optional<String> fenced = fenced(state, h);
             if (fenced.isPresent()) {
                 checks.add(new Check("node", h.name(), Result.SKIP, 0, fenced.get()));
+                // its PgBouncer may outlive PostgreSQL there, and clients may still use it
+                if (h.hasPgBouncer() && state.node(h.name()).map(x -> x.state() == LiveState.DOWN).orElse(false)) {
+                    checks.add(port(h, "pgbouncer port", h.address(), h.pgbouncer().port(), h.pgbouncer().adminUser()));
+                }
                 continue;
             }
             checks.add(port(h, "postgres port", h.pgHost(), h.postgres().port(), null));

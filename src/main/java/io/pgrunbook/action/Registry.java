@@ -20,13 +20,29 @@ public final class Registry {
                 .add(new PostgresAction(PostgresAction.Op.RELOAD))
                 .add(new FileWriteAction())
                 .add(new StandbyFollowAction())
+                .add(new PromoteAction())
+                .add(new CatchUpAction())
+                .add(new FenceAction())
+                .add(new SlotsCleanupAction())
+                .add(LogicalActions.waitConfirmed())
+                .add(LogicalActions.follow())
+                .add(PgBouncerActions.pauseOrResume(true))
+                .add(PgBouncerActions.pauseOrResume(false))
+                .add(PgBouncerActions.point())
                 .add(Checks.onePrimary())
                 .add(Checks.reachable())
                 .add(Checks.streaming())
                 .add(Checks.lagBelow())
                 .add(Checks.isPrimary())
                 .add(Checks.isStandby())
-                .add(Checks.isDown());
+                .add(Checks.isDown())
+                .add(HaChecks.standbyOfPrimary())
+                .add(HaChecks.replayRunning())
+                .add(HaChecks.walSendersFree())
+                .add(HaChecks.archivingOk())
+                .add(HaChecks.rewindReady())
+                .add(HaChecks.becomeWorks())
+                .add(HaChecks.failoverCandidate());
     }
 
     public Registry add(Action a) {

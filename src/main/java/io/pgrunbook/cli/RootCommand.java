@@ -8,9 +8,10 @@ import picocli.CommandLine.Spec;
 /** {@code pgrunbook}: lists the commands. */
 @Command(name = "pgrunbook", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs PostgreSQL high-availability procedures over SSH, one confirmed step at a time.",
-        subcommands = {StatusCommand.class, InventoryCommand.class, LabCommand.class,
+        subcommands = {StatusCommand.class, SwitchoverCommand.class, FailoverCommand.class, SmokeCommand.class,
+                PgBouncerCommand.class, LogsCommand.class, DoctorCommand.class,
                 PlanCommand.class, RunCommand.class, ResumeCommand.class, HistoryCommand.class,
-                CdsTrainingCommand.class},
+                InventoryCommand.class, LabCommand.class, CdsTrainingCommand.class},
         footer = {"", "Exit codes: 0 ok/HEALTHY, 1 step failed/WARNING, 2 CRITICAL, 3 refused/UNKNOWN, 64 usage, "
                 + "65 invalid inventory or runbook, 70 internal error, 130 aborted."})
 public class RootCommand implements Runnable {

@@ -22,17 +22,29 @@ public class RunCommand extends EngineCommand {
 
     @Override
     public Integer call() throws Exception {
+        return execute(this, runbook, exec, exec.params(), false);
+    }
+
+    /**
+     * Runs a runbook (or shows its plan with --dry-run) for {@code run} and for the commands that wrap a shipped
+     * runbook (switchover, failover, ...). With {@code showStatus}, a successful run ends with the cluster's status.
+     */
+    static int execute(EngineCommand cmd, String runbook, ExecutionOptions exec, java.util.Map<String, String> params,
+                       boolean showStatus) throws Exception {
         if (exec.dryRun()) {
-            return PlanCommand.show(this, runbook, exec.params());
+            return PlanCommand.show(cmd, runbook, params);
         }
-        Inventory inv = inventory();
-        Cluster cluster = inv.cluster(global().cluster());
-        try (Connections connections = context().connections()) {
-            RunbookEngine engine = engine(connections);
+        Inventory inv = cmd.inventory();
+        Cluster cluster = inv.cluster(cmd.global().cluster());
+        try (Connections connections = cmd.context().connections()) {
+            RunbookEngine engine = cmd.engine(connections);
             var rb = engine.load(runbook);
-            RunResult r = engine.run(inv, cluster, rb, exec.params(), exec.options());
-            if (global().json()) {
-                out().println(Json.pretty(r));
+            RunResult r = engine.run(inv, cluster, rb, params, exec.options());
+            if (cmd.global().json()) {
+                cmd.out().println(Json.pretty(r));
+            } else if (showStatus && r.exitCode() == ExitCodes.OK) {
+                var state = new io.pgrunbook.cluster.ClusterProbe(connections, cmd.context().env()).probe(cluster);
+                cmd.out().print(StatusView.table(state, cmd.ansi()));
             }
             return r.exitCode();
         }

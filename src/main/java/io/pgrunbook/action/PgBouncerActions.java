@@ -1,0 +1,144 @@
+package io.pgrunbook.action;
+
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.pgbouncer.PgBouncerAdmin;
+import io.pgrunbook.pgbouncer.Repoint;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** {@code pgbouncer.pause}, {@code pgbouncer.resume}, {@code pgbouncer.point} on PgBouncer hosts. */
+public final class PgBouncerActions {
+    private PgBouncerActions() {
+    }
+
+    private static List<String> databases(StepContext ctx) {
+        return ctx.host().pgbouncer().databases();
+    }
+
+    /** A host without PgBouncer has nothing to pause or point: the step is a no-op there, said so. */
+    private static Result none(StepContext ctx) {
+        return ctx.host().hasPgBouncer() ? null : Result.ok(ctx.host().name() + " runs no PgBouncer: nothing to do");
+    }
+
+    private static Rendered noneRendered(StepContext ctx) {
+        return ctx.host().hasPgBouncer() ? null : Rendered.of("nothing: " + ctx.host().name() + " runs no PgBouncer");
+    }
+
+    /** PAUSE (clients wait instead of failing) or RESUME the managed databases. */
+    public static Action pauseOrResume(boolean pause) {
+        String verb = pause ? "PAUSE" : "RESUME";
+        return new Action() {
+            @Override
+            public String name() {
+                return pause ? "pgbouncer.pause" : "pgbouncer.resume";
+            }
+
+            @Override
+            public Rendered describe(StepContext ctx) {
+                if (noneRendered(ctx) != null) {
+                    return noneRendered(ctx);
+                }
+                PgBouncerAdmin admin = new PgBouncerAdmin(ctx.host(), null);
+                List<String> lines = new ArrayList<>();
+                for (String db : databases(ctx)) {
+                    lines.add(admin.psql(verb + " " + db).describe());
+                }
+                return new Rendered(lines.isEmpty() ? List.of(admin.psql(verb).describe()) : lines);
+            }
+
+            @Override
+            public Result execute(StepContext ctx) {
+                if (none(ctx) != null) {
+                    return none(ctx);
+                }
+                PgBouncerAdmin admin = new PgBouncerAdmin(ctx.host(), ctx.runtime().transport(ctx.host()));
+                List<String> done = new ArrayList<>();
+                for (PgBouncerAdmin.Database d : admin.databases()) {
+                    if (!(databases(ctx).isEmpty() ? !d.name().equals("pgbouncer") : databases(ctx).contains(d.name()))) {
+                        continue;
+                    }
+                    if (d.paused() != pause) {
+                        admin.command(verb + " " + d.name());
+                    }
+                    done.add(d.name());
+                }
+                return Result.ok(ctx.host().name() + ": " + (pause ? "paused " : "resumed ") + String.join(", ", done));
+            }
+
+            @Override
+            public Result verify(StepContext ctx) {
+                if (none(ctx) != null) {
+                    return none(ctx);
+                }
+                PgBouncerAdmin admin = new PgBouncerAdmin(ctx.host(), ctx.runtime().transport(ctx.host()));
+                List<String> wrong = admin.databases().stream()
+                        .filter(d -> databases(ctx).contains(d.name()) && d.paused() != pause).map(PgBouncerAdmin.Database::name).toList();
+                return wrong.isEmpty() ? Result.ok(ctx.host().name() + ": " + (pause ? "paused" : "running"))
+                        : Result.failed(ctx.host().name() + ": still " + (pause ? "running: " : "paused: ") + String.join(", ", wrong));
+            }
+        };
+    }
+
+    /** Rewrites the PgBouncer config to lead to {@code to}, RELOAD, and RESUME (or keep paused with pause: true). */
+    public static Action point() {
+        return new Action() {
+            @Override
+            public String name() {
+                return "pgbouncer.point";
+            }
+
+            @Override
+            public Set<String> options() {
+                return Set.of("to", "pause");
+            }
+
+            private Host to(StepContext ctx) {
+                String name = ctx.option("to", "");
+                return ctx.cluster().host(name).orElseThrow(() -> new IllegalArgumentException("pgbouncer.point needs with: {to: HOST}"));
+            }
+
+            @Override
+            public Rendered describe(StepContext ctx) {
+                if (noneRendered(ctx) != null) {
+                    return noneRendered(ctx);
+                }
+                Host to = to(ctx);
+                Host h = ctx.host();
+                return Rendered.of("in " + h.pgbouncer().configFile() + " (backup kept): [databases] " + String.join(", ", databases(ctx))
+                                + " -> host=" + to.address() + " port=" + to.postgres().port(),
+                        new PgBouncerAdmin(h, null).psql("RELOAD").describe(),
+                        "true".equals(ctx.option("pause", "false")) ? "keep paused" : new PgBouncerAdmin(h, null).psql("RESUME <each database>").describe());
+            }
+
+            @Override
+            public Result execute(StepContext ctx) {
+                if (none(ctx) != null) {
+                    return none(ctx);
+                }
+                Host to = to(ctx);
+                Repoint.Result r = Repoint.apply(ctx.host(), ctx.runtime().transport(ctx.host()), to,
+                        "true".equals(ctx.option("pause", "false")), Instant.now());
+                return Result.ok(ctx.host().name() + ": " + (r.changed() ? "now points to " + to.name() + " (backup " + r.backup() + ")"
+                        : "already pointed to " + to.name()) + (r.resumed().isEmpty() ? "" : "; resumed " + String.join(", ", r.resumed())));
+            }
+
+            @Override
+            public Result verify(StepContext ctx) {
+                if (none(ctx) != null) {
+                    return none(ctx);
+                }
+                Host to = to(ctx);
+                PgBouncerAdmin admin = new PgBouncerAdmin(ctx.host(), ctx.runtime().transport(ctx.host()));
+                List<String> wrong = admin.databases().stream().filter(d -> databases(ctx).contains(d.name()))
+                        .filter(d -> !(to.address().equals(d.host()) || to.pgHost().equals(d.host())) || d.port() == null
+                                || d.port() != to.postgres().port())
+                        .map(d -> d.name() + " -> " + d.target()).toList();
+                return wrong.isEmpty() ? Result.ok(ctx.host().name() + ": every database leads to " + to.name())
+                        : Result.failed(ctx.host().name() + ": " + String.join(", ", wrong));
+            }
+        };
+    }
+}

@@ -1,0 +1,68 @@
+package io.pgrunbook.cli;
+
+import io.pgrunbook.cluster.ClusterProbe;
+import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.inventory.Cluster;
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.remote.Connections;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code pgrunbook failover --to HOST}: the shipped failover runbook; the old primary is fenced and stays down. */
+@Command(name = "failover", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Unplanned failover to a standby (runbook failover): the old primary is fenced (stopped, or "
+                + "hooks.fence when unreachable), the target promoted, PgBouncer repointed, the other standbys follow. "
+                + "The old primary stays down: repair it afterwards with 'pgrunbook failback HOST'.")
+public class FailoverCommand extends EngineCommand {
+    @Option(names = "--to", required = true, paramLabel = "HOST", description = "The standby to promote.")
+    String to;
+
+    @Option(names = "--from", paramLabel = "HOST",
+            description = "The old primary to fence (default: the live primary, else the MASTER).")
+    String from;
+
+    @Option(names = "--fenced", paramLabel = "HOST",
+            description = "Confirm that the unreachable old primary HOST is powered off or isolated (when there is no hooks.fence).")
+    String fenced;
+
+    @Mixin
+    ExecutionOptions exec = new ExecutionOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        Cluster cluster = cluster();
+        Map<String, String> params = new LinkedHashMap<>(exec.params());
+        params.put("to", to);
+        params.put("from", from != null ? from : oldPrimary(cluster));
+        if (fenced != null) {
+            params.put("fenced", fenced);
+        }
+        int code = RunCommand.execute(this, "failover", exec, params, true);
+        if (code == ExitCodes.OK && !exec.dryRun()) {
+            err().println("next: when " + params.get("from") + " is back, rejoin it with: pgrunbook failback " + params.get("from"));
+        }
+        return code;
+    }
+
+    /** The node to fence: the live primary when there is one other than the target, else the designed MASTER. */
+    private String oldPrimary(Cluster cluster) {
+        try (Connections connections = context().connections()) {
+            List<NodeState> primaries = new ClusterProbe(connections, context().env()).probe(cluster).primaries().stream()
+                    .filter(n -> n.role().isPhysical() && !n.name().equals(to)).toList();
+            if (primaries.size() == 1) {
+                return primaries.get(0).name();
+            }
+            if (primaries.size() > 1) {
+                throw new PgrunbookException(ExitCodes.REFUSED, primaries.size() + " live primaries besides " + to
+                        + ": say which to fence with --from");
+            }
+        }
+        return cluster.master().map(Host::name).orElseThrow(() -> new PgrunbookException(ExitCodes.USAGE,
+                "no live primary and no MASTER in the inventory: say which node to fence with --from"));
+    }
+}

@@ -1,0 +1,150 @@
+package io.pgrunbook.doctor;
+
+import io.pgrunbook.inventory.Units;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The pure judgements of {@code doctor}: facts in, a finding out. No I/O, so each rule has a unit test. */
+public final class DoctorRules {
+    private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\)\\s+(\\d+)(?:\\.(\\d+))?");
+    public static final double MAX_SKEW_SECONDS = 2.0;
+    /** A rebuild's pg_basebackup -X stream takes two WAL senders. */
+    public static final int WAL_SENDER_HEADROOM = 2;
+
+    private DoctorRules() {
+    }
+
+    /** The major version in {@code pg_ctl --version} output ("pg_ctl (PostgreSQL) 15.8" is 15; 9.6.24 is 9.6), or null. */
+    public static String major(String versionOutput) {
+        Matcher m = VERSION.matcher(versionOutput == null ? "" : versionOutput);
+        if (!m.find()) {
+            return null;
+        }
+        int first = Integer.parseInt(m.group(1));
+        return first < 10 && m.group(2) != null ? first + "." + m.group(2) : String.valueOf(first);
+    }
+
+    /** Every host on the same major version. */
+    public static Finding sameMajor(Map<String, String> majorByHost) {
+        Set<String> majors = new TreeSet<>(majorByHost.values());
+        if (majors.size() <= 1) {
+            return Finding.pass("-", "same major version", majors.isEmpty() ? "no version read" : "PostgreSQL " + majors.iterator().next() + " everywhere");
+        }
+        return Finding.fail("-", "same major version", "major versions differ: " + majorByHost,
+                "a standby must run the primary's major version; install the same bin_dir everywhere");
+    }
+
+    /** Needed by pg_rewind: wal_log_hints or data checksums. */
+    public static Finding rewindable(String host, String dataChecksums, String walLogHints) {
+        boolean ok = "on".equals(dataChecksums) || "on".equals(walLogHints);
+        return ok ? Finding.pass(host, "wal_log_hints or checksums", "data_checksums " + dataChecksums + ", wal_log_hints " + walLogHints)
+                : Finding.fail(host, "wal_log_hints or checksums", "data_checksums off and wal_log_hints off: pg_rewind cannot run",
+                "ALTER SYSTEM SET wal_log_hints = on; then restart PostgreSQL");
+    }
+
+    /**
+     * The archiver of a primary: broken when its last failure is newer than its last success (or it never succeeded
+     * but failed), or when WAL piles up in archive_status (.ready files beyond a handful).
+     */
+    public static Finding archiver(String host, String archiveMode, long failedCount, OffsetDateTime lastArchived,
+                                   OffsetDateTime lastFailed, String lastFailedWal, Integer readyFiles) {
+        if (archiveMode == null || archiveMode.equals("off")) {
+            return Finding.fail(host, "archive_command", "archive_mode is off", "set archive_mode = on and an archive_command"
+                    + " (a restart); standbys and rewind need the WAL archive");
+        }
+        boolean failing = lastFailed != null && (lastArchived == null || lastFailed.isAfter(lastArchived));
+        String ready = readyFiles == null ? "" : ", " + readyFiles + " .ready file(s) waiting";
+        if (failing) {
+            return Finding.fail(host, "archive_command", "failing: last failure " + lastFailed + (lastFailedWal == null ? "" : " (" + lastFailedWal + ")")
+                    + ", last success " + (lastArchived == null ? "never" : lastArchived.toString()) + ", " + failedCount + " failure(s)" + ready,
+                    "run the archive_command by hand as the postgres user and read the server log (pgrunbook logs "
+                            + host + " --grep archive)");
+        }
+        if (readyFiles != null && readyFiles > 10) {
+            return Finding.fail(host, "archive_command", "archiving falls behind" + ready,
+                    "check the archive destination's speed and space");
+        }
+        return Finding.pass(host, "archive_command", "archiving" + (lastArchived == null ? " (nothing archived yet)" : ", last " + lastArchived)
+                + (failedCount > 0 ? ", " + failedCount + " old failure(s)" : "") + ready);
+    }
+
+    public static Finding restoreCommand(String host, String restoreCommand) {
+        return restoreCommand == null || restoreCommand.isBlank()
+                ? Finding.fail(host, "restore_command", "not set on a standby: it cannot catch up from the archive",
+                "set restore_command (e.g. cp /archive/%f %p) and reload")
+                : Finding.pass(host, "restore_command", restoreCommand);
+    }
+
+    /** A replication slot as the primary reports it; {@code retainedBytes} null when it holds no WAL. */
+    public record Slot(String name, String type, boolean active, Long retainedBytes) {
+    }
+
+    /** Missing slots for the physical standbys (named after the host) and inactive slots that hold WAL back. */
+    public static List<Finding> slots(String primary, List<String> expected, List<Slot> slots) {
+        List<Finding> out = new java.util.ArrayList<>();
+        for (String name : expected) {
+            if (slots.stream().noneMatch(s -> s.name().equals(name) && s.type().equals("physical"))) {
+                out.add(Finding.fail(primary, "slot " + name, "no physical replication slot for standby " + name,
+                        "SELECT pg_create_physical_replication_slot('" + name + "'); and set primary_slot_name = '" + name + "' on " + name));
+            }
+        }
+        for (Slot s : slots) {
+            if (!s.active()) {
+                String retained = s.retainedBytes() == null ? "no WAL" : Units.bytes(s.retainedBytes());
+                out.add(Finding.fail(primary, "slot " + s.name(), "inactive " + s.type() + " slot retains " + retained,
+                        "if nothing uses it any more: SELECT pg_drop_replication_slot('" + s.name() + "'); else start its consumer"));
+            } else if (expected.contains(s.name())) {
+                out.add(Finding.pass(primary, "slot " + s.name(), "active " + s.type() + " slot"));
+            }
+        }
+        return out;
+    }
+
+    public static Finding walSenders(String host, int max, int used) {
+        int free = max - used;
+        return free >= WAL_SENDER_HEADROOM
+                ? Finding.pass(host, "max_wal_senders", used + " of " + max + " in use")
+                : Finding.fail(host, "max_wal_senders", used + " of " + max + " in use: no room for a rebuild (needs " + WAL_SENDER_HEADROOM + ")",
+                "raise max_wal_senders (a restart)");
+    }
+
+    /** Free space on the data directory's filesystem against the largest database. */
+    public static Finding disk(String host, String dataDir, long availableKb, Long largestDatabaseBytes) {
+        long free = availableKb * 1024;
+        String detail = Units.bytes(free) + " free on " + dataDir + (largestDatabaseBytes == null ? ""
+                : ", largest database " + Units.bytes(largestDatabaseBytes));
+        if (largestDatabaseBytes != null && free < largestDatabaseBytes) {
+            return Finding.fail(host, "free disk", detail, "free space on the filesystem of " + dataDir
+                    + ": a rebuild or a big catch-up needs at least the largest database's size");
+        }
+        return Finding.pass(host, "free disk", detail);
+    }
+
+    /** The available KB of {@code df -Pk} output (second line, fourth column), or null. */
+    public static Long dfAvailableKb(String dfOutput) {
+        String[] lines = dfOutput == null ? new String[0] : dfOutput.strip().split("\n");
+        if (lines.length < 2) {
+            return null;
+        }
+        String[] f = lines[lines.length - 1].trim().split("\\s+");
+        try {
+            return f.length >= 4 ? Long.parseLong(f[3]) : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Clock skew of a host against this machine; {@code skewSeconds} already corrected by half the round trip. */
+    public static Finding clock(String host, double skewSeconds) {
+        String d = String.format(java.util.Locale.ROOT, "%+.3f s against this machine", skewSeconds);
+        return Math.abs(skewSeconds) > MAX_SKEW_SECONDS
+                ? Finding.fail(host, "clock skew", d, "synchronise the clocks (chrony/ntpd): lag times and journals lie otherwise")
+                : Finding.pass(host, "clock skew", d);
+    }
+}

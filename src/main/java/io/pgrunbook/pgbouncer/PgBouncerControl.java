@@ -1,0 +1,42 @@
+package io.pgrunbook.pgbouncer;
+
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.remote.Transport;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** PAUSE / RESUME of the managed databases of one PgBouncer, idempotent: a database already in that state is left. */
+public final class PgBouncerControl {
+    private PgBouncerControl() {
+    }
+
+    /** What happened to one database. */
+    public record Outcome(String pgbouncer, String database, String action, boolean ok, String detail) {
+    }
+
+    /** @param database one database, or null for every managed database of the host */
+    public static List<Outcome> set(Host host, Transport transport, boolean pause, String database) {
+        PgBouncerAdmin admin = new PgBouncerAdmin(host, transport);
+        List<Outcome> out = new ArrayList<>();
+        boolean found = false;
+        for (PgBouncerAdmin.Database d : admin.databases()) {
+            if (database != null ? !d.name().equals(database) : !Repoint.managed(host, d.name())) {
+                continue;
+            }
+            found = true;
+            if (d.paused() == pause) {
+                out.add(new Outcome(host.name(), d.name(), pause ? "pause" : "resume", true, "already " + (pause ? "paused" : "running")));
+            } else {
+                // PAUSE waits until the pool's server connections are released: clients in a transaction finish first
+                admin.command((pause ? "PAUSE " : "RESUME ") + d.name());
+                out.add(new Outcome(host.name(), d.name(), pause ? "pause" : "resume", true, pause ? "paused" : "resumed"));
+            }
+        }
+        if (!found) {
+            out.add(new Outcome(host.name(), database, pause ? "pause" : "resume", false,
+                    "no such database on this PgBouncer"));
+        }
+        return out;
+    }
+}

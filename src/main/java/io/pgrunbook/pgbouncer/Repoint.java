@@ -1,0 +1,121 @@
+package io.pgrunbook.pgbouncer;
+
+import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.cli.PgrunbookException;
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.remote.ExecOptions;
+import io.pgrunbook.remote.ExecResult;
+import io.pgrunbook.remote.RemoteCommand;
+import io.pgrunbook.remote.Transport;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Points one host's PgBouncer at another server: rewrites its config file ({@link PgBouncerConfig}), keeps a backup,
+ * maintains the marker file, RELOADs, then resumes (or pauses) the configured databases. Idempotent: a file that
+ * already points there is neither backed up nor written. Files are read and written as the host's become user; the new
+ * text goes through stdin into a temp file beside the original (same filesystem, mode and owner kept by {@code cp -p})
+ * and is renamed over it, so PgBouncer never reads a half-written file.
+ */
+public final class Repoint {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    // "$1" is the file, "$2" the temp file: values travel as arguments, never inside the script
+    private static final String WRITE = "set -e; umask 077; if [ -e \"$1\" ]; then cp -p \"$1\" \"$2\"; fi; cat > \"$2\"; mv -f \"$2\" \"$1\"";
+
+    private Repoint() {
+    }
+
+    /** What was done on one PgBouncer host. */
+    public record Result(String host, String configFile, boolean changed, String backup,
+                         List<PgBouncerConfig.Change> entries, String marker, List<String> resumed, List<String> paused) {
+    }
+
+    /**
+     * @param pgbouncer the host running the PgBouncer
+     * @param target    the server its databases should lead to (its address and PostgreSQL port)
+     * @param pause     leave the databases paused (pausing those that are not) instead of resuming them
+     */
+    public static Result apply(Host pgbouncer, Transport transport, Host target, boolean pause, Instant now) {
+        var settings = pgbouncer.pgbouncer();
+        String file = settings.configFile();
+        String before = read(pgbouncer, transport, file);
+        PgBouncerConfig.Rewrite r = PgBouncerConfig.repoint(before, settings.databases(), target.address(),
+                target.postgres().port());
+        if (!r.hasDatabasesSection()) {
+            throw new PgrunbookException(ExitCodes.FAILED, pgbouncer.name() + ": " + file + " has no [databases] section",
+                    "add the databases PgBouncer serves, or fix pgbouncer.config_file in the inventory");
+        }
+        if (!r.missing().isEmpty()) {
+            throw new PgrunbookException(ExitCodes.FAILED, pgbouncer.name() + ": " + file + " has no [databases] entry for "
+                    + String.join(", ", r.missing()), "nothing was changed; fix the file or pgbouncer.databases in the inventory");
+        }
+        String backup = null;
+        if (r.changed()) {
+            backup = file + ".pgrunbook-" + STAMP.format(now);
+            run(pgbouncer, transport, RemoteCommand.of("cp", "-p", file, backup), "backup " + file);
+            write(pgbouncer, transport, file, r.text());
+        }
+        String marker = settings.marker();
+        if (marker != null) {
+            String content = target.name() + " " + target.address() + "\n";
+            ExecResult cur = transport.exec(RemoteCommand.of("cat", marker).as(pgbouncer.become()), ExecOptions.timeout(TIMEOUT));
+            if (!cur.ok() || !cur.stdout().equals(content)) {
+                write(pgbouncer, transport, marker, content);
+            }
+        }
+        PgBouncerAdmin admin = new PgBouncerAdmin(pgbouncer, transport);
+        admin.command("RELOAD");
+        List<String> resumed = new ArrayList<>();
+        List<String> paused = new ArrayList<>();
+        for (PgBouncerAdmin.Database d : admin.databases()) {
+            if (!managed(pgbouncer, d.name())) {
+                continue;
+            }
+            if (pause && !d.paused()) {
+                admin.command("PAUSE " + d.name());
+                paused.add(d.name());
+            } else if (!pause && d.paused()) {
+                admin.command("RESUME " + d.name());
+                resumed.add(d.name());
+            }
+        }
+        return new Result(pgbouncer.name(), file, r.changed(), backup, r.entries(), marker, resumed, paused);
+    }
+
+    /** The databases pgrunbook manages on this PgBouncer: the inventory's list, or every one but the console. */
+    static boolean managed(Host pgbouncer, String database) {
+        List<String> dbs = pgbouncer.pgbouncer().databases();
+        return dbs.isEmpty() ? !database.equals("pgbouncer") : dbs.contains(database);
+    }
+
+    public static String read(Host host, Transport transport, String file) {
+        ExecResult r = transport.exec(RemoteCommand.of("cat", file).as(host.become()), ExecOptions.timeout(TIMEOUT));
+        if (!r.ok()) {
+            throw new PgrunbookException(ExitCodes.FAILED, host.name() + ": cannot read " + file + ": " + r.tail(2).replace("\n", " "),
+                    "check pgbouncer.config_file in the inventory and that " + (host.become() == null ? "the SSH user" : host.become()) + " may read it");
+        }
+        return r.stdout();
+    }
+
+    private static void write(Host host, Transport transport, String file, String text) {
+        String tmp = file + ".pgrunbook-tmp";
+        run(host, transport, RemoteCommand.of("sh", "-c", WRITE, "sh", file, tmp)
+                .withStdin(text.getBytes(StandardCharsets.UTF_8))
+                .withDisplay("write " + file + " (via " + tmp + ")"), "write " + file);
+    }
+
+    private static void run(Host host, Transport transport, RemoteCommand c, String what) {
+        ExecResult r = transport.exec(c.as(host.become()), ExecOptions.timeout(TIMEOUT));
+        if (!r.ok()) {
+            throw new PgrunbookException(ExitCodes.FAILED, host.name() + ": " + what + " failed: " + r.tail(2).replace("\n", " "));
+        }
+    }
+}

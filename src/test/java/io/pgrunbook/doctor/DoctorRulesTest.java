@@ -1,0 +1,105 @@
+package io.pgrunbook.doctor;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DoctorRulesTest {
+    private static final OffsetDateTime T = OffsetDateTime.parse("2026-01-01T10:00:00Z");
+
+    @Test
+    void major_reads_modern_and_pre_10_versions() {
+        assertEquals("15", DoctorRules.major("pg_ctl (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)\n"));
+        assertEquals("9.6", DoctorRules.major("pg_ctl (PostgreSQL) 9.6.24"));
+        assertNull(DoctorRules.major("sh: pg_ctl: not found"));
+    }
+
+    @Test
+    void same_major_fails_when_hosts_differ() {
+        Map<String, String> m = new LinkedHashMap<>(Map.of("db1", "15"));
+        assertEquals(Finding.Result.PASS, DoctorRules.sameMajor(m).result());
+        m.put("db2", "16");
+        assertEquals(Finding.Result.FAIL, DoctorRules.sameMajor(m).result());
+    }
+
+    @Test
+    void archiver_is_broken_when_the_last_failure_is_newer_than_the_last_success() {
+        Finding f = DoctorRules.archiver("db1", "on", 3, T, T.plusMinutes(1), "000000010000000000000005", 2);
+        assertEquals(Finding.Result.FAIL, f.result());
+        assertTrue(f.detail().startsWith("failing"), f.detail());
+        assertTrue(f.hint().contains("by hand"));
+    }
+
+    @Test
+    void archiver_passes_after_an_old_failure_that_a_success_followed() {
+        assertEquals(Finding.Result.PASS, DoctorRules.archiver("db1", "on", 1, T.plusMinutes(2), T, null, 0).result());
+    }
+
+    @Test
+    void archiver_that_never_succeeded_but_failed_is_broken_and_archive_mode_off_fails() {
+        assertEquals(Finding.Result.FAIL, DoctorRules.archiver("db1", "on", 1, null, T, null, null).result());
+        assertEquals(Finding.Result.FAIL, DoctorRules.archiver("db1", "off", 0, null, null, null, null).result());
+        assertEquals(Finding.Result.PASS, DoctorRules.archiver("db1", "on", 0, null, null, null, null).result());
+    }
+
+    @Test
+    void archiver_with_many_ready_files_is_falling_behind() {
+        assertEquals(Finding.Result.FAIL, DoctorRules.archiver("db1", "on", 0, T, null, null, 50).result());
+    }
+
+    @Test
+    void slots_flags_missing_standby_slots_and_inactive_slots_with_retained_wal() {
+        List<Finding> f = DoctorRules.slots("db1", List.of("db2", "db3"), List.of(
+                new DoctorRules.Slot("db2", "physical", true, 100L),
+                new DoctorRules.Slot("ghost", "physical", false, 48L * 1024 * 1024)));
+        assertEquals(3, f.size(), f.toString());
+        Finding missing = f.stream().filter(x -> x.check().equals("slot db3")).findFirst().orElseThrow();
+        assertEquals(Finding.Result.FAIL, missing.result());
+        assertTrue(missing.hint().contains("pg_create_physical_replication_slot('db3')"));
+        Finding ghost = f.stream().filter(x -> x.check().equals("slot ghost")).findFirst().orElseThrow();
+        assertEquals(Finding.Result.FAIL, ghost.result());
+        assertTrue(ghost.detail().contains("48.0 MB"), ghost.detail());
+        assertTrue(ghost.hint().contains("pg_drop_replication_slot('ghost')"));
+        assertEquals(Finding.Result.PASS, f.stream().filter(x -> x.check().equals("slot db2")).findFirst().orElseThrow().result());
+    }
+
+    @Test
+    void wal_senders_need_room_for_a_rebuild() {
+        assertEquals(Finding.Result.PASS, DoctorRules.walSenders("db1", 10, 3).result());
+        assertEquals(Finding.Result.FAIL, DoctorRules.walSenders("db1", 4, 3).result());
+    }
+
+    @Test
+    void disk_fails_when_free_space_is_below_the_largest_database() {
+        assertEquals(Finding.Result.PASS, DoctorRules.disk("db1", "/d", 1024 * 1024, 512L * 1024 * 1024).result());
+        assertEquals(Finding.Result.FAIL, DoctorRules.disk("db1", "/d", 1024, 512L * 1024 * 1024).result());
+    }
+
+    @Test
+    void df_available_column_is_read_from_posix_output() {
+        String df = "Filesystem     1024-blocks     Used Available Capacity Mounted on\n/dev/sda1  102400000 20000000  82400000      20% /\n";
+        assertEquals(82400000L, DoctorRules.dfAvailableKb(df));
+        assertNull(DoctorRules.dfAvailableKb("df: /nope: No such file or directory"));
+    }
+
+    @Test
+    void clock_skew_over_two_seconds_fails_either_way() {
+        assertEquals(Finding.Result.PASS, DoctorRules.clock("db1", 1.9).result());
+        assertEquals(Finding.Result.FAIL, DoctorRules.clock("db1", 2.5).result());
+        assertEquals(Finding.Result.FAIL, DoctorRules.clock("db1", -3).result());
+    }
+
+    @Test
+    void rewind_needs_checksums_or_wal_log_hints_and_standbys_need_restore_command() {
+        assertEquals(Finding.Result.PASS, DoctorRules.rewindable("db1", "off", "on").result());
+        assertEquals(Finding.Result.FAIL, DoctorRules.rewindable("db1", "off", "off").result());
+        assertEquals(Finding.Result.FAIL, DoctorRules.restoreCommand("db2", "").result());
+    }
+}

@@ -1,0 +1,106 @@
+package io.pgrunbook.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** `pgrunbook doctor` on a real lab: all well, then a broken archive_command and an inactive slot. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DoctorIT {
+    private LabFixture lab;
+
+    @BeforeAll
+    void up() {
+        lab = LabFixture.start("doctorit", "127.0.43.11");
+    }
+
+    @AfterAll
+    void down() {
+        if (lab != null) {
+            lab.stop();
+        }
+    }
+
+    private List<JsonNode> failures(JsonNode report) {
+        List<JsonNode> out = new ArrayList<>();
+        report.get("findings").forEach(f -> {
+            if (f.get("result").asText().equals("FAIL")) {
+                out.add(f);
+            }
+        });
+        return out;
+    }
+
+    @Test
+    @Order(1)
+    void doctor_passes_on_a_fresh_lab() throws Exception {
+        CliRun r = CliRun.run(lab.inventory(), "doctor");
+        assertEquals(0, r.code(), r.both());
+        for (String check : List.of("become", "server binaries", "archive_command", "max_wal_senders", "clock skew")) {
+            assertTrue(r.out().contains(check), check + "\n" + r.both());
+        }
+        assertEquals(1, r.rows("db1", "slot", "db2", "PASS").size(), r.both());
+        assertEquals(1, r.rows("db2", "pgbouncer", "console", "PASS").size(), r.both());
+        assertEquals(1, r.rows("db3", "restore_command", "PASS").size(), r.both());
+        CliRun json = CliRun.run(lab.inventory(), "doctor", "-o", "json");
+        assertEquals(List.of(), failures(new ObjectMapper().readTree(json.out())), json.both());
+    }
+
+    @Test
+    @Order(2)
+    void doctor_flags_a_failing_archive_command_and_an_inactive_slot_with_their_fixes() throws Exception {
+        try (Connection c = lab.connect("db1", "postgres"); Statement s = c.createStatement()) {
+            s.execute("SELECT pg_create_physical_replication_slot('ghost', true)");
+            s.execute("ALTER SYSTEM SET archive_command = 'false'");
+            s.execute("SELECT pg_reload_conf()");
+            Thread.sleep(500);
+            s.execute("CREATE TABLE doctor_it AS SELECT 1 AS x");
+            s.execute("SELECT pg_switch_wal()");
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (true) {
+                try (ResultSet rs = s.executeQuery("SELECT failed_count > 0 AND last_failed_time > coalesce(last_archived_time, '-infinity')"
+                        + " FROM pg_stat_archiver")) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        break;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("the archiver did not fail within 60 s");
+                }
+                Thread.sleep(200);
+            }
+        }
+        CliRun r = CliRun.run(lab.inventory(), "doctor", "-o", "json");
+        assertEquals(1, r.code(), r.both());
+        List<JsonNode> failed = failures(new ObjectMapper().readTree(r.out()));
+        assertEquals(2, failed.size(), failed.toString());
+        JsonNode archive = failed.stream().filter(f -> f.get("check").asText().equals("archive_command")).findFirst().orElseThrow();
+        assertEquals("db1", archive.get("host").asText());
+        assertTrue(archive.get("detail").asText().startsWith("failing"), archive.toString());
+        assertTrue(archive.get("hint").asText().contains("archive_command by hand"), archive.toString());
+        JsonNode ghost = failed.stream().filter(f -> f.get("check").asText().equals("slot ghost")).findFirst().orElseThrow();
+        assertTrue(ghost.get("detail").asText().contains("inactive physical slot retains"), ghost.toString());
+        assertTrue(ghost.get("hint").asText().contains("pg_drop_replication_slot('ghost')"), ghost.toString());
+        CliRun table = CliRun.run(lab.inventory(), "doctor");
+        assertEquals(1, table.code(), table.both());
+        assertEquals(1, table.rows("db1", "slot", "ghost", "FAIL").size(), table.both());
+    }
+}

@@ -21,6 +21,14 @@ public interface Action {
         return true;
     }
 
+    /**
+     * Whether the hosts of one step may be worked on at the same time (e.g. pausing every PgBouncer): independent,
+     * quick, and inside a switchover's write window, where every millisecond counts.
+     */
+    default boolean parallel() {
+        return false;
+    }
+
     /** Read-only actions (notes) may run in a dry-run. */
     default boolean readOnly() {
         return false;

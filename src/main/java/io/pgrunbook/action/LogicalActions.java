@@ -97,6 +97,59 @@ public final class LogicalActions {
         };
     }
 
+    /**
+     * {@code replica.slot} (with: to) on a REPLICA: only the subscription's slot on the new primary, created while clients
+     * still wait, so that no change written after they resume is missed. The repoint ({@code replica.follow}) can come
+     * later: the slot keeps every change until the subscription reads it.
+     */
+    public static Action slot() {
+        return new Action() {
+            @Override
+            public String name() {
+                return "replica.slot";
+            }
+
+            @Override
+            public Set<String> options() {
+                return Set.of("to");
+            }
+
+            @Override
+            public Rendered describe(StepContext ctx) {
+                Host to = target(ctx);
+                return Rendered.of("on " + to.name() + " (" + ctx.host().replication().database() + "): SELECT pg_create_logical_replication_slot(<slot of "
+                        + ctx.host().replication().subscription() + ">, 'pgoutput') -- unless it exists");
+            }
+
+            @Override
+            public Result execute(StepContext ctx) {
+                Host to = target(ctx);
+                try {
+                    Subscription s = subscription(ctx.runtime(), ctx.host());
+                    return Result.ok(createSlot(ctx, to, s) ? "slot " + s.slot() + " created on " + to.name()
+                            : "slot " + s.slot() + " already on " + to.name());
+                } catch (SQLException | RuntimeException e) {
+                    return Result.failed(ctx.host().name() + ": " + e.getMessage());
+                }
+            }
+        };
+    }
+
+    static Host target(StepContext ctx) {
+        String name = ctx.option("to", null);
+        return ctx.cluster().host(name == null ? "" : name)
+                .orElseThrow(() -> new IllegalArgumentException(ctx.stepName() + " needs with: {to: HOST}"));
+    }
+
+    /** Creates the subscription's logical slot on {@code to} unless it exists; true when created now. */
+    static boolean createSlot(StepContext ctx, Host to, Subscription s) throws SQLException {
+        Map<String, String> r = Sql.row(ctx.runtime(), to, ctx.host().replication().database(),
+                "SELECT slot_name FROM pg_create_logical_replication_slot(" + Sql.literal(s.slot())
+                        + ", 'pgoutput') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = "
+                        + Sql.literal(s.slot()) + ")");
+        return !r.isEmpty();
+    }
+
     static List<Host> replicas(StepContext ctx) {
         return ctx.cluster().withRole(Role.REPLICA);
     }
@@ -146,9 +199,7 @@ public final class LogicalActions {
                 try {
                     Subscription s = subscription(ctx.runtime(), r);
                     String db = r.replication().database();
-                    Sql.execute(ctx.runtime(), to, db, "SELECT pg_create_logical_replication_slot(" + Sql.literal(s.slot())
-                            + ", 'pgoutput') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = "
-                            + Sql.literal(s.slot()) + ")");
+                    createSlot(ctx, to, s);
                     Sql.execute(ctx.runtime(), r, db, "ALTER SUBSCRIPTION " + ident(s.name()) + " CONNECTION " + Sql.literal(conninfo(r, to)));
                     if (!s.enabled()) {
                         Sql.execute(ctx.runtime(), r, db, "ALTER SUBSCRIPTION " + ident(s.name()) + " ENABLE");

@@ -37,6 +37,11 @@ public final class PgBouncerActions {
             }
 
             @Override
+            public boolean parallel() {
+                return true;
+            }
+
+            @Override
             public Rendered describe(StepContext ctx) {
                 if (noneRendered(ctx) != null) {
                     return noneRendered(ctx);
@@ -98,6 +103,11 @@ public final class PgBouncerActions {
             private Host to(StepContext ctx) {
                 String name = ctx.option("to", "");
                 return ctx.cluster().host(name).orElseThrow(() -> new IllegalArgumentException("pgbouncer.point needs with: {to: HOST}"));
+            }
+
+            @Override
+            public boolean parallel() {
+                return true;
             }
 
             @Override

@@ -26,6 +26,7 @@ public final class Registry {
                 .add(new SlotsCleanupAction())
                 .add(LogicalActions.waitConfirmed())
                 .add(LogicalActions.follow())
+                .add(LogicalActions.slot())
                 .add(PgBouncerActions.pauseOrResume(true))
                 .add(PgBouncerActions.pauseOrResume(false))
                 .add(PgBouncerActions.point())

@@ -24,6 +24,11 @@ public final class SlotsCleanupAction implements Action {
     }
 
     @Override
+    public boolean parallel() {
+        return true;
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("primary");
     }

@@ -28,6 +28,11 @@ public final class StandbyFollowAction implements Action {
     }
 
     @Override
+    public boolean parallel() {
+        return true;
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("upstream");
     }

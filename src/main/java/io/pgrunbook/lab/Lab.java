@@ -238,6 +238,8 @@ public final class Lab {
                 + "wal_log_hints = on\n"
                 + "hot_standby = on\n"
                 + "hot_standby_feedback = on\n"
+                // a repointed subscription's apply worker restarts after this (default 5s): keep drills short
+                + "wal_retrieve_retry_interval = 1s\n"
                 + "archive_mode = " + (archive ? "on" : "off") + "\n"
                 + "archive_command = " + conf(archiveCmd) + "\n"
                 + "restore_command = " + conf(restoreCmd) + "\n"
@@ -300,7 +302,9 @@ public final class Lab {
                 + "auth_file = " + layout.pgbouncerUsers(host) + "\n"
                 + "admin_users = " + LabLayout.PGBOUNCER_ADMIN + "\n"
                 + "stats_users = " + LabLayout.PGBOUNCER_ADMIN + "\n"
-                + "pool_mode = session\n"
+                // PAUSE waits for transactions, not sessions, to end: what a switchover needs from PgBouncer.
+                // Clients through it must not use server-side prepared statements (PgJDBC: prepareThreshold=0).
+                + "pool_mode = transaction\n"
                 // PgJDBC sends these at startup; PgBouncer refuses unknown startup parameters otherwise
                 + "ignore_startup_parameters = extra_float_digits,options\n"
                 + "max_client_conn = 100\n"

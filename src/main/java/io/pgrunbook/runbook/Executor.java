@@ -53,7 +53,7 @@ public final class Executor {
         Connection open(Host host, String database) throws SQLException;
     }
 
-    private static final Duration WAIT_INTERVAL = Duration.ofSeconds(1);
+    private static final Duration WAIT_INTERVAL = Duration.ofMillis(250);
 
     private final Plan plan;
     private final Cluster cluster;
@@ -168,7 +168,12 @@ public final class Executor {
                 stepResult(ps, "skipped", "when '" + ps.when() + "' is false", null);
                 continue;
             }
-            refresh();
+            // The live context shown before a step is probed again when someone reads it before answering; an unattended
+            // run (--yes, or "all") shows the last probe instead, so that a switchover's write window does not pay for
+            // a cluster probe per step. check and wait steps always probe.
+            if (!(opts.yes() || answerAll) || ps.destructive()) {
+                refresh();
+            }
             show(ps);
             Confirmer.Answer answer;
             String how;
@@ -385,40 +390,53 @@ public final class Executor {
         };
     }
 
+    /** What one target of an action step did. */
+    private record Done(Instant started, Result result, Result verify) {
+    }
+
+    private Done runTarget(Action action, PlannedStep ps, PlannedStep.Target t) {
+        Instant started = Instant.now();
+        StepContext ctx = t.context().withRuntime(runtime());
+        log.debug("step " + ps.number() + " on " + t.host() + ": " + String.join("\n", t.commands()));
+        List<String> pre = action.preconditions(ctx);
+        if (!pre.isEmpty()) {
+            return new Done(started, Result.failed("precondition: " + String.join("; ", pre)), null);
+        }
+        try {
+            Result r = action.execute(ctx);
+            return new Done(started, r, r.ok() ? action.verify(ctx) : null);
+        } catch (RuntimeException e) {
+            return new Done(started, Result.failed(e.getMessage()), null);
+        }
+    }
+
     private boolean action(PlannedStep ps, String how, List<RunResult.StepOutcome> outcomes) {
         Action action = registry.action(ps.type()).orElseThrow();
+        List<PlannedStep.Target> targets = ps.targets();
+        List<java.util.concurrent.CompletableFuture<Done>> parallel = null;
+        if (action.parallel() && targets.size() > 1) {
+            parallel = targets.stream().map(t -> java.util.concurrent.CompletableFuture.supplyAsync(() -> runTarget(action, ps, t))).toList();
+        }
         boolean allOk = true;
-        for (PlannedStep.Target t : ps.targets()) {
-            Instant started = Instant.now();
-            StepContext ctx = t.context().withRuntime(runtime());
-            String command = String.join("\n", t.commands());
-            log.debug("step " + ps.number() + " on " + t.host() + ": " + command);
-            Result r;
-            Result v = null;
-            List<String> pre = action.preconditions(ctx);
-            if (!pre.isEmpty()) {
-                r = Result.failed("precondition: " + String.join("; ", pre));
-            } else {
-                try {
-                    r = action.execute(ctx);
-                    if (r.ok()) {
-                        v = action.verify(ctx);
-                    }
-                } catch (RuntimeException e) {
-                    r = Result.failed(e.getMessage());
-                }
-            }
+        for (int i = 0; i < targets.size(); i++) {
+            PlannedStep.Target t = targets.get(i);
+            Done d = parallel != null ? parallel.get(i).join() : runTarget(action, ps, t);
+            Result r = d.result();
+            Result v = d.verify();
             boolean ok = r.ok() && (v == null || v.ok());
-            String detail = !r.ok() ? r.message() : v != null ? v.message() : r.message();
+            String detail = !r.ok() ? r.message()
+                    : v == null || "nothing to verify".equals(v.message()) ? r.message()
+                    : !v.ok() ? "verify failed: " + v.message()
+                    : r.message().equals(v.message()) ? r.message() : r.message() + "; verified: " + v.message();
             if (ps.kind().equals("note")) {
-                progress("  note: " + ctx.text());
+                progress("  note: " + t.context().text());
             }
             progress("  " + (ok ? "ok" : "FAILED") + (t.host() != null ? " on " + t.host() : "") + ": " + detail);
             log.debug("step " + ps.number() + " on " + t.host() + " -> " + (ok ? "ok" : "failed") + ": " + detail + "\n" + r.output());
-            journalStep(ps, t.host(), how, started, r, detail, v, ok ? "ok" : "failed");
+            journalStep(ps, t.host(), how, d.started(), r, detail, v, ok ? "ok" : "failed");
             outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), t.host(), ok ? "ok" : "failed", detail));
             allOk &= ok;
-            if (!ok || finished.get()) {
+            if ((!ok || finished.get()) && parallel == null) {
                 break;
             }
         }

@@ -62,7 +62,7 @@ class RunbookLoaderTest {
     @Test
     void unknown_action_names_the_known_ones() {
         RunbookException e = error("bad-unknown-action.yaml");
-        assertTrue(e.getMessage().startsWith(where("bad-unknown-action.yaml", 4, 13) + "unknown action 'postgres.promote'"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(where("bad-unknown-action.yaml", 4, 13) + "unknown action 'postgres.promte'"), e.getMessage());
         assertTrue(e.getMessage().contains("postgres.restart"), e.getMessage());
     }
 

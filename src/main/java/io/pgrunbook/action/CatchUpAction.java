@@ -17,8 +17,10 @@ import java.util.regex.Pattern;
 /**
  * {@code standby.catch-up} (with: from): the switchover's no-data-loss gate. Reads the shutdown checkpoint of the
  * stopped old primary ({@code pg_controldata}: the cluster must be "shut down", i.e. stopped cleanly) and waits until
- * this standby has received and replayed past it: then it has every commit the old primary ever acknowledged. On
- * timeout it stops with the figures; nothing has been promoted and the old primary can simply be started again.
+ * this standby has received and replayed past it: then it has every commit the old primary ever acknowledged. When it
+ * does not, the switchover is abandoned and rolled back: nothing has been promoted, so the old primary is started again
+ * and PgBouncer resumed (it still points there), and the step fails with the figures. Clients are never left waiting
+ * on a paused PgBouncer in front of a stopped primary.
  */
 public final class CatchUpAction implements Action {
     private static final Pattern CHECKPOINT = Pattern.compile("(?m)^Latest checkpoint location:\\s+(\\S+)");
@@ -68,8 +70,8 @@ public final class CatchUpAction implements Action {
         }
         String state = st.group(1).trim();
         if (!state.equals("shut down")) {
-            return Result.failed(old.name() + " is \"" + state + "\", not \"shut down\": it was not stopped cleanly, so its last"
-                    + " WAL may not have reached " + h.name() + "; start it again and retry the switchover, or use failover");
+            return rollBack(ctx, old, old.name() + " is \"" + state + "\", not \"shut down\": it was not stopped cleanly, so its"
+                    + " last WAL may not have reached " + h.name());
         }
         long target = Lsn.parse(ck.group(1));
         Duration limit = ctx.timeout() != null ? ctx.timeout() : ctx.cluster().settings().waitTimeout();
@@ -91,16 +93,34 @@ public final class CatchUpAction implements Action {
                 last = e.getMessage();
             }
             if (System.nanoTime() > deadline) {
-                return Result.failed(h.name() + " did not reach " + old.name() + "'s shutdown checkpoint " + Lsn.format(target)
-                        + " within " + limit.toSeconds() + "s (" + last + "). Nothing was promoted: " + old.name()
-                        + " can be started again as the primary");
+                return rollBack(ctx, old, h.name() + " did not reach " + old.name() + "'s shutdown checkpoint " + Lsn.format(target)
+                        + " within " + limit.toSeconds() + "s (" + last + ")");
             }
             Sql.sleep(20);
         }
     }
 
-    @Override
-    public List<String> preconditions(StepContext ctx) {
-        return List.of();
+    /** Abandons the switchover: the old primary runs again, PgBouncer (still pointing at it) resumes. */
+    private static Result rollBack(StepContext ctx, Host old, String why) {
+        StringBuilder done = new StringBuilder();
+        StepContext start = new StepContext(ctx.stepName(), ctx.cluster(), old, ctx.text(), Map.of(), null, ctx.database(),
+                ctx.timeout(), ctx.runtime());
+        ExecResult r = ctx.runtime().transport(old).exec(new PostgresAction(PostgresAction.Op.START).command(start),
+                ExecOptions.timeout(Duration.ofSeconds(120)));
+        done.append(r.ok() ? old.name() + " started again as the primary" : "starting " + old.name() + " FAILED: " + r.tail(3));
+        for (Host p : ctx.cluster().pgbouncers()) {
+            try {
+                io.pgrunbook.pgbouncer.PgBouncerAdmin admin = new io.pgrunbook.pgbouncer.PgBouncerAdmin(p, ctx.runtime().transport(p));
+                for (io.pgrunbook.pgbouncer.PgBouncerAdmin.Database d : admin.databases()) {
+                    if (d.paused() && p.pgbouncer().databases().contains(d.name())) {
+                        admin.command("RESUME " + d.name());
+                    }
+                }
+                done.append("; PgBouncer on ").append(p.name()).append(" resumed");
+            } catch (RuntimeException e) {
+                done.append("; resuming PgBouncer on ").append(p.name()).append(" FAILED: ").append(e.getMessage());
+            }
+        }
+        return Result.failed(why + ". Switchover abandoned, nothing promoted, nothing lost: " + done);
     }
 }

@@ -74,6 +74,17 @@ public final class HaChecks {
                 return CheckResult.fail(n.name() + ": WAL replay is paused at " + n.replayLsn()
                         + " (resume it with SELECT pg_wal_replay_resume() once you know why it was paused)");
             }
+            if (ctx.runtime() != null) {
+                try {
+                    String delay = Sql.value(ctx.runtime(), ctx.host(), "SELECT current_setting('recovery_min_apply_delay')");
+                    if (delay != null && !delay.equals("0")) {
+                        return CheckResult.fail(n.name() + " delays replay by " + delay + " (recovery_min_apply_delay): it cannot"
+                                + " replay the old primary's last WAL in time");
+                    }
+                } catch (SQLException | RuntimeException e) {
+                    return CheckResult.fail(n.name() + ": cannot read recovery_min_apply_delay: " + e.getMessage());
+                }
+            }
             return CheckResult.pass(n.name() + ": replay running, replayed " + n.replayLsn());
         });
     }

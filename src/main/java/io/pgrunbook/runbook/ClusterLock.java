@@ -82,10 +82,26 @@ public final class ClusterLock implements AutoCloseable {
     static ClusterLock acquireOrExplain(RunbookEngine.Env env, io.pgrunbook.inventory.Cluster cluster, String runbook,
                                         String runId, boolean breakLock) {
         try {
-            return acquire(env.stateDir(), cluster.name(), runbook, runId, env.user(), env.machine(), breakLock);
+            return acquire(env.stateDir(), key(cluster), runbook, runId, env.user(), env.machine(), breakLock);
         } catch (PgrunbookException e) {
             new RunbookEngine(env).printContacts(cluster);
             throw e;
+        }
+    }
+
+    /**
+     * The lock's name: the cluster's name and a digest of its hosts' addresses and ports, so that two clusters that
+     * share a name (two labs, "prod" in two inventories) do not lock each other out, while two inventories that describe
+     * the same servers do.
+     */
+    static String key(io.pgrunbook.inventory.Cluster cluster) {
+        String servers = cluster.hosts().stream().map(h -> h.address() + ":" + h.postgres().port()).sorted()
+                .collect(java.util.stream.Collectors.joining(","));
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(servers.getBytes(StandardCharsets.UTF_8));
+            return cluster.name() + "-" + java.util.HexFormat.of().formatHex(d, 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

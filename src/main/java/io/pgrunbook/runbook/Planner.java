@@ -189,8 +189,10 @@ public final class Planner {
         Host livePrimary(Template.Ref why, SourceLocationHolder where) {
             String p = state.primary();
             if (p == null || cluster.host(p).isEmpty()) {
-                throw new PgrunbookException(ExitCodes.REFUSED, where.at + ": the step needs the live primary, and there is none now"
-                        + " (verdict " + state.verdict() + ")", "run 'pgrunbook status' to see the cluster");
+                var primaries = state.primaries().stream().map(n -> n.name() + " (" + n.role() + ")").toList();
+                throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + state.verdict() + (primaries.isEmpty()
+                        ? ": there is no live primary" : ": " + primaries.size() + " live primaries: " + String.join(", ", primaries))
+                        + "; " + where.at + " needs the one live primary", "run 'pgrunbook status' to see the cluster");
             }
             return cluster.host(p).get();
         }

@@ -30,8 +30,24 @@ public final class CliRunner {
         }
     }
 
+    /** Journals, locks and logs of the tests' runs stay out of the operator's own state directory. */
+    private static final Path STATE = tempState();
+
+    private static Path tempState() {
+        try {
+            return java.nio.file.Files.createTempDirectory("pgrunbook-it-state-");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public static Path stateDir() {
+        return STATE;
+    }
+
     public static Result run(Map<String, String> extraEnv, String... args) {
         Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("XDG_STATE_HOME", STATE.toString());
         env.putAll(extraEnv);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -1,0 +1,94 @@
+package io.pgrunbook.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.Statement;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Unplanned failover on a real lab: the MASTER's postmaster killed, then a failover away from a running primary. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FailoverIT {
+    private static LabFixture lab;
+
+    @BeforeAll
+    static void up() {
+        lab = LabFixture.start("failover", "127.0.71.11");
+    }
+
+    @AfterAll
+    static void down() {
+        if (lab != null) {
+            lab.stop();
+        }
+    }
+
+    private static JsonNode status() throws Exception {
+        return LabState.status(lab);
+    }
+
+    static void kill9Postmaster(String host) throws Exception {
+        String pid = Files.readAllLines(lab.dir().resolve(host).resolve("data").resolve("postmaster.pid")).get(0).trim();
+        Process p = new ProcessBuilder("kill", "-9", pid).inheritIO().start();
+        assertEquals(0, p.waitFor(), "kill -9 " + pid);
+    }
+
+    @Test
+    @Order(1)
+    void refuses_a_target_that_is_not_a_standby() {
+        CliRunner.Result r = CliRunner.run("-i", lab.inventory().toString(), "failover", "--to", "db4", "--yes").expect(3);
+        assertTrue(r.err().contains("db4 is a logical REPLICA: it is never promoted"), r::toString);
+    }
+
+    @Test
+    @Order(2)
+    void failover_after_kill_9_of_the_master_ends_with_one_writable_primary_and_standbys_following() throws Exception {
+        try (Writer w = new Writer(lab.address("db2"), 6432, "app", "fo-")) {
+            w.awaitProgress(50, 10_000);
+            kill9Postmaster("db1");
+            Thread.sleep(300);
+            int before = w.acknowledged().size();
+            long t0 = System.nanoTime();
+            CliRunner.Result r = CliRunner.run("-i", lab.inventory().toString(), "failover", "--to", "db2", "--yes");
+            r.expect(0);
+            w.awaitProgress(50, 10_000);
+            System.err.printf("[failover] run %d ms, writer resumed (%d more commits) %.0f ms after the start%n", r.millis(),
+                    w.acknowledged().size() - before, (System.nanoTime() - t0) / 1e6);
+            assertTrue(r.err().contains("db1: PostgreSQL is not running (fenced)"), r::toString);
+            assertTrue(r.err().contains("pgrunbook failback db1"), r::toString);
+            assertTrue(r.err().contains("repair-replica"), r::toString);
+        }
+        JsonNode s = status();
+        assertEquals("FAILOVER_STATE", s.get("verdict").asText(), s::toPrettyString);
+        assertEquals("db2", s.get("primary").asText());
+        assertEquals("down", LabState.host(s, "db1").get("state").asText());
+        assertEquals("db2", LabState.host(s, "db3").get("upstream").asText(), s::toPrettyString);
+        assertEquals(2, LabState.host(s, "db3").get("timeline").asInt(), s::toPrettyString);
+        assertEquals("db2", LabState.host(s, "db1").get("pgbouncer_target").asText(), "the old master's PgBouncer follows too");
+        assertEquals("db2", LabState.host(s, "db2").get("pgbouncer_target").asText());
+        try (Connection c = lab.connect("db2", "app"); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO items(note) VALUES ('after-failover')");
+        }
+        LabState.awaitRow(lab, "db3", "after-failover");
+    }
+
+    @Test
+    @Order(3)
+    void failover_away_from_a_running_primary_fences_it_first() throws Exception {
+        CliRunner.Result r = CliRunner.run("-i", lab.inventory().toString(), "failover", "--to", "db3", "--yes").expect(0);
+        assertTrue(r.err().contains("fence on db2") || r.err().contains("db2: PostgreSQL stopped (fenced)"), r::toString);
+        JsonNode s = status();
+        assertEquals("db3", s.get("primary").asText(), s::toPrettyString);
+        assertEquals("down", LabState.host(s, "db2").get("state").asText(), "the old primary stays down: " + s.toPrettyString());
+        assertEquals(1, s.get("hosts").findValues("state").stream().filter(n -> n.asText().equals("primary")).count());
+    }
+}

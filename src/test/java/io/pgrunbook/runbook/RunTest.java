@@ -296,7 +296,7 @@ class RunTest {
     @Test
     void a_second_run_on_the_cluster_is_refused_naming_the_holder() throws Exception {
         Fixtures.Rig rig = rig();
-        try (ClusterLock held = ClusterLock.acquire(rig.state(), "lab", "switchover", "other-run", "alice", RunbookEngine.machine(), false)) {
+        try (ClusterLock held = ClusterLock.acquire(rig.state(), ClusterLock.key(rig.cluster), "switchover", "other-run", "alice", RunbookEngine.machine(), false)) {
             PgrunbookException e = assertThrows(PgrunbookException.class,
                     () -> rig.run("three-steps.yaml", Map.of("out", dir.resolve("out").toString()), Confirmer.NONE, Fixtures.yes()));
             assertEquals(ExitCodes.REFUSED, e.exitCode());
@@ -309,7 +309,7 @@ class RunTest {
         }
         assertEquals("", out("out"));
         assertEquals(ExitCodes.OK, rig.run("three-steps.yaml", Map.of("out", dir.resolve("out").toString()), Confirmer.NONE, Fixtures.yes()).exitCode());
-        assertFalse(Files.exists(rig.state().resolve("locks/lab.lock")), "released at the end");
+        assertFalse(Files.exists(rig.state().resolve("locks/" + ClusterLock.key(rig.cluster) + ".lock")), "released at the end");
     }
 
     @Test
@@ -318,7 +318,7 @@ class RunTest {
         Files.createDirectories(rig.state().resolve("locks"));
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
-        Files.writeString(rig.state().resolve("locks/lab.lock"), "{\"user\":\"bob\",\"machine\":\"" + RunbookEngine.machine()
+        Files.writeString(rig.state().resolve("locks/" + ClusterLock.key(rig.cluster) + ".lock"), "{\"user\":\"bob\",\"machine\":\"" + RunbookEngine.machine()
                 + "\",\"pid\":" + gone.pid() + ",\"since\":\"" + java.time.Instant.now() + "\",\"runbook\":\"x\",\"run_id\":\"old\"}");
         Map<String, String> p = Map.of("out", dir.resolve("out").toString());
         PgrunbookException e = assertThrows(PgrunbookException.class, () -> rig.run("three-steps.yaml", p, Confirmer.NONE, Fixtures.yes()));

@@ -20,13 +20,26 @@ public final class Registry {
                 .add(new PostgresAction(PostgresAction.Op.RELOAD))
                 .add(new FileWriteAction())
                 .add(new StandbyFollowAction())
+                .add(new RebuildCheckAction())
+                .add(new BaseBackupAction())
+                .add(new RsyncRebuildAction())
+                .add(new DiscardOldAction())
+                .add(new RewindReportAction())
+                .add(new RewindAction())
+                .add(new ReplicaAction(ReplicaAction.Op.SHOW))
+                .add(new ReplicaAction(ReplicaAction.Op.REPOINT))
+                .add(new ReplicaAction(ReplicaAction.Op.TRUNCATE))
+                .add(new ReplicaAction(ReplicaAction.Op.RESUBSCRIBE))
                 .add(Checks.onePrimary())
                 .add(Checks.reachable())
                 .add(Checks.streaming())
                 .add(Checks.lagBelow())
                 .add(Checks.isPrimary())
                 .add(Checks.isStandby())
-                .add(Checks.isDown());
+                .add(Checks.isDown())
+                .add(RebuildGuards.targetCheck())
+                .add(RebuildGuards.sourceCheck())
+                .add(RebuildGuards.isLogical());
     }
 
     public Registry add(Action a) {

@@ -10,6 +10,7 @@ import picocli.CommandLine.Spec;
         description = "Runs PostgreSQL high-availability procedures over SSH, one confirmed step at a time.",
         subcommands = {StatusCommand.class, InventoryCommand.class, LabCommand.class,
                 PlanCommand.class, RunCommand.class, ResumeCommand.class, HistoryCommand.class,
+                RebuildCommand.class, FailbackCommand.class, RepairReplicaCommand.class,
                 CdsTrainingCommand.class},
         footer = {"", "Exit codes: 0 ok/HEALTHY, 1 step failed/WARNING, 2 CRITICAL, 3 refused/UNKNOWN, 64 usage, "
                 + "65 invalid inventory or runbook, 70 internal error, 130 aborted."})

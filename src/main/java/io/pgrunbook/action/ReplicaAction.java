@@ -204,6 +204,15 @@ public final class ReplicaAction implements Action {
 
     @Override
     public Result execute(StepContext ctx) {
+        Result r = perform(ctx);
+        if (r.ok()) {
+            // shown even when verify's message is the one the executor prints
+            DataDir.say(ctx, r.message());
+        }
+        return r;
+    }
+
+    private Result perform(StepContext ctx) {
         Host h = ctx.host();
         Host p = upstream(ctx);
         String mode = ctx.option("mode", "auto");
@@ -296,6 +305,15 @@ public final class ReplicaAction implements Action {
             return Result.ok("nothing to verify");
         }
         Host h = ctx.host();
+        if (op == Op.REPOINT) {
+            try {
+                if (decide(ctx.option("mode", "auto"), inspect(ctx, h, upstream(ctx)), upstream(ctx)) == Repair.RESYNC) {
+                    return Result.ok("nothing repointed: the slot is missing, the next steps re-copy");
+                }
+            } catch (SQLException e) {
+                return Result.failed(h.name() + ": " + e.getMessage());
+            }
+        }
         Duration limit = ctx.timeout() != null ? ctx.timeout() : ctx.cluster().settings().waitTimeout();
         long deadline = System.nanoTime() + limit.toNanos();
         String last = "";

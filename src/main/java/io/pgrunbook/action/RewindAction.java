@@ -63,6 +63,15 @@ public final class RewindAction implements Action {
 
     @Override
     public Result execute(StepContext ctx) {
+        Result r = perform(ctx);
+        if (r.ok()) {
+            // shown even when verify's message is the one the executor prints
+            DataDir.say(ctx, r.message());
+        }
+        return r;
+    }
+
+    private Result perform(StepContext ctx) {
         Host t = ctx.host();
         Host up = RewindReportAction.upstream(ctx);
         PgSettings pg = t.postgres();
@@ -101,6 +110,16 @@ public final class RewindAction implements Action {
             return new Result(false, back.exitCode(), back.tail(5), t.name() + ": rewound, but its configuration files could not be put back from " + save);
         }
         DataDir.say(ctx, "put back " + t.name() + "'s own configuration files");
+        String d = Shell.quote(data);
+        StringBuilder cmp = new StringBuilder("rc=0; ");
+        for (String k : keep) {
+            cmp.append("if [ -f ").append(Shell.quote(save + "/" + k)).append(" ] && ! cmp -s ").append(Shell.quote(save + "/" + k))
+                    .append(' ').append(d).append('/').append(Shell.quote(k)).append("; then echo ").append(Shell.quote(k)).append("; rc=1; fi; ");
+        }
+        ExecResult same = DataDir.quiet(ctx, t, RemoteCommand.shell(cmp + "exit $rc"));
+        if (!same.ok()) {
+            return new Result(false, same.exitCode(), same.tail(5), t.name() + ": configuration files differ from the saved ones in " + save + ": " + same.stdout().strip());
+        }
         boolean none = rw.stdout().contains("no rewind required") || rw.stderr().contains("no rewind required");
         return new Result(true, rw.exitCode(), Secrets.mask(rw.tail(5)), none ? t.name() + ": no rewind required"
                 : t.name() + " rewound onto " + up.name() + "'s timeline");

@@ -30,6 +30,16 @@ public final class Registry {
                 .add(PgBouncerActions.pauseOrResume(true))
                 .add(PgBouncerActions.pauseOrResume(false))
                 .add(PgBouncerActions.point())
+                .add(new RebuildCheckAction())
+                .add(new BaseBackupAction())
+                .add(new RsyncRebuildAction())
+                .add(new DiscardOldAction())
+                .add(new RewindReportAction())
+                .add(new RewindAction())
+                .add(new ReplicaAction(ReplicaAction.Op.SHOW))
+                .add(new ReplicaAction(ReplicaAction.Op.REPOINT))
+                .add(new ReplicaAction(ReplicaAction.Op.TRUNCATE))
+                .add(new ReplicaAction(ReplicaAction.Op.RESUBSCRIBE))
                 .add(Checks.onePrimary())
                 .add(Checks.reachable())
                 .add(Checks.streaming())
@@ -43,7 +53,10 @@ public final class Registry {
                 .add(HaChecks.archivingOk())
                 .add(HaChecks.rewindReady())
                 .add(HaChecks.becomeWorks())
-                .add(HaChecks.failoverCandidate());
+                .add(HaChecks.failoverCandidate())
+                .add(RebuildGuards.targetCheck())
+                .add(RebuildGuards.sourceCheck())
+                .add(RebuildGuards.isLogical());
     }
 
     public Registry add(Action a) {

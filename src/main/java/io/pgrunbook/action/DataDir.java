@@ -1,0 +1,168 @@
+package io.pgrunbook.action;
+
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.inventory.PgSettings;
+import io.pgrunbook.pg.ConfigFiles;
+import io.pgrunbook.pg.ControlData;
+import io.pgrunbook.remote.ExecOptions;
+import io.pgrunbook.remote.ExecResult;
+import io.pgrunbook.remote.RemoteCommand;
+import io.pgrunbook.remote.Shell;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * What rebuild and failback do to a node's data directory, as commands run on that node as its become user:
+ * pg_controldata, pg_ctl status and stop, moving it aside, saving and restoring the node's own configuration files.
+ * Every path goes through {@link Shell#quote}.
+ */
+final class DataDir {
+    static final Duration QUICK = Duration.ofSeconds(60);
+
+    private DataDir() {
+    }
+
+    static String as(StepContext ctx, Host h) {
+        return ctx.as() != null && h.equals(ctx.host()) ? ctx.as() : h.become();
+    }
+
+    static ExecResult quiet(StepContext ctx, Host h, RemoteCommand cmd) {
+        return ctx.runtime().transport(h).exec(cmd.as(as(ctx, h)), ExecOptions.timeout(QUICK));
+    }
+
+    /** Long commands: the step's timeout (none by default: a base backup takes what it takes), output to {@code listener}. */
+    static ExecResult loud(StepContext ctx, Host h, RemoteCommand cmd, Consumer<ExecOptions.OutputLine> listener) {
+        return ctx.runtime().transport(h).exec(cmd.as(as(ctx, h)), new ExecOptions(ctx.timeout(), listener));
+    }
+
+    /** A line for the operator, shown live under the step. */
+    static void say(StepContext ctx, String text) {
+        if (ctx.runtime() != null && ctx.runtime().listener() != null) {
+            ctx.runtime().listener().accept(new ExecOptions.OutputLine(ctx.host().name(), false, text));
+        }
+    }
+
+    static String timestamp() {
+        return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    }
+
+    /** pg_ctl status: 0 running, 3 not running, 4 no (usable) data directory; null when it could not run. */
+    static Integer pgCtlStatus(StepContext ctx, Host h) {
+        PgSettings pg = h.postgres();
+        ExecResult r = quiet(ctx, h, RemoteCommand.of(pg.bin("pg_ctl"), "status", "-D", pg.dataDir()));
+        return r.exitCode();
+    }
+
+    static ControlData controlData(StepContext ctx, Host h) {
+        PgSettings pg = h.postgres();
+        ExecResult r = quiet(ctx, h, RemoteCommand.of("env", "LC_ALL=C", pg.bin("pg_controldata"), "-D", pg.dataDir()));
+        if (!r.ok()) {
+            throw new IllegalStateException(h.name() + ": pg_controldata -D " + pg.dataDir() + " failed: " + r.tail(3));
+        }
+        return ControlData.parse(r.stdout());
+    }
+
+    /** Stops the server when it runs (fast, then immediate); ok when it was not running. */
+    static Result stopIfRunning(StepContext ctx, Host h) {
+        Integer st = pgCtlStatus(ctx, h);
+        if (st == null || st != 0) {
+            return Result.ok(h.name() + " is not running (pg_ctl status " + st + ")");
+        }
+        PgSettings pg = h.postgres();
+        say(ctx, "stopping PostgreSQL on " + h.name() + " (pg_ctl stop -m fast)");
+        ExecResult r = quiet(ctx, h, RemoteCommand.of(pg.bin("pg_ctl"), "stop", "-D", pg.dataDir(), "-m", "fast", "-w"));
+        if (!r.ok()) {
+            say(ctx, "fast shutdown failed (" + r.tail(1) + "); pg_ctl stop -m immediate");
+            r = quiet(ctx, h, RemoteCommand.of(pg.bin("pg_ctl"), "stop", "-D", pg.dataDir(), "-m", "immediate", "-w"));
+        }
+        return r.ok() ? Result.ok(h.name() + " stopped") : new Result(false, r.exitCode(), r.tail(5), h.name() + ": cannot stop PostgreSQL");
+    }
+
+    /** The config files the node keeps, from its postgresql.conf in the data directory (standard names when unreadable). */
+    static List<String> keptConfigFiles(StepContext ctx, Host h) {
+        ExecResult r = quiet(ctx, h, RemoteCommand.of("cat", h.postgres().dataDir() + "/postgresql.conf"));
+        return ConfigFiles.kept(r.ok() ? r.stdout() : null);
+    }
+
+    /** Copies the files that exist among {@code names} from {@code fromDir} to {@code toDir} (created), keeping modes. */
+    static ExecResult copyFiles(StepContext ctx, Host h, String fromDir, String toDir, List<String> names) {
+        StringBuilder s = new StringBuilder("set -e; mkdir -p ").append(Shell.quote(toDir)).append("; ");
+        for (String n : names) {
+            String src = Shell.quote(fromDir + "/" + n);
+            s.append("if [ -f ").append(src).append(" ]; then cp -p ").append(src).append(' ')
+                    .append(Shell.quote(toDir + "/" + n)).append("; echo ").append(Shell.quote(n)).append("; fi; ");
+        }
+        return quiet(ctx, h, RemoteCommand.shell(s.toString()));
+    }
+
+    /** Whether a path exists on the host (as the become user). */
+    static boolean exists(StepContext ctx, Host h, String path) {
+        return quiet(ctx, h, RemoteCommand.of("test", "-e", path)).ok();
+    }
+
+    /** A running primary must never be overwritten: the reasons to refuse touching {@code h}'s data directory. */
+    static List<String> refuseLivePrimary(StepContext ctx, Host h) {
+        List<String> out = new ArrayList<>();
+        Boolean recovery = StandbyFollowAction.inRecovery(ctx, h);
+        if (Boolean.FALSE.equals(recovery)) {
+            out.add(h.name() + " is running as a primary (pg_is_in_recovery() = false): refusing to overwrite it,"
+                    + " whatever the flags; it is never rebuilt or rewound while it runs as a primary");
+        }
+        return out;
+    }
+
+    /** The source's system identifier and databases' size. */
+    static long databaseSize(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT sum(pg_database_size(oid))::bigint FROM pg_database")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static String systemIdentifier(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    static int serverVersion(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /**
+     * Drops {@code slot} on the source when it exists and nobody streams from it (pg_basebackup -C fails on an
+     * existing slot, and an old slot may pin WAL from long ago). An active slot is an error: someone uses it.
+     */
+    static String dropInactiveSlot(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                if (rs.getBoolean(1)) {
+                    throw new SQLException("slot " + slot + " is active: a server still streams with it");
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+            ps.setString(1, slot);
+            ps.execute();
+        }
+        return "dropped the old inactive slot " + slot;
+    }
+}

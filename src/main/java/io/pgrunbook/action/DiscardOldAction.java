@@ -1,0 +1,43 @@
+package io.pgrunbook.action;
+
+import io.pgrunbook.remote.ExecResult;
+import io.pgrunbook.remote.RemoteCommand;
+import io.pgrunbook.remote.Shell;
+
+/**
+ * {@code rebuild.discard-old}: removes the data directories a rebuild moved aside ({@code DATA.pgrunbook-old-*}) once
+ * the new copy streams. Only those names, next to the host's own data directory.
+ */
+public final class DiscardOldAction implements Action {
+    @Override
+    public String name() {
+        return "rebuild.discard-old";
+    }
+
+    static String script(String dataDir) {
+        // the glob stays outside the quotes; the directory name inside them
+        return "for d in " + Shell.quote(dataDir + ".pgrunbook-old-") + "*; do if [ -d \"$d\" ]; then rm -rf -- \"$d\"; echo \"removed $d\"; fi; done";
+    }
+
+    @Override
+    public Rendered describe(StepContext ctx) {
+        return Rendered.of("(as " + ctx.host().become() + ") rm -rf " + ctx.host().postgres().dataDir() + ".pgrunbook-old-*");
+    }
+
+    @Override
+    public Result execute(StepContext ctx) {
+        Result r = perform(ctx);
+        if (r.ok()) {
+            // shown even when verify's message is the one the executor prints
+            DataDir.say(ctx, r.message());
+        }
+        return r;
+    }
+
+    private Result perform(StepContext ctx) {
+        ExecResult r = DataDir.quiet(ctx, ctx.host(), RemoteCommand.shell(script(ctx.host().postgres().dataDir())));
+        String removed = r.stdout().strip();
+        return new Result(r.ok(), r.exitCode(), removed, r.ok() ? (removed.isEmpty() ? "no old data directory to remove" : removed.replace("\n", "; "))
+                : ctx.host().name() + ": cannot remove the old data directories");
+    }
+}

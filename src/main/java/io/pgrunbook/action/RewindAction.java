@@ -1,0 +1,127 @@
+package io.pgrunbook.action;
+
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.inventory.PgSettings;
+import io.pgrunbook.pg.ControlData;
+import io.pgrunbook.remote.ExecResult;
+import io.pgrunbook.remote.RemoteCommand;
+import io.pgrunbook.remote.Shell;
+import io.pgrunbook.runbook.Secrets;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code failback.rewind} (with: upstream): rewinds a stopped old primary onto the new primary's timeline with
+ * {@code pg_rewind}, run on it as its become user. pg_rewind copies the source's configuration files over the
+ * target's, so the target's own are saved before and put back after. WAL the rewind needs and pg_wal no longer has
+ * comes through the target's restore_command ({@code --restore-target-wal}), or, without one, is copied first from
+ * the inventory's archive_dir. When pg_rewind fails, the message names the rebuild.
+ */
+public final class RewindAction implements Action {
+    @Override
+    public String name() {
+        return "failback.rewind";
+    }
+
+    @Override
+    public Set<String> options() {
+        return Set.of("upstream");
+    }
+
+    static String sourceServer(Host up) {
+        return "host=" + up.pgHost() + " port=" + up.postgres().port() + " user=" + up.postgres().user() + " dbname=" + up.postgres().database();
+    }
+
+    static List<String> argv(Host t, Host up, boolean restoreTargetWal) {
+        List<String> a = new ArrayList<>(List.of("env", "LC_ALL=C", t.postgres().bin("pg_rewind"), "--target-pgdata", t.postgres().dataDir(),
+                "--source-server", sourceServer(up), "--progress"));
+        if (restoreTargetWal) {
+            a.add("--restore-target-wal");
+        }
+        return a;
+    }
+
+    @Override
+    public Rendered describe(StepContext ctx) {
+        Host t = ctx.host();
+        Host up = RewindReportAction.upstream(ctx);
+        String data = t.postgres().dataDir();
+        return Rendered.of("(as " + t.become() + ") save " + t.name() + "'s own configuration files to " + data + ".pgrunbook-conf-<timestamp>",
+                RemoteCommand.of(argv(t, up, true)).as(t.become()).describe() + "   (--restore-target-wal when restore_command is set;"
+                        + " else WAL copied from archive_dir first)",
+                "put " + t.name() + "'s configuration files back");
+    }
+
+    @Override
+    public List<String> preconditions(StepContext ctx) {
+        return RewindReportAction.notRunning(ctx);
+    }
+
+    @Override
+    public Result execute(StepContext ctx) {
+        Result r = perform(ctx);
+        if (r.ok()) {
+            // shown even when verify's message is the one the executor prints
+            DataDir.say(ctx, r.message());
+        }
+        return r;
+    }
+
+    private Result perform(StepContext ctx) {
+        Host t = ctx.host();
+        Host up = RewindReportAction.upstream(ctx);
+        PgSettings pg = t.postgres();
+        String data = pg.dataDir();
+        ControlData cd = DataDir.controlData(ctx, t);
+        try (Connection c = ctx.runtime().sql(up, null)) {
+            Divergence d = Divergence.of(cd, c);
+            if (!d.problems().isEmpty()) {
+                return Result.failed(t.name() + " cannot be rewound: " + String.join("; ", d.problems()) + "; " + RewindReportAction.rebuildHint(t, up));
+            }
+        } catch (SQLException e) {
+            return Result.failed(up.name() + ": " + e.getMessage());
+        }
+        ExecResult rc = DataDir.quiet(ctx, t, RemoteCommand.of(pg.bin("postgres"), "-D", data, "-C", "restore_command"));
+        boolean restore = rc.ok() && !rc.stdout().strip().isEmpty();
+        if (!restore && pg.archiveDir() != null) {
+            DataDir.say(ctx, "no restore_command: copying timeline " + cd.checkpointTimeline() + " WAL from " + pg.archiveDir() + " into pg_wal (existing files kept)");
+            String prefix = String.format("%08X", cd.checkpointTimeline());
+            DataDir.quiet(ctx, t, RemoteCommand.shell("for f in " + Shell.quote(pg.archiveDir() + "/" + prefix) + "*; do case \"$f\" in *.history|*.backup|*.partial) continue;; esac; "
+                    + "[ -f \"$f\" ] && cp -n \"$f\" " + Shell.quote(data + "/pg_wal/") + "; done; true"));
+        }
+        List<String> keep = DataDir.keptConfigFiles(ctx, t);
+        String save = data + ".pgrunbook-conf-" + DataDir.timestamp();
+        ExecResult saved = DataDir.copyFiles(ctx, t, data, save, keep);
+        if (!saved.ok()) {
+            return new Result(false, saved.exitCode(), saved.tail(5), t.name() + ": cannot save its configuration files to " + save);
+        }
+        DataDir.say(ctx, "saved " + t.name() + "'s configuration (" + String.join(", ", saved.stdout().strip().split("\n")) + ") in " + save);
+        ExecResult rw = DataDir.loud(ctx, t, RemoteCommand.of(argv(t, up, restore)), BaseBackupAction.progressListener(ctx, System.nanoTime()));
+        ExecResult back = DataDir.copyFiles(ctx, t, save, data, keep);
+        if (!rw.ok()) {
+            return new Result(false, rw.exitCode(), Secrets.mask(rw.tail(Commands.TAIL)), t.name() + ": pg_rewind failed (exit " + rw.exitCode()
+                    + "); " + RewindReportAction.rebuildHint(t, up));
+        }
+        if (!back.ok()) {
+            return new Result(false, back.exitCode(), back.tail(5), t.name() + ": rewound, but its configuration files could not be put back from " + save);
+        }
+        DataDir.say(ctx, "put back " + t.name() + "'s own configuration files");
+        String d = Shell.quote(data);
+        StringBuilder cmp = new StringBuilder("rc=0; ");
+        for (String k : keep) {
+            cmp.append("if [ -f ").append(Shell.quote(save + "/" + k)).append(" ] && ! cmp -s ").append(Shell.quote(save + "/" + k))
+                    .append(' ').append(d).append('/').append(Shell.quote(k)).append("; then echo ").append(Shell.quote(k)).append("; rc=1; fi; ");
+        }
+        ExecResult same = DataDir.quiet(ctx, t, RemoteCommand.shell(cmp + "exit $rc"));
+        if (!same.ok()) {
+            return new Result(false, same.exitCode(), same.tail(5), t.name() + ": configuration files differ from the saved ones in " + save + ": " + same.stdout().strip());
+        }
+        boolean none = rw.stdout().contains("no rewind required") || rw.stderr().contains("no rewind required");
+        return new Result(true, rw.exitCode(), Secrets.mask(rw.tail(5)), none ? t.name() + ": no rewind required"
+                : t.name() + " rewound onto " + up.name() + "'s timeline");
+    }
+}

@@ -1,0 +1,50 @@
+package io.pgrunbook.runbook;
+
+import io.pgrunbook.action.Registry;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The shipped runbooks of rebuild, failback and repair-replica, and the Londiste example, load and are guarded. */
+class RepairRunbooksTest {
+    private final RunbookLoader loader = new RunbookLoader(Registry.builtins());
+
+    private Runbook shipped(String name) {
+        return loader.resolve(name, Path.of("src/test/java").toAbsolutePath());
+    }
+
+    @Test
+    void rebuild_is_guarded_in_preflight_and_its_copy_steps_are_destructive() {
+        Runbook rb = shipped("rebuild");
+        assertEquals(List.of("rebuild-target", "rebuild-source"), rb.preflight().stream().map(Step::target).toList());
+        List<Step> destructive = rb.steps().stream().filter(Step::destructive).toList();
+        assertEquals(List.of("rebuild.basebackup", "rebuild.rsync", "rebuild.discard-old"), destructive.stream().map(Step::target).toList());
+    }
+
+    @Test
+    void failback_checkpoints_the_new_primary_before_the_destructive_rewind() {
+        Runbook rb = shipped("failback");
+        List<String> steps = rb.steps().stream().map(s -> s.target() != null ? s.target() : s.kind().key()).toList();
+        assertEquals(List.of("failback.report", "sql", "failback.rewind", "standby.follow"), steps.stream()
+                .map(s -> s.equals("psql") ? "sql" : s).toList());
+        assertTrue(rb.steps().get(2).destructive());
+        assertTrue(rb.preflight().stream().anyMatch(s -> s.target().equals("is-down")));
+    }
+
+    @Test
+    void repair_replica_truncates_only_in_a_destructive_step() {
+        Runbook rb = shipped("repair-replica");
+        assertEquals(List.of("replica.truncate"), rb.steps().stream().filter(Step::destructive).map(Step::target).toList());
+    }
+
+    @Test
+    void the_londiste_example_is_a_valid_runbook() {
+        Runbook rb = loader.load(Path.of("runbooks/londiste-repair.example.yaml"));
+        assertEquals("londiste-repair", rb.name());
+        assertTrue(rb.steps().stream().anyMatch(Step::destructive));
+    }
+}

@@ -16,6 +16,8 @@ import io.pgrunbook.runbook.RunbookEngine;
 abstract class EngineCommand extends AbstractCommand {
     Confirmer confirmer;
     Executor.StateSource states;
+    /** A probe the command already made: the plan uses it instead of probing again (then probes are live). */
+    io.pgrunbook.cluster.ClusterState firstState;
 
     public EngineCommand confirmer(Confirmer c) {
         this.confirmer = c;
@@ -29,7 +31,12 @@ abstract class EngineCommand extends AbstractCommand {
 
     RunbookEngine engine(Connections connections) {
         Confirmer c = confirmer != null ? confirmer : JLineConfirmer.open(context().interactive());
-        Executor.StateSource s = states != null ? states : cluster -> new ClusterProbe(connections).probe(cluster);
+        Executor.StateSource live = states != null ? states : cluster -> new ClusterProbe(connections, context().env()).probe(cluster);
+        java.util.concurrent.atomic.AtomicReference<io.pgrunbook.cluster.ClusterState> cached = new java.util.concurrent.atomic.AtomicReference<>(firstState);
+        Executor.StateSource s = cluster -> {
+            io.pgrunbook.cluster.ClusterState c = cached.getAndSet(null);
+            return c != null ? c : live.probe(cluster);
+        };
         String user = context().env().getOrDefault("USER", System.getProperty("user.name"));
         return new RunbookEngine(new RunbookEngine.Env(context().stateDir(), context().workDir(), connections, s,
                 (host, db) -> PgSessions.open(host, connections, db), Registry.builtins(), c, err(), user,

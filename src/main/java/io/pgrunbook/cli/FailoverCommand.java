@@ -1,6 +1,7 @@
 package io.pgrunbook.cli;
 
 import io.pgrunbook.cluster.ClusterProbe;
+import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.NodeState;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
@@ -49,10 +50,15 @@ public class FailoverCommand extends EngineCommand {
         return code;
     }
 
-    /** The node to fence: the live primary when there is one other than the target, else the designed MASTER. */
+    /**
+     * The node to fence: the live primary when there is one other than the target, else the designed MASTER. The probe
+     * made for this is handed to the plan (a failover is a race: no second probe before the first step).
+     */
     private String oldPrimary(Cluster cluster) {
         try (Connections connections = context().connections()) {
-            List<NodeState> primaries = new ClusterProbe(connections, context().env()).probe(cluster).primaries().stream()
+            ClusterState state = states != null ? states.probe(cluster) : new ClusterProbe(connections, context().env()).probe(cluster);
+            firstState = state;
+            List<NodeState> primaries = state.primaries().stream()
                     .filter(n -> n.role().isPhysical() && !n.name().equals(to)).toList();
             if (primaries.size() == 1) {
                 return primaries.get(0).name();

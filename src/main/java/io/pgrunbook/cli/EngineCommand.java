@@ -34,8 +34,8 @@ abstract class EngineCommand extends AbstractCommand {
         Executor.StateSource live = states != null ? states : cluster -> new ClusterProbe(connections, context().env()).probe(cluster);
         java.util.concurrent.atomic.AtomicReference<io.pgrunbook.cluster.ClusterState> cached = new java.util.concurrent.atomic.AtomicReference<>(firstState);
         Executor.StateSource s = cluster -> {
-            io.pgrunbook.cluster.ClusterState c = cached.getAndSet(null);
-            return c != null ? c : live.probe(cluster);
+            io.pgrunbook.cluster.ClusterState known = cached.getAndSet(null);
+            return known != null ? known : live.probe(cluster);
         };
         String user = context().env().getOrDefault("USER", System.getProperty("user.name"));
         return new RunbookEngine(new RunbookEngine.Env(context().stateDir(), context().workDir(), connections, s,

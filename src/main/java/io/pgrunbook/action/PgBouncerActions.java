@@ -31,6 +31,9 @@ public final class PgBouncerActions {
     public static Action pauseOrResume(boolean pause) {
         String verb = pause ? "PAUSE" : "RESUME";
         return new Action() {
+            /** SHOW DATABASES per host as it came back with the commands, so verify needs no second psql. */
+            private final java.util.Map<String, List<PgBouncerAdmin.Database>> last = new java.util.concurrent.ConcurrentHashMap<>();
+
             @Override
             public String name() {
                 return pause ? "pgbouncer.pause" : "pgbouncer.resume";
@@ -60,15 +63,24 @@ public final class PgBouncerActions {
                     return none(ctx);
                 }
                 PgBouncerAdmin admin = new PgBouncerAdmin(ctx.host(), ctx.runtime().transport(ctx.host()));
-                List<String> done = new ArrayList<>();
-                for (PgBouncerAdmin.Database d : admin.databases()) {
-                    if (!(databases(ctx).isEmpty() ? !d.name().equals("pgbouncer") : databases(ctx).contains(d.name()))) {
-                        continue;
+                List<String> done = new ArrayList<>(databases(ctx));
+                try {
+                    // the usual case in one psql: every managed database in the expected state before
+                    List<PgBouncerAdmin.Database> after = admin.commandsThenDatabases(done.stream().map(d -> verb + " " + d).toList());
+                    last.put(ctx.host().name(), after);
+                } catch (RuntimeException e) {
+                    // some were already paused (or resumed): do only those that are not
+                    done.clear();
+                    for (PgBouncerAdmin.Database d : admin.databases()) {
+                        if (!(databases(ctx).isEmpty() ? !d.name().equals("pgbouncer") : databases(ctx).contains(d.name()))) {
+                            continue;
+                        }
+                        if (d.paused() != pause) {
+                            admin.command(verb + " " + d.name());
+                        }
+                        done.add(d.name());
                     }
-                    if (d.paused() != pause) {
-                        admin.command(verb + " " + d.name());
-                    }
-                    done.add(d.name());
+                    last.remove(ctx.host().name());
                 }
                 return Result.ok(ctx.host().name() + ": " + (pause ? "paused " : "resumed ") + String.join(", ", done));
             }
@@ -78,8 +90,10 @@ public final class PgBouncerActions {
                 if (none(ctx) != null) {
                     return none(ctx);
                 }
-                PgBouncerAdmin admin = new PgBouncerAdmin(ctx.host(), ctx.runtime().transport(ctx.host()));
-                List<String> wrong = admin.databases().stream()
+                List<PgBouncerAdmin.Database> known = last.remove(ctx.host().name());
+                List<PgBouncerAdmin.Database> now = known != null ? known
+                        : new PgBouncerAdmin(ctx.host(), ctx.runtime().transport(ctx.host())).databases();
+                List<String> wrong = now.stream()
                         .filter(d -> databases(ctx).contains(d.name()) && d.paused() != pause).map(PgBouncerAdmin.Database::name).toList();
                 return wrong.isEmpty() ? Result.ok(ctx.host().name() + ": " + (pause ? "paused" : "running"))
                         : Result.failed(ctx.host().name() + ": still " + (pause ? "running: " : "paused: ") + String.join(", ", wrong));

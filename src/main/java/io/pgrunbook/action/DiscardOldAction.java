@@ -26,15 +26,6 @@ public final class DiscardOldAction implements Action {
 
     @Override
     public Result execute(StepContext ctx) {
-        Result r = perform(ctx);
-        if (r.ok()) {
-            // shown even when verify's message is the one the executor prints
-            DataDir.say(ctx, r.message());
-        }
-        return r;
-    }
-
-    private Result perform(StepContext ctx) {
         ExecResult r = DataDir.quiet(ctx, ctx.host(), RemoteCommand.shell(script(ctx.host().postgres().dataDir())));
         String removed = r.stdout().strip();
         return new Result(r.ok(), r.exitCode(), removed, r.ok() ? (removed.isEmpty() ? "no old data directory to remove" : removed.replace("\n", "; "))

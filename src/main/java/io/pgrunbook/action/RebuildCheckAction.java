@@ -60,15 +60,6 @@ public final class RebuildCheckAction implements Action {
 
     @Override
     public Result execute(StepContext ctx) {
-        Result r = perform(ctx);
-        if (r.ok()) {
-            // shown even when verify's message is the one the executor prints
-            DataDir.say(ctx, r.message());
-        }
-        return r;
-    }
-
-    private Result perform(StepContext ctx) {
         Host t = ctx.host();
         Host src = source(ctx);
         long size;

@@ -204,15 +204,6 @@ public final class ReplicaAction implements Action {
 
     @Override
     public Result execute(StepContext ctx) {
-        Result r = perform(ctx);
-        if (r.ok()) {
-            // shown even when verify's message is the one the executor prints
-            DataDir.say(ctx, r.message());
-        }
-        return r;
-    }
-
-    private Result perform(StepContext ctx) {
         Host h = ctx.host();
         Host p = upstream(ctx);
         String mode = ctx.option("mode", "auto");

@@ -504,22 +504,7 @@ public final class Executor {
             progress("  [" + line.host() + "] " + text);
             log.debug("[" + line.host() + (line.stderr() ? " err" : "") + "] " + text);
         };
-        return new StepRuntime() {
-            @Override
-            public Transport transport(Host host) {
-                return connections.to(host);
-            }
-
-            @Override
-            public Connection sql(Host host, String database) throws SQLException {
-                return sql.open(host, database);
-            }
-
-            @Override
-            public Consumer<ExecOptions.OutputLine> listener() {
-                return listener;
-            }
-        };
+        return StepRuntime.of(connections::to, (h, db) -> sql.open(h, db), listener);
     }
 
     private void progress(String line) {

@@ -58,7 +58,7 @@ public final class RunbookEngine {
 
     public List<RunResult.CheckOutcome> preflight(Plan plan, Cluster cluster) {
         return Executor.preflight(plan, cluster, plan.state(), env.registry(),
-                io.pgrunbook.action.StepRuntime.of(env.connections()::to, env.sql()::open, null));
+                io.pgrunbook.action.StepRuntime.of(h -> env.connections().to(h), (h, db) -> env.sql().open(h, db), null));
     }
 
     /** A run (or a dry-run) of a runbook from step 1. */

@@ -73,8 +73,8 @@ public final class LogicalActions {
                             Map<String, String> s = Sql.row(ctx.runtime(), p, null,
                                     "SELECT confirmed_flush_lsn::text AS c FROM pg_replication_slots WHERE slot_name = " + Sql.literal(slot));
                             if (s.isEmpty()) {
-                                return Result.failed(p.name() + " has no slot " + slot + ": the REPLICA is not fed from it;"
-                                        + " run pgrunbook repair-replica afterwards");
+                                // not fed from this primary (e.g. its slot was lost in a failover): nothing to wait for here
+                                continue;
                             }
                             String c = s.get("c");
                             if (c == null || Lsn.parse(c) < Lsn.parse(target)) {
@@ -111,7 +111,7 @@ public final class LogicalActions {
 
             @Override
             public Set<String> options() {
-                return Set.of("to");
+                return Set.of("to", "from");
             }
 
             @Override
@@ -125,6 +125,11 @@ public final class LogicalActions {
             public Result execute(StepContext ctx) {
                 Host to = target(ctx);
                 try {
+                    Host from = ctx.cluster().host(ctx.option("from", "")).orElse(null);
+                    String why = from == null ? null : notFedFrom(ctx, ctx.host(), from);
+                    if (why != null) {
+                        return skipped(ctx.host(), why);
+                    }
                     Subscription s = subscription(ctx.runtime(), ctx.host());
                     return Result.ok(createSlot(ctx, to, s) ? "slot " + s.slot() + " created on " + to.name()
                             : "slot " + s.slot() + " already on " + to.name());
@@ -150,6 +155,37 @@ public final class LogicalActions {
         return !r.isEmpty();
     }
 
+    /**
+     * Why the REPLICA is not fed from {@code from} now (its subscription connects elsewhere, or there is no slot of it
+     * there), or null when it is. Moving a subscription that is not fed from the old primary would silently skip every
+     * change it already missed: that is repair-replica's work, with a fresh copy.
+     */
+    static String notFedFrom(StepContext ctx, Host replica, Host from) throws SQLException {
+        Subscription s = subscription(ctx.runtime(), replica);
+        String host = io.pgrunbook.pg.Conninfo.host(s.conninfo());
+        if (host != null && !host.equals(from.pgHost()) && !host.equals(from.address())) {
+            return replica.name() + "'s subscription " + s.name() + " connects to " + host + ", not to " + from.name();
+        }
+        Map<String, String> slot;
+        try {
+            slot = Sql.row(ctx.runtime(), from, null, "SELECT 1 AS x FROM pg_replication_slots WHERE slot_name = " + Sql.literal(s.slot()));
+        } catch (SQLException e) {
+            return from.name() + " cannot be read (" + e.getMessage() + ")";
+        }
+        return slot.isEmpty() ? from.name() + " has no slot " + s.slot() : null;
+    }
+
+    /** The skip message for a REPLICA that is not fed from the old primary. */
+    static Result skipped(Host replica, String why) {
+        return Result.ok("SKIPPED: " + why + ": the REPLICA has missed changes; run: pgrunbook repair-replica " + replica.name());
+    }
+
+    /** Whether the REPLICA's slot exists on {@code on} (replica.slot made it there before clients resumed). */
+    static boolean hasSlot(StepContext ctx, Host on, Host replica) throws SQLException {
+        Subscription s = subscription(ctx.runtime(), replica);
+        return !Sql.row(ctx.runtime(), on, null, "SELECT 1 AS x FROM pg_replication_slots WHERE slot_name = " + Sql.literal(s.slot())).isEmpty();
+    }
+
     static List<Host> replicas(StepContext ctx) {
         return ctx.cluster().withRole(Role.REPLICA);
     }
@@ -160,6 +196,8 @@ public final class LogicalActions {
      */
     public static Action follow() {
         return new Action() {
+            private final Set<String> skippedHosts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
             @Override
             public String name() {
                 return "replica.follow";
@@ -167,7 +205,7 @@ public final class LogicalActions {
 
             @Override
             public Set<String> options() {
-                return Set.of("to");
+                return Set.of("to", "from");
             }
 
             private Host to(StepContext ctx) {
@@ -197,6 +235,13 @@ public final class LogicalActions {
                 Host r = ctx.host();
                 Host to = to(ctx);
                 try {
+                    Host from = ctx.cluster().host(ctx.option("from", "")).orElse(null);
+                    // the old primary is a standby now: its slot can still be looked at, but not its walsender
+                    String why = from == null || hasSlot(ctx, to, r) ? null : notFedFrom(ctx, r, from);
+                    if (why != null) {
+                        skippedHosts.add(r.name());
+                        return skipped(r, why);
+                    }
                     Subscription s = subscription(ctx.runtime(), r);
                     String db = r.replication().database();
                     createSlot(ctx, to, s);
@@ -214,6 +259,9 @@ public final class LogicalActions {
             public Result verify(StepContext ctx) {
                 Host r = ctx.host();
                 Host to = to(ctx);
+                if (skippedHosts.remove(r.name())) {
+                    return Result.ok("nothing to verify");
+                }
                 long deadline = System.nanoTime() + (ctx.timeout() != null ? ctx.timeout() : Duration.ofSeconds(30)).toNanos();
                 String last = "";
                 while (System.nanoTime() < deadline) {

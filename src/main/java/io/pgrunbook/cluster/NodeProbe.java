@@ -22,12 +22,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Probes one host, read-only: what PostgreSQL says of itself, and where its PgBouncer points. */
 final class NodeProbe {
-    private static final Pattern CONNINFO_HOST = Pattern.compile("(?:^|\\s)host\\s*=\\s*'?([^'\\s]+)'?");
 
     // One statement: the whole picture of a node in one round trip. The timeline of a primary comes from the name of
     // its current WAL file, which is right at once after a promotion (pg_control's checkpoint timeline is not until
@@ -141,19 +138,12 @@ final class NodeProbe {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(SUBSCRIPTION_SQL)) {
             while (rs.next()) {
                 out.add(new NodeState.Subscription(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3), rs.getString(4),
-                        rs.getString(5), conninfoHost(rs.getString(6)), rs.getString(7)));
+                        rs.getString(5), io.pgrunbook.pg.Conninfo.host(rs.getString(6)), rs.getString(7)));
             }
         }
         return out;
     }
 
-    static String conninfoHost(String conninfo) {
-        if (conninfo == null) {
-            return null;
-        }
-        Matcher m = CONNINFO_HOST.matcher(conninfo);
-        return m.find() ? m.group(1) : null;
-    }
 
     /**
      * PostgreSQL did not answer. Refused on a host we can otherwise reach means it is down; then ask the host itself

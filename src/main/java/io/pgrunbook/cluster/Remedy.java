@@ -38,7 +38,7 @@ public final class Remedy {
         /** Parameters of the runbook {@code remedy}: every host parameter has a value, the booleans say what runs. */
         public Map<String, String> params() {
             Map<String, String> p = new LinkedHashMap<>();
-            p.put("host", host);
+            p.put("node", host);
             p.put("start_db", String.valueOf(startDb));
             p.put("follow", String.valueOf(follow != null));
             p.put("upstream", follow != null ? follow : host);

@@ -40,7 +40,7 @@ public final class RemedyTable {
     public record Row(Role role, Side self, Side partner, String note, boolean startDb, boolean startFeed,
                       PgBouncerTo pgbouncer) {
         public String render() {
-            return String.format("| %-7s | %-28s | %-3s | %-3s | %-22s |", self.word(), partner.word() + (note.isEmpty() ? "" : " (" + note + ")"),
+            return String.format("| %-7s | %-28s | %-3s | %-4s | %-22s |", self.word(), partner.word() + (note.isEmpty() ? "" : " (" + note + ")"),
                     startDb ? "yes" : "NO", startFeed ? "yes" : "no",
                     pgbouncer == PgBouncerTo.NONE ? "do not start PgBouncer" : pgbouncer.name().toLowerCase(Locale.ROOT));
         }
@@ -86,6 +86,6 @@ public final class RemedyTable {
     public static String header(Role role) {
         String me = role == Role.MASTER ? "master" : "slave";
         String other = role == Role.MASTER ? "slave" : "master";
-        return String.format("| %-7s | %-28s | %-3s | %-3s | %-22s |", me, other, "db", "feed", "PgBouncer points to");
+        return String.format("| %-7s | %-28s | %-3s | %-4s | %-22s |", me, other, "db", "feed", "PgBouncer points to");
     }
 }

@@ -96,7 +96,7 @@ class RemedyIT {
             assertTrue(slave.err().contains("  > | standby | active (normal)"), slave::toString);
 
             ops.exec("db4", "app", "ALTER SUBSCRIPTION app_sub DISABLE");
-            CliRunner.Result rep = cli(lab, "repair", "db4", "--yes").expect(0);
+            CliRunner.Result rep = cli(lab, "repair", "db4", "--yes", "--confirm-host", "db4").expect(0);
             assertTrue(rep.err().contains("repair db4: repair-replica, because db4 (REPLICA) subscription app_sub is disabled"), rep::toString);
             assertEquals("true", subEnabled(ops));
             ops.exec("db1", "app", "INSERT INTO items(note) VALUES ('after repair-replica')");

@@ -156,6 +156,10 @@ class RemedyIT {
             ops.promote("db2");
             assertFalse(Files.exists(ops.data("db1").resolve("standby.signal")));
 
+            CliRunner.Result dry = cli(lab, "remedy", "db1", "--dry-run").expect(3);
+            assertTrue(dry.out().contains("pgbouncer.ini") || dry.err().contains("pgbouncer.ini"), dry::toString);
+            assertTrue(dry.err().contains("pgrunbook failback db1"), dry::toString);
+
             CliRunner.Result r = cli(lab, "remedy", "db1", "--yes").expect(3);
             assertTrue(r.err().contains("  > | active  | active (split brain)         | NO  | no   | slave"), r::toString);
             assertTrue(r.err().contains("SPLIT BRAIN") && r.err().contains("NOT started"), r::toString);

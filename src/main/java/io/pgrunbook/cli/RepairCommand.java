@@ -13,7 +13,7 @@ import java.util.Map;
 @Command(name = "repair", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Fix a node: choose the procedure by its designed role and live state, say which and why, then run it"
                 + " (same engine and options as the procedure itself).",
-                "A node down and configured as a primary while another is primary: failback (pg_rewind). A standby that is"
+                "A node down and configured as a primary while another is primary: failback (pg_rewind; a rebuild when it fails). A standby that is"
                         + " just stopped: remedy (start it). A standby that runs but cannot stream: rebuild. A REPLICA whose"
                         + " subscription is disabled, idle or elsewhere: repair-replica. A healthy node: nothing to do (exit 0)."})
 public class RepairCommand extends EngineCommand {
@@ -51,11 +51,15 @@ public class RepairCommand extends EngineCommand {
             case REFUSE -> throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + c.reason(), c.hint());
             case FAILBACK -> {
                 int code = ProcedureCommand.run(this, exec, "failback", Map.of("target", host));
-                if (code == ExitCodes.FAILED) {
-                    err().println("If the rewind was impossible (see above), rebuild it instead: pgrunbook rebuild " + host
-                            + " --confirm-host " + host);
+                if (code != ExitCodes.FAILED || exec.dryRun()) {
+                    return code;
                 }
-                return code;
+                // pg_rewind cannot bring it back (other cluster, no checksums nor wal_log_hints, unreadable pg_control,
+                // a failed rewind): a fresh copy can; rebuild's own preflight still refuses a running or live primary
+                err().println("repair " + host + ": the failback failed (see above); falling back to a rebuild from "
+                        + state.primary() + " (runbook rebuild; its copy step is destructive and confirmed like any other).");
+                err().flush();
+                return ProcedureCommand.run(this, exec, "rebuild", Map.of("target", host, "from", state.primary()));
             }
             case REBUILD -> {
                 Map<String, String> p = new LinkedHashMap<>();

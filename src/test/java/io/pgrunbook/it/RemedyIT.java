@@ -171,4 +171,24 @@ class RemedyIT {
             lab.stop();
         }
     }
+
+    @Test
+    void repair_of_master_whose_rewind_is_impossible_falls_back_to_a_rebuild_and_streams_from_the_new_primary() throws Exception {
+        LabFixture lab = LabFixture.start("repair-rebuild", "127.0.83.11");
+        try {
+            LabOps ops = new LabOps(lab);
+            ops.stop("db1", "fast");
+            cli(lab, "failover", "--to", "db2", "--yes").expect(0);
+            // a broken data directory: pg_control unreadable, so neither pg_controldata nor pg_rewind can use it
+            Files.write(ops.data("db1").resolve("global").resolve("pg_control"), new byte[0]);
+
+            CliRunner.Result r = cli(lab, "repair", "db1", "--yes", "--confirm-host", "db1").expect(0);
+            assertTrue(r.err().contains("repair db1: failback"), r::toString);
+            assertTrue(r.err().contains("falling back to a rebuild from db2"), r::toString);
+            assertEquals("streaming " + lab.address("db2") + " 2", ops.receiver("db1"), r::toString);
+            ops.rowArrives("db2", "db1", "after repair by rebuild");
+        } finally {
+            lab.stop();
+        }
+    }
 }

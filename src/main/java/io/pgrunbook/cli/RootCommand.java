@@ -10,6 +10,7 @@ import picocli.CommandLine.Spec;
         description = "Runs PostgreSQL high-availability procedures over SSH, one confirmed step at a time.",
         subcommands = {StatusCommand.class, SwitchoverCommand.class, FailoverCommand.class, SmokeCommand.class,
                 PgBouncerCommand.class, LogsCommand.class, DoctorCommand.class,
+                RemedyCommand.class, RepairCommand.class,
                 PlanCommand.class, RunCommand.class, ResumeCommand.class, HistoryCommand.class,
                 RebuildCommand.class, FailbackCommand.class, RepairReplicaCommand.class,
                 InventoryCommand.class, LabCommand.class, CompletionCommand.class, CdsTrainingCommand.class},

@@ -44,6 +44,35 @@ public final class Repoint {
      * @param pause     leave the databases paused (pausing those that are not) instead of resuming them
      */
     public static Result apply(Host pgbouncer, Transport transport, Host target, boolean pause, Instant now) {
+        Written w = writeConfig(pgbouncer, transport, target, now);
+        PgBouncerAdmin admin = new PgBouncerAdmin(pgbouncer, transport);
+        admin.command("RELOAD");
+        List<String> resumed = new ArrayList<>();
+        List<String> paused = new ArrayList<>();
+        for (PgBouncerAdmin.Database d : admin.databases()) {
+            if (!managed(pgbouncer, d.name())) {
+                continue;
+            }
+            if (pause && !d.paused()) {
+                admin.command("PAUSE " + d.name());
+                paused.add(d.name());
+            } else if (!pause && d.paused()) {
+                admin.command("RESUME " + d.name());
+                resumed.add(d.name());
+            }
+        }
+        return new Result(pgbouncer.name(), w.configFile(), w.changed(), w.backup(), w.entries(), w.marker(), resumed, paused);
+    }
+
+    /** What {@link #writeConfig} did to the files. */
+    public record Written(String configFile, boolean changed, String backup, List<PgBouncerConfig.Change> entries, String marker) {
+    }
+
+    /**
+     * Only the files: the config (backup kept) and the marker now lead to {@code target}; no RELOAD, so it also
+     * serves a PgBouncer that is down and is about to be started.
+     */
+    public static Written writeConfig(Host pgbouncer, Transport transport, Host target, Instant now) {
         var settings = pgbouncer.pgbouncer();
         String file = settings.configFile();
         String before = read(pgbouncer, transport, file);
@@ -71,23 +100,7 @@ public final class Repoint {
                 write(pgbouncer, transport, marker, content);
             }
         }
-        PgBouncerAdmin admin = new PgBouncerAdmin(pgbouncer, transport);
-        admin.command("RELOAD");
-        List<String> resumed = new ArrayList<>();
-        List<String> paused = new ArrayList<>();
-        for (PgBouncerAdmin.Database d : admin.databases()) {
-            if (!managed(pgbouncer, d.name())) {
-                continue;
-            }
-            if (pause && !d.paused()) {
-                admin.command("PAUSE " + d.name());
-                paused.add(d.name());
-            } else if (!pause && d.paused()) {
-                admin.command("RESUME " + d.name());
-                resumed.add(d.name());
-            }
-        }
-        return new Result(pgbouncer.name(), file, r.changed(), backup, r.entries(), marker, resumed, paused);
+        return new Written(file, r.changed(), backup, r.entries(), marker);
     }
 
     /** The databases pgrunbook manages on this PgBouncer: the inventory's list, or every one but the console. */

@@ -1,0 +1,79 @@
+package io.pgrunbook.cli;
+
+import io.pgrunbook.cluster.ClusterState;
+import io.pgrunbook.cluster.Repair;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code pgrunbook repair HOST}: choose the procedure that fixes a node, say which and why, and run it. */
+@Command(name = "repair", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Fix a node: choose the procedure by its designed role and live state, say which and why, then run it"
+                + " (same engine and options as the procedure itself).",
+                "A node down and configured as a primary while another is primary: failback (pg_rewind; a rebuild when it fails). A standby that is"
+                        + " just stopped: remedy (start it). A standby that runs but cannot stream: rebuild. A REPLICA whose"
+                        + " subscription is disabled, idle or elsewhere: repair-replica. A healthy node: nothing to do (exit 0)."})
+public class RepairCommand extends EngineCommand {
+    @Parameters(index = "0", paramLabel = "HOST", description = "The node to fix.")
+    String host;
+
+    @Mixin
+    ExecutionOptions exec = new ExecutionOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        if (cluster().host(host).isEmpty()) {
+            throw new PgrunbookException(ExitCodes.USAGE, "'" + host + "' is not a host of cluster " + cluster().name());
+        }
+        ClusterState state = RemedyCommand.probe(this);
+        Repair.Choice c = Repair.decide(state, host);
+        String name = switch (c.procedure()) {
+            case NOTHING -> "nothing to do";
+            case FAILBACK -> "failback";
+            case REBUILD -> "rebuild";
+            case REMEDY -> "remedy";
+            case REPAIR_REPLICA -> "repair-replica";
+            case REFUSE -> "refused";
+        };
+        err().println("repair " + host + ": " + name + ", because " + c.reason() + ".");
+        if (c.hint() != null) {
+            err().println("  hint: " + c.hint());
+        }
+        err().flush();
+        switch (c.procedure()) {
+            case NOTHING -> {
+                out().println(host + ": nothing to do (" + c.reason() + ")");
+                return ExitCodes.OK;
+            }
+            case REFUSE -> throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + c.reason(), c.hint());
+            case FAILBACK -> {
+                int code = ProcedureCommand.run(this, exec, "failback", Map.of("target", host));
+                if (code != ExitCodes.FAILED || exec.dryRun()) {
+                    return code;
+                }
+                // pg_rewind cannot bring it back (other cluster, no checksums nor wal_log_hints, unreadable pg_control,
+                // a failed rewind): a fresh copy can; rebuild's own preflight still refuses a running or live primary
+                err().println("repair " + host + ": the failback failed (see above); falling back to a rebuild from "
+                        + state.primary() + " (runbook rebuild; its copy step is destructive and confirmed like any other).");
+                err().flush();
+                return ProcedureCommand.run(this, exec, "rebuild", Map.of("target", host, "from", state.primary()));
+            }
+            case REBUILD -> {
+                Map<String, String> p = new LinkedHashMap<>();
+                p.put("target", host);
+                p.put("from", state.primary());
+                return ProcedureCommand.run(this, exec, "rebuild", p);
+            }
+            case REMEDY -> {
+                return RemedyCommand.run(this, exec, host, state);
+            }
+            case REPAIR_REPLICA -> {
+                return ProcedureCommand.run(this, exec, "repair-replica", Map.of("replica", host, "mode", "auto"));
+            }
+            default -> throw new IllegalStateException(c.procedure().name());
+        }
+    }
+}

@@ -60,6 +60,12 @@ final class NodeProbe {
              ORDER BY s.subname
             """;
 
+    private static final java.util.concurrent.Executor PGBOUNCER_READERS = r -> {
+        Thread t = new Thread(r, "probe-pgbouncer");
+        t.setDaemon(true);
+        t.start();
+    };
+
     private NodeProbe() {
     }
 
@@ -67,6 +73,10 @@ final class NodeProbe {
     static NodeState probe(Host host, Connections connections, Duration timeout, Map<String, String> env) {
         long start = System.nanoTime();
         NodeStateBuilder b = new NodeStateBuilder(host);
+        // the PgBouncer console (psql on the host) is read while PostgreSQL is probed, not after it
+        java.util.concurrent.CompletableFuture<Void> pgbouncer = host.hasPgBouncer()
+                ? java.util.concurrent.CompletableFuture.runAsync(() -> readPgBouncer(host, connections, b), PGBOUNCER_READERS)
+                : java.util.concurrent.CompletableFuture.completedFuture(null);
         try (Connection c = PgSessions.open(host, connections, null, timeout, env)) {
             readNode(c, b);
             if (b.state == LiveState.PRIMARY || b.state == LiveState.STANDBY || b.state == LiveState.LOGICAL) {
@@ -88,8 +98,13 @@ final class NodeProbe {
             b.error = host.name() + ": probe query failed: " + e.getMessage();
             b.state = LiveState.UNKNOWN;
         }
-        if (host.hasPgBouncer()) {
-            readPgBouncer(host, connections, b);
+        try {
+            pgbouncer.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof HostKeyException hk) {
+                throw hk;
+            }
+            b.pgbouncerError = String.valueOf(e.getCause());
         }
         b.probeMillis = (System.nanoTime() - start) / 1_000_000;
         return b.build();

@@ -100,14 +100,8 @@ public final class CatchUpAction implements Action {
         }
     }
 
-    /** Abandons the switchover: the old primary runs again, PgBouncer (still pointing at it) resumes. */
-    private static Result rollBack(StepContext ctx, Host old, String why) {
-        StringBuilder done = new StringBuilder();
-        StepContext start = new StepContext(ctx.stepName(), ctx.cluster(), old, ctx.text(), Map.of(), null, ctx.database(),
-                ctx.timeout(), ctx.runtime());
-        ExecResult r = ctx.runtime().transport(old).exec(new PostgresAction(PostgresAction.Op.START).command(start),
-                ExecOptions.timeout(Duration.ofSeconds(120)));
-        done.append(r.ok() ? old.name() + " started again as the primary" : "starting " + old.name() + " FAILED: " + r.tail(3));
+    /** RESUMEs the paused managed databases of every PgBouncer, saying what it did in {@code done}. */
+    static void resumePgBouncers(StepContext ctx, StringBuilder done) {
         for (Host p : ctx.cluster().pgbouncers()) {
             try {
                 io.pgrunbook.pgbouncer.PgBouncerAdmin admin = new io.pgrunbook.pgbouncer.PgBouncerAdmin(p, ctx.runtime().transport(p));
@@ -121,6 +115,17 @@ public final class CatchUpAction implements Action {
                 done.append("; resuming PgBouncer on ").append(p.name()).append(" FAILED: ").append(e.getMessage());
             }
         }
+    }
+
+    /** Abandons the switchover: the old primary runs again, PgBouncer (still pointing at it) resumes. */
+    private static Result rollBack(StepContext ctx, Host old, String why) {
+        StringBuilder done = new StringBuilder();
+        StepContext start = new StepContext(ctx.stepName(), ctx.cluster(), old, ctx.text(), Map.of(), null, ctx.database(),
+                ctx.timeout(), ctx.runtime());
+        ExecResult r = ctx.runtime().transport(old).exec(new PostgresAction(PostgresAction.Op.START).command(start),
+                ExecOptions.timeout(Duration.ofSeconds(120)));
+        done.append(r.ok() ? old.name() + " started again as the primary" : "starting " + old.name() + " FAILED: " + r.tail(3));
+        resumePgBouncers(ctx, done);
         return Result.failed(why + ". Switchover abandoned, nothing promoted, nothing lost: " + done);
     }
 }

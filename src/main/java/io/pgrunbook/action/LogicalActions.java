@@ -88,8 +88,11 @@ public final class LogicalActions {
                         last = String.join(", ", behind);
                         Sql.sleep(20);
                     }
+                    // nothing was stopped: let the waiting clients go on with the old primary
+                    StringBuilder done = new StringBuilder("switchover abandoned, nothing was stopped");
+                    CatchUpAction.resumePgBouncers(ctx, done);
                     return Result.failed("subscriptions did not confirm " + target + " within " + limit.toSeconds() + "s: " + last
-                            + "; nothing was stopped yet");
+                            + "; " + done);
                 } catch (SQLException | RuntimeException e) {
                     return Result.failed(p.name() + ": " + e.getMessage());
                 }

@@ -56,12 +56,34 @@ final class DataDir {
         return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     }
 
-    /** pg_ctl status: 0 running, 3 not running, 4 no (usable) data directory; null when it could not run. */
+    /**
+     * pg_ctl status: 0 running, 3 not running, 4 no (usable) data directory; null when it could not run. A postmaster
+     * that died but lingers as a zombie counts as not running (3), though pg_ctl itself says 0.
+     */
     static Integer pgCtlStatus(StepContext ctx, Host h) {
         PgSettings pg = h.postgres();
         ExecResult r = quiet(ctx, h, RemoteCommand.of(pg.bin("pg_ctl"), "status", "-D", pg.dataDir()));
-        return r.exitCode();
+        Integer code = r.exitCode();
+        return code != null && code == 0 && postmasterDead(ctx, h) ? Integer.valueOf(3) : code;
     }
+
+    /**
+     * Whether the postmaster named in postmaster.pid is gone or a zombie. A postmaster killed with -9 whose parent does
+     * not reap it stays a zombie: pg_ctl then sees it "running" and waits in vain for it to stop. A stopped (SIGSTOP)
+     * postmaster is not dead: it could wake up as a primary.
+     */
+    static boolean postmasterDead(StepContext ctx, Host h) {
+        String data = Shell.quote(h.postgres().dataDir());
+        String script = "pid=$(head -n 1 " + data + "/postmaster.pid 2>/dev/null) || { echo gone; exit 0; }; "
+                + "[ -n \"$pid\" ] || { echo gone; exit 0; }; "
+                + "st=$(sed -e 's/^.*) //' /proc/\"$pid\"/stat 2>/dev/null | cut -c1); echo \"${st:-gone}\"";
+        ExecResult r = ctx.runtime().transport(h).exec(RemoteCommand.shell(script).as(h.become()),
+                ExecOptions.timeout(Duration.ofSeconds(15)));
+        String state = r.stdout().strip();
+        return r.ok() && (state.equals("gone") || state.equals("Z") || state.equals("X"));
+    }
+
+
 
     static ControlData controlData(StepContext ctx, Host h) {
         PgSettings pg = h.postgres();

@@ -51,8 +51,8 @@ public final class FenceAction implements Action {
     public Result execute(StepContext ctx) {
         Host h = ctx.host();
         try {
-            ExecResult st = ctx.runtime().transport(h).exec(pgctl(h, "status"), ExecOptions.timeout(Duration.ofSeconds(15)));
-            if (st.exitCode() != null && (st.exitCode() == 3 || st.exitCode() == 4) || postmasterDead(ctx, h)) {
+            Integer st = DataDir.pgCtlStatus(ctx, h);
+            if (st != null && (st == 3 || st == 4)) {
                 return Result.ok(h.name() + ": PostgreSQL is not running (fenced)");
             }
             ExecResult stop = ctx.runtime().transport(h).exec(pgctl(h, "stop", "-m", "fast", "-w", "-t", "10"), ctx.execOptions());
@@ -62,7 +62,8 @@ public final class FenceAction implements Action {
             if (stop.ok()) {
                 return new Result(true, stop.exitCode(), stop.tail(5), h.name() + ": PostgreSQL stopped (fenced)");
             }
-            if (postmasterDead(ctx, h)) {
+            Integer after = DataDir.pgCtlStatus(ctx, h);
+            if (after != null && (after == 3 || after == 4)) {
                 return new Result(true, stop.exitCode(), stop.tail(5), h.name() + ": PostgreSQL is not running (fenced)");
             }
             return new Result(false, stop.exitCode(), stop.tail(5), h.name() + ": could not stop PostgreSQL");
@@ -82,31 +83,15 @@ public final class FenceAction implements Action {
         }
     }
 
-    /**
-     * Whether the postmaster named in postmaster.pid is gone or a zombie. A postmaster killed with -9 whose parent does
-     * not reap it stays a zombie: pg_ctl then sees it "running" and waits in vain for it to stop. A stopped (SIGSTOP)
-     * postmaster is not dead: it could wake up as a primary.
-     */
-    static boolean postmasterDead(StepContext ctx, Host h) {
-        String data = Shell.quote(h.postgres().dataDir());
-        String script = "pid=$(head -n 1 " + data + "/postmaster.pid 2>/dev/null) || { echo gone; exit 0; }; "
-                + "[ -n \"$pid\" ] || { echo gone; exit 0; }; "
-                + "st=$(sed -e 's/^.*) //' /proc/\"$pid\"/stat 2>/dev/null | cut -c1); echo \"${st:-gone}\"";
-        ExecResult r = ctx.runtime().transport(h).exec(RemoteCommand.shell(script).as(h.become()),
-                ExecOptions.timeout(Duration.ofSeconds(15)));
-        String state = r.stdout().strip();
-        return r.ok() && (state.equals("gone") || state.equals("Z") || state.equals("X"));
-    }
-
     @Override
     public Result verify(StepContext ctx) {
         Host h = ctx.host();
         try {
-            ExecResult st = ctx.runtime().transport(h).exec(pgctl(h, "status"), ExecOptions.timeout(Duration.ofSeconds(15)));
-            if (st.exitCode() != null && (st.exitCode() == 3 || st.exitCode() == 4) || postmasterDead(ctx, h)) {
+            Integer st = DataDir.pgCtlStatus(ctx, h);
+            if (st != null && (st == 3 || st == 4)) {
                 return Result.ok(h.name() + " is stopped");
             }
-            return Result.failed(h.name() + ": PostgreSQL still runs (pg_ctl status " + st.exitCode() + ")");
+            return Result.failed(h.name() + ": PostgreSQL still runs (pg_ctl status " + st + ")");
         } catch (TransportException e) {
             return Result.ok(h.name() + " is unreachable (fenced by hook or by the operator)");
         }

@@ -83,11 +83,10 @@ public final class PostgresAction implements Action {
             return Result.ok("reload signalled");
         }
         PgSettings pg = ctx.host().postgres();
-        ExecResult st = Commands.quiet(ctx, RemoteCommand.of(pg.bin("pg_ctl"), "-D", pg.dataDir(), "status")
-                .as(ctx.as() != null ? ctx.as() : ctx.host().become()));
-        boolean running = st.exitCode() != null && st.exitCode() == 0;
-        boolean stopped = st.exitCode() != null && st.exitCode() == 3;
-        String where = ctx.host().name() + ": pg_ctl status exit " + st.exitCode();
+        Integer st = DataDir.pgCtlStatus(ctx, ctx.host());
+        boolean running = st != null && st == 0;
+        boolean stopped = st != null && st == 3;
+        String where = ctx.host().name() + ": pg_ctl status exit " + st;
         if (op == Op.STOP) {
             return stopped ? Result.ok(ctx.host().name() + " is stopped") : Result.failed(where + ", expected 3 (stopped)");
         }

@@ -68,7 +68,7 @@ final class DataDir {
     }
 
     /**
-     * Whether the postmaster named in postmaster.pid is gone or a zombie. A postmaster killed with -9 whose parent does
+     * Whether the postmaster named in postmaster.pid is gone or a zombie (then its stale postmaster.pid is removed). A postmaster killed with -9 whose parent does
      * not reap it stays a zombie: pg_ctl then sees it "running" and waits in vain for it to stop. A stopped (SIGSTOP)
      * postmaster is not dead: it could wake up as a primary.
      */
@@ -76,13 +76,15 @@ final class DataDir {
         String data = Shell.quote(h.postgres().dataDir());
         String script = "pid=$(head -n 1 " + data + "/postmaster.pid 2>/dev/null) || { echo gone; exit 0; }; "
                 + "[ -n \"$pid\" ] || { echo gone; exit 0; }; "
-                + "st=$(sed -e 's/^.*) //' /proc/\"$pid\"/stat 2>/dev/null | cut -c1); echo \"${st:-gone}\"";
+                + "st=$(sed -e 's/^.*) //' /proc/\"$pid\"/stat 2>/dev/null | cut -c1); echo \"${st:-gone}\"; "
+                // a zombie's pid still "exists": PostgreSQL (and pg_rewind's single-user recovery) would take its lock
+                // file for a live postmaster and refuse to start. The process is dead, so the lock file is stale.
+                + "if [ \"$st\" = Z ] || [ \"$st\" = X ]; then rm -f " + data + "/postmaster.pid; fi";
         ExecResult r = ctx.runtime().transport(h).exec(RemoteCommand.shell(script).as(h.become()),
                 ExecOptions.timeout(Duration.ofSeconds(15)));
         String state = r.stdout().strip();
         return r.ok() && (state.equals("gone") || state.equals("Z") || state.equals("X"));
     }
-
 
 
     static ControlData controlData(StepContext ctx, Host h) {

@@ -173,7 +173,11 @@ final class NodeProbe {
         }
         String data = Shell.quote(host.postgres().dataDir());
         String script = "if [ -f " + data + "/standby.signal ] || [ -f " + data + "/recovery.conf ]; then echo standby; else echo active; fi; "
-                + Shell.quote(host.postgres().bin("pg_ctl")) + " status -D " + data + " >/dev/null 2>&1; echo $?";
+                + Shell.quote(host.postgres().bin("pg_ctl")) + " status -D " + data + " >/dev/null 2>&1; rc=$?; "
+                // a postmaster killed with -9 may linger as a zombie: pg_ctl sees its pid, but it is dead
+                + "if [ $rc = 0 ]; then pid=$(head -n 1 " + data + "/postmaster.pid 2>/dev/null); "
+                + "st=$(sed -e 's/^.*) //' /proc/\"$pid\"/stat 2>/dev/null | cut -c1); "
+                + "case \"$st\" in Z|X|'') rc=3;; esac; fi; echo $rc";
         try {
             ExecResult r = connections.to(host).exec(RemoteCommand.shell(script).as(host.become()),
                     ExecOptions.timeout(Duration.ofSeconds(5)));

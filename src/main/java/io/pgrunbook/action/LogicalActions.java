@@ -259,23 +259,61 @@ public final class LogicalActions {
                 if (skippedHosts.remove(r.name())) {
                     return Result.ok("nothing to verify");
                 }
-                long deadline = System.nanoTime() + (ctx.timeout() != null ? ctx.timeout() : Duration.ofSeconds(30)).toNanos();
-                String last = "";
-                while (System.nanoTime() < deadline) {
-                    try {
-                        Subscription s = subscription(ctx.runtime(), r);
-                        Map<String, String> slot = Sql.row(ctx.runtime(), to, null,
-                                "SELECT active FROM pg_replication_slots WHERE slot_name = " + Sql.literal(s.slot()));
-                        if ("t".equals(slot.get("active"))) {
-                            return Result.ok(r.name() + " streams from slot " + s.slot() + " on " + to.name());
-                        }
-                        last = "slot " + s.slot() + " on " + to.name() + (slot.isEmpty() ? " missing" : " inactive");
-                    } catch (SQLException | RuntimeException e) {
-                        last = e.getMessage();
+                // the apply worker restarts on its own (after wal_retrieve_retry_interval): that it streams again is
+                // checked by a later `wait: replica-streaming` step, so the other nodes need not wait for it
+                try {
+                    Subscription s = subscription(ctx.runtime(), r);
+                    String host = io.pgrunbook.pg.Conninfo.host(s.conninfo());
+                    if (s.enabled() && (to.pgHost().equals(host) || to.address().equals(host))) {
+                        return Result.ok(r.name() + "'s subscription " + s.name() + " connects to " + to.name() + " and is enabled");
                     }
-                    Sql.sleep(100);
+                    return Result.failed(r.name() + "'s subscription " + s.name() + " connects to " + host + (s.enabled() ? "" : ", disabled"));
+                } catch (SQLException | RuntimeException e) {
+                    return Result.failed(r.name() + ": " + e.getMessage());
                 }
-                return Result.failed(r.name() + " does not read from " + to.name() + ": " + last + "; see pgrunbook repair-replica " + r.name());
+            }
+        };
+    }
+
+    /** {@code replica-streaming} (with: to): the REPLICA's slot on {@code to} is in use, i.e. its subscription streams. */
+    public static Check streaming() {
+        return new Check() {
+            @Override
+            public String name() {
+                return "replica-streaming";
+            }
+
+            @Override
+            public Set<String> options() {
+                return Set.of("to", "from");
+            }
+
+            @Override
+            public CheckResult evaluate(CheckContext ctx) {
+                Host r = ctx.host();
+                Host to = ctx.cluster().host(ctx.option("to", "")).orElse(null);
+                if (to == null) {
+                    return CheckResult.fail("replica-streaming needs with: {to: HOST}");
+                }
+                try {
+                    Subscription s = subscription(ctx.runtime(), r);
+                    if (!to.pgHost().equals(io.pgrunbook.pg.Conninfo.host(s.conninfo())) && !to.address().equals(io.pgrunbook.pg.Conninfo.host(s.conninfo()))) {
+                        return CheckResult.pass(r.name() + " is not fed from " + to.name() + " (left to repair-replica)");
+                    }
+                    // a subscription that already named the new primary before the switchover (stale, from an earlier
+                    // failover) was not moved by us: the old primary had no slot of it
+                    Host from = ctx.cluster().host(ctx.option("from", "")).orElse(null);
+                    if (from != null && Sql.row(ctx.runtime(), from, null, "SELECT 1 AS x FROM pg_replication_slots WHERE slot_name = "
+                            + Sql.literal(s.slot())).isEmpty()) {
+                        return CheckResult.pass(r.name() + " was not fed from " + from.name() + " (left to repair-replica)");
+                    }
+                    Map<String, String> slot = Sql.row(ctx.runtime(), to, null,
+                            "SELECT active FROM pg_replication_slots WHERE slot_name = " + Sql.literal(s.slot()));
+                    return "t".equals(slot.get("active")) ? CheckResult.pass(r.name() + " streams from slot " + s.slot() + " on " + to.name())
+                            : CheckResult.fail(r.name() + ": slot " + s.slot() + " on " + to.name() + (slot.isEmpty() ? " missing" : " not in use yet"));
+                } catch (SQLException | RuntimeException e) {
+                    return CheckResult.fail(r.name() + ": " + e.getMessage());
+                }
             }
         };
     }

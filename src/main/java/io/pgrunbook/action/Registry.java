@@ -56,6 +56,7 @@ public final class Registry {
                 .add(HaChecks.rewindReady())
                 .add(HaChecks.becomeWorks())
                 .add(HaChecks.failoverCandidate())
+                .add(LogicalActions.streaming())
                 .add(RebuildGuards.targetCheck())
                 .add(RebuildGuards.sourceCheck())
                 .add(RebuildGuards.isLogical());

@@ -15,5 +15,10 @@ public interface Check {
         return Set.of();
     }
 
+    /** Whether the check reads the probed cluster state; one that asks the servers itself spares a probe per poll. */
+    default boolean needsState() {
+        return true;
+    }
+
     CheckResult evaluate(CheckContext ctx);
 }

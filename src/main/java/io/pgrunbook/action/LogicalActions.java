@@ -284,6 +284,11 @@ public final class LogicalActions {
             }
 
             @Override
+            public boolean needsState() {
+                return false;
+            }
+
+            @Override
             public Set<String> options() {
                 return Set.of("to", "from");
             }

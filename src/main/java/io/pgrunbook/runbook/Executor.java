@@ -443,9 +443,15 @@ public final class Executor {
         return allOk;
     }
 
+    private boolean needsState(PlannedStep ps) {
+        return registry.check(ps.type()).map(io.pgrunbook.action.Check::needsState).orElse(true);
+    }
+
     private boolean checkOnce(PlannedStep ps, String how, List<RunResult.StepOutcome> outcomes) {
         Instant started = Instant.now();
-        refresh();
+        if (needsState(ps)) {
+            refresh();
+        }
         return record(ps, how, started, evaluate(ps, cluster, live, registry, runtime()), outcomes);
     }
 
@@ -453,8 +459,11 @@ public final class Executor {
         Instant started = Instant.now();
         Duration limit = ps.timeout() != null ? ps.timeout() : cluster.settings().waitTimeout();
         List<RunResult.CheckOutcome> last;
+        boolean probe = needsState(ps);
         while (true) {
-            refresh();
+            if (probe) {
+                refresh();
+            }
             last = evaluate(ps, cluster, live, registry, runtime());
             if (last.stream().allMatch(RunResult.CheckOutcome::pass)) {
                 break;

@@ -9,7 +9,6 @@ import net.schmizz.sshj.common.Buffer;
 import net.schmizz.sshj.common.KeyType;
 import net.schmizz.sshj.connection.ConnectionException;
 import net.schmizz.sshj.connection.channel.direct.DirectConnection;
-import net.schmizz.sshj.connection.channel.direct.LocalPortForwarder;
 import net.schmizz.sshj.connection.channel.direct.Parameters;
 import net.schmizz.sshj.connection.channel.direct.Session;
 import net.schmizz.sshj.connection.channel.direct.Signal;
@@ -604,7 +603,7 @@ public final class SshTransport implements Transport {
 
     // ---------------------------------------------------------------- forwards
 
-    private record Forward(ServerSocket socket, LocalPortForwarder forwarder, Thread thread) {
+    private record Forward(ServerSocket socket, Thread thread) {
     }
 
     @Override
@@ -616,39 +615,83 @@ public final class SshTransport implements Transport {
         return new InetSocketAddress(f.socket.getInetAddress(), f.socket.getLocalPort());
     }
 
+    /**
+     * A local port served by our own accept loop: each connection gets its own direct-tcpip channel. SSHJ's
+     * LocalPortForwarder stops listening for good when one channel cannot be opened (the server there is stopped,
+     * as it is in the middle of a switchover), and every later connection then hangs in the backlog.
+     */
     private Forward openForward(String targetHost, int targetPort) {
         try {
-            ServerSocket ss = new ServerSocket() {
-                @Override
-                public Socket accept() throws IOException {
-                    // PgJDBC's small request/reply exchanges suffer from Nagle on our side of the tunnel too
-                    Socket s = super.accept();
-                    s.setTcpNoDelay(true);
-                    return s;
-                }
-            };
+            ServerSocket ss = new ServerSocket();
             ss.setReuseAddress(true);
             ss.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            Parameters params = new Parameters(ss.getInetAddress().getHostAddress(), ss.getLocalPort(), targetHost,
-                    targetPort);
-            LocalPortForwarder fwd = client.newLocalPortForwarder(params, ss);
             Thread t = new Thread(() -> {
-                try {
-                    fwd.listen();
-                } catch (IOException e) {
-                    if (!closed) {
-                        LOG.warn("{}: port forward to {}:{} stopped: {}", host, targetHost, targetPort, e.toString());
+                while (!closed && !ss.isClosed()) {
+                    Socket s;
+                    try {
+                        s = ss.accept();
+                    } catch (IOException e) {
+                        break;
                     }
+                    Thread conn = new Thread(() -> serve(s, targetHost, targetPort),
+                            "ssh-forward-" + host + "-" + targetHost + ":" + targetPort + "-conn");
+                    conn.setDaemon(true);
+                    conn.start();
                 }
             }, "ssh-forward-" + host + "-" + targetHost + ":" + targetPort);
             t.setDaemon(true);
             t.start();
             LOG.debug("{}: forwarding 127.0.0.1:{} to {}:{} on the host", host, ss.getLocalPort(), targetHost,
                     targetPort);
-            return new Forward(ss, fwd, t);
+            return new Forward(ss, t);
         } catch (IOException e) {
             throw new TransportException(host, "cannot open a local port forward to " + targetHost + ":" + targetPort
                     + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies until end of stream, flushing every chunk: SSHJ's channel stream holds data until flushed. */
+    private static void pump(java.io.InputStream in, java.io.OutputStream out) throws IOException {
+        byte[] buf = new byte[16384];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            out.write(buf, 0, n);
+            out.flush();
+        }
+    }
+
+    /** One forwarded connection: a channel to the target, bytes pumped both ways, both closed when either side ends. */
+    private void serve(Socket s, String targetHost, int targetPort) {
+        DirectConnection ch;
+        try {
+            // PgJDBC's small request/reply exchanges suffer from Nagle on our side of the tunnel too
+            s.setTcpNoDelay(true);
+            ch = client.newDirectConnection(targetHost, targetPort);
+        } catch (IOException e) {
+            // nothing listens there (a stopped server): this client sees its connection closed, the next one is served
+            LOG.debug("{}: forward to {}:{} refused: {}", host, targetHost, targetPort, e.toString());
+            closeQuietly(s);
+            return;
+        }
+        Thread up = new Thread(() -> {
+            try {
+                pump(s.getInputStream(), ch.getOutputStream());
+            } catch (IOException ignored) {
+                // the other side ended
+            } finally {
+                closeQuietly(ch);
+                closeQuietly(s);
+            }
+        }, "ssh-forward-up");
+        up.setDaemon(true);
+        up.start();
+        try {
+            pump(ch.getInputStream(), s.getOutputStream());
+        } catch (IOException ignored) {
+            // the other side ended
+        } finally {
+            closeQuietly(ch);
+            closeQuietly(s);
         }
     }
 
@@ -661,11 +704,6 @@ public final class SshTransport implements Transport {
         }
         closed = true;
         for (Forward f : forwards.values()) {
-            try {
-                f.forwarder.close();
-            } catch (IOException | RuntimeException ignored) {
-                // best effort
-            }
             closeQuietly(f.socket);
         }
         forwards.clear();

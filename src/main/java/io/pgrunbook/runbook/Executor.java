@@ -70,6 +70,11 @@ public final class Executor {
     private final AtomicBoolean finished = new AtomicBoolean();
     private volatile int current;
     private volatile ClusterState live;
+    /**
+     * The primary as this run knows it: the last probe's, or the node a successful promote step of this run made
+     * primary since (unattended runs do not probe between steps). Journaled with each step, for resume.
+     */
+    private volatile String knownPrimary;
     private boolean answerAll;
 
     public Executor(Plan plan, Cluster cluster, Registry registry, StateSource states, Connections connections,
@@ -196,6 +201,9 @@ public final class Executor {
                 continue;
             }
             boolean ok = execute(ps, how, outcomes);
+            if (ok && "postgres.promote".equals(ps.type()) && ps.hosts().size() == 1) {
+                knownPrimary = ps.hosts().get(0);
+            }
             if (finished.get()) {
                 return result("aborted", ExitCodes.ABORTED, ps.number(), "aborted", pre, outcomes);
             }
@@ -259,12 +267,17 @@ public final class Executor {
 
     private void stepResult(PlannedStep ps, String result, String detail, String answer) {
         journal.write("step_result", fields("number", ps.number(), "name", ps.name(), "hosts", ps.hosts(), "result", result,
-                "detail", detail, "answer", answer, "primary", live == null ? null : live.primary()));
+                "detail", detail, "answer", answer, "primary", knownPrimary()));
+    }
+
+    private String knownPrimary() {
+        return knownPrimary != null ? knownPrimary : live == null ? null : live.primary();
     }
 
     private void refresh() {
         try {
             live = states.probe(cluster);
+            knownPrimary = null;
         } catch (RuntimeException e) {
             progress("warning: cannot probe the cluster now (" + e.getMessage() + "); showing the last known state");
         }

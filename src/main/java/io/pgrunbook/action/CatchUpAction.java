@@ -104,12 +104,7 @@ public final class CatchUpAction implements Action {
     static void resumePgBouncers(StepContext ctx, StringBuilder done) {
         for (Host p : ctx.cluster().pgbouncers()) {
             try {
-                io.pgrunbook.pgbouncer.PgBouncerAdmin admin = new io.pgrunbook.pgbouncer.PgBouncerAdmin(p, ctx.runtime().transport(p));
-                for (io.pgrunbook.pgbouncer.PgBouncerAdmin.Database d : admin.databases()) {
-                    if (d.paused() && p.pgbouncer().databases().contains(d.name())) {
-                        admin.command("RESUME " + d.name());
-                    }
-                }
+                io.pgrunbook.pgbouncer.PgBouncerControl.set(p, ctx.runtime().transport(p), false, null);
                 done.append("; PgBouncer on ").append(p.name()).append(" resumed");
             } catch (RuntimeException e) {
                 done.append("; resuming PgBouncer on ").append(p.name()).append(" FAILED: ").append(e.getMessage());

@@ -74,9 +74,7 @@ final class DataDir {
      */
     static boolean postmasterDead(StepContext ctx, Host h) {
         String data = Shell.quote(h.postgres().dataDir());
-        String script = "pid=$(head -n 1 " + data + "/postmaster.pid 2>/dev/null) || { echo gone; exit 0; }; "
-                + "[ -n \"$pid\" ] || { echo gone; exit 0; }; "
-                + "st=$(sed -e 's/^.*) //' /proc/\"$pid\"/stat 2>/dev/null | cut -c1); echo \"${st:-gone}\"; "
+        String script = io.pgrunbook.pg.Postmaster.stateScript(h.postgres().dataDir()) + "echo \"${st:-gone}\"; "
                 // a zombie's pid still "exists": PostgreSQL (and pg_rewind's single-user recovery) would take its lock
                 // file for a live postmaster and refuse to start. The process is dead, so the lock file is stale.
                 + "if [ \"$st\" = Z ] || [ \"$st\" = X ]; then rm -f " + data + "/postmaster.pid; fi";

@@ -2,6 +2,7 @@ package io.pgrunbook.action;
 
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.pgbouncer.PgBouncerAdmin;
+import io.pgrunbook.pgbouncer.PgBouncerControl;
 import io.pgrunbook.pgbouncer.Repoint;
 
 import java.time.Instant;
@@ -65,21 +66,18 @@ public final class PgBouncerActions {
                 PgBouncerAdmin admin = new PgBouncerAdmin(ctx.host(), ctx.runtime().transport(ctx.host()));
                 List<String> done = new ArrayList<>(databases(ctx));
                 try {
+                    if (done.isEmpty()) {
+                        // no list in the inventory: every database but the console, found by SHOW DATABASES
+                        throw new IllegalStateException("no database list");
+                    }
                     // the usual case in one psql: every managed database in the expected state before
                     List<PgBouncerAdmin.Database> after = admin.commandsThenDatabases(done.stream().map(d -> verb + " " + d).toList());
                     last.put(ctx.host().name(), after);
                 } catch (RuntimeException e) {
-                    // some were already paused (or resumed): do only those that are not
+                    // some were already paused (or resumed), or the list is not known: do only those that are not
                     done.clear();
-                    for (PgBouncerAdmin.Database d : admin.databases()) {
-                        if (!(databases(ctx).isEmpty() ? !d.name().equals("pgbouncer") : databases(ctx).contains(d.name()))) {
-                            continue;
-                        }
-                        if (d.paused() != pause) {
-                            admin.command(verb + " " + d.name());
-                        }
-                        done.add(d.name());
-                    }
+                    PgBouncerControl.set(ctx.host(), ctx.runtime().transport(ctx.host()), pause, null)
+                            .forEach(o -> done.add(o.database()));
                     last.remove(ctx.host().name());
                 }
                 return Result.ok(ctx.host().name() + ": " + (pause ? "paused " : "resumed ") + String.join(", ", done));
@@ -94,7 +92,7 @@ public final class PgBouncerActions {
                 List<PgBouncerAdmin.Database> now = known != null ? known
                         : new PgBouncerAdmin(ctx.host(), ctx.runtime().transport(ctx.host())).databases();
                 List<String> wrong = now.stream()
-                        .filter(d -> databases(ctx).contains(d.name()) && d.paused() != pause).map(PgBouncerAdmin.Database::name).toList();
+                        .filter(d -> Repoint.managed(ctx.host(), d.name()) && d.paused() != pause).map(PgBouncerAdmin.Database::name).toList();
                 return wrong.isEmpty() ? Result.ok(ctx.host().name() + ": " + (pause ? "paused" : "running"))
                         : Result.failed(ctx.host().name() + ": still " + (pause ? "running: " : "paused: ") + String.join(", ", wrong));
             }

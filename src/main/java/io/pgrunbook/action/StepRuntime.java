@@ -37,7 +37,7 @@ public interface StepRuntime {
         };
     }
 
-    /** Opens SQL sessions. */
+    /** Opens SQL sessions: {@code PgSessions.open(host, connections, db)} in production. */
     @FunctionalInterface
     interface SqlOpener {
         Connection open(Host host, String database) throws SQLException;

@@ -33,6 +33,8 @@ abstract class EngineCommand extends AbstractCommand {
         Confirmer c = confirmer != null ? confirmer : JLineConfirmer.open(context().interactive());
         Executor.StateSource live = states != null ? states : cluster -> new ClusterProbe(connections, context().env()).probe(cluster);
         java.util.concurrent.atomic.AtomicReference<io.pgrunbook.cluster.ClusterState> cached = new java.util.concurrent.atomic.AtomicReference<>(firstState);
+        // used once: a second run of this command (repair's rebuild after a failed failback) probes afresh
+        firstState = null;
         Executor.StateSource s = cluster -> {
             io.pgrunbook.cluster.ClusterState known = cached.getAndSet(null);
             return known != null ? known : live.probe(cluster);

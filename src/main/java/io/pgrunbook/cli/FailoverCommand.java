@@ -1,11 +1,9 @@
 package io.pgrunbook.cli;
 
-import io.pgrunbook.cluster.ClusterProbe;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.NodeState;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
-import io.pgrunbook.remote.Connections;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,18 +53,15 @@ public class FailoverCommand extends EngineCommand {
      * made for this is handed to the plan (a failover is a race: no second probe before the first step).
      */
     private String oldPrimary(Cluster cluster) {
-        try (Connections connections = context().connections()) {
-            ClusterState state = states != null ? states.probe(cluster) : new ClusterProbe(connections, context().env()).probe(cluster);
-            firstState = state;
-            List<NodeState> primaries = state.primaries().stream()
-                    .filter(n -> n.role().isPhysical() && !n.name().equals(to)).toList();
-            if (primaries.size() == 1) {
-                return primaries.get(0).name();
-            }
-            if (primaries.size() > 1) {
-                throw new PgrunbookException(ExitCodes.REFUSED, primaries.size() + " live primaries besides " + to
-                        + ": say which to fence with --from");
-            }
+        ClusterState state = ProcedureCommand.probe(this);
+        List<NodeState> primaries = state.primaries().stream()
+                .filter(n -> n.role().isPhysical() && !n.name().equals(to)).toList();
+        if (primaries.size() == 1) {
+            return primaries.get(0).name();
+        }
+        if (primaries.size() > 1) {
+            throw new PgrunbookException(ExitCodes.REFUSED, primaries.size() + " live primaries besides " + to
+                    + ": say which to fence with --from");
         }
         return cluster.master().map(Host::name).orElseThrow(() -> new PgrunbookException(ExitCodes.USAGE,
                 "no live primary and no MASTER in the inventory: say which node to fence with --from"));

@@ -24,16 +24,24 @@ final class ProcedureCommand {
         return RunCommand.execute(cmd, runbook, exec, all, true);
     }
 
-    /** The live primary now, for parameters that default to it; a refusal when there is none. */
-    static String livePrimary(EngineCommand cmd, String why) {
+    /** The cluster now, for the command's decisions; the plan of its next run starts from this probe, not another. */
+    static ClusterState probe(EngineCommand cmd) {
         Cluster cluster = cmd.cluster();
         try (Connections connections = cmd.context().connections()) {
-            ClusterState s = cmd.states != null ? cmd.states.probe(cluster) : new ClusterProbe(connections).probe(cluster);
-            if (s.primary() == null) {
-                throw new PgrunbookException(ExitCodes.REFUSED, "no live primary in cluster " + cluster.name() + " (verdict "
-                        + s.verdict() + "): " + why, "see 'pgrunbook status'");
-            }
-            return s.primary();
+            ClusterState s = cmd.states != null ? cmd.states.probe(cluster)
+                    : new ClusterProbe(connections, cmd.context().env()).probe(cluster);
+            cmd.firstState = s;
+            return s;
         }
+    }
+
+    /** The live primary now, for parameters that default to it; a refusal when there is none. */
+    static String livePrimary(EngineCommand cmd, String why) {
+        ClusterState s = probe(cmd);
+        if (s.primary() == null) {
+            throw new PgrunbookException(ExitCodes.REFUSED, "no live primary in cluster " + s.cluster() + " (verdict "
+                    + s.verdict() + "): " + why, "see 'pgrunbook status'");
+        }
+        return s.primary();
     }
 }

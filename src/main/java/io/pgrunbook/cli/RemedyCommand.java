@@ -1,10 +1,8 @@
 package io.pgrunbook.cli;
 
-import io.pgrunbook.cluster.ClusterProbe;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.Remedy;
 import io.pgrunbook.inventory.Cluster;
-import io.pgrunbook.remote.Connections;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -25,19 +23,11 @@ public class RemedyCommand extends EngineCommand {
 
     @Override
     public Integer call() throws Exception {
-        return run(this, exec, host, probe(this));
+        return run(this, exec, host, ProcedureCommand.probe(this));
     }
 
     /** The live state, through the test seam when one is set. */
-    static ClusterState probe(EngineCommand cmd) {
-        Cluster cluster = cmd.cluster();
-        if (cmd.states != null) {
-            return cmd.states.probe(cluster);
-        }
-        try (Connections connections = cmd.context().connections()) {
-            return new ClusterProbe(connections, cmd.context().env()).probe(cluster);
-        }
-    }
+
 
     /** Decides by the table, shows the decision, runs it; exit 3 when the node's database must not be started. */
     static int run(EngineCommand cmd, ExecutionOptions exec, String host, ClusterState state) throws Exception {

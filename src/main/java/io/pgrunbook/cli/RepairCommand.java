@@ -28,7 +28,7 @@ public class RepairCommand extends EngineCommand {
         if (cluster().host(host).isEmpty()) {
             throw new PgrunbookException(ExitCodes.USAGE, "'" + host + "' is not a host of cluster " + cluster().name());
         }
-        ClusterState state = RemedyCommand.probe(this);
+        ClusterState state = ProcedureCommand.probe(this);
         Repair.Choice c = Repair.decide(state, host);
         String name = switch (c.procedure()) {
             case NOTHING -> "nothing to do";

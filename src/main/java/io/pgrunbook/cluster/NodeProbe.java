@@ -175,8 +175,7 @@ final class NodeProbe {
         String script = "if [ -f " + data + "/standby.signal ] || [ -f " + data + "/recovery.conf ]; then echo standby; else echo active; fi; "
                 + Shell.quote(host.postgres().bin("pg_ctl")) + " status -D " + data + " >/dev/null 2>&1; rc=$?; "
                 // a postmaster killed with -9 may linger as a zombie: pg_ctl sees its pid, but it is dead
-                + "if [ $rc = 0 ]; then pid=$(head -n 1 " + data + "/postmaster.pid 2>/dev/null); "
-                + "st=$(sed -e 's/^.*) //' /proc/\"$pid\"/stat 2>/dev/null | cut -c1); "
+                + "if [ $rc = 0 ]; then " + io.pgrunbook.pg.Postmaster.stateScript(host.postgres().dataDir())
                 + "case \"$st\" in Z|X|'') rc=3;; esac; fi; echo $rc";
         try {
             ExecResult r = connections.to(host).exec(RemoteCommand.shell(script).as(host.become()),
@@ -202,7 +201,7 @@ final class NodeProbe {
         try {
             Map<String, String> targets = new LinkedHashMap<>();
             for (PgBouncerAdmin.Database d : new PgBouncerAdmin(host, connections.to(host)).databases()) {
-                if (host.pgbouncer().databases().isEmpty() ? !d.name().equals("pgbouncer") : host.pgbouncer().databases().contains(d.name())) {
+                if (io.pgrunbook.pgbouncer.Repoint.managed(host, d.name())) {
                     targets.put(d.name(), d.target() + (d.paused() ? " (paused)" : ""));
                 }
             }

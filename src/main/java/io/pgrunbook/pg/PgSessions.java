@@ -32,9 +32,27 @@ public final class PgSessions {
     public static Connection open(Host host, Connections connections, String database, Duration socketTimeout,
                                   Map<String, String> env) {
         PgSettings pg = host.postgres();
-        String db = database != null ? database : pg.database();
-        InetSocketAddress target = endpoint(host, connections, pg.port());
         Properties p = new Properties();
+        // we support 9.6+: sending every session setting in the startup packet saves a round trip per connection
+        p.setProperty("assumeMinServerVersion", "9.6");
+        p.setProperty("sslmode", "prefer");
+        return connect(host, connections, pg.port(), database != null ? database : pg.database(), socketTimeout, env, p);
+    }
+
+    /**
+     * A connection to a database through the host's PgBouncer (a pooled database, not the admin console), as the
+     * inventory's postgres user. No server-side prepared statements: they do not survive transaction pooling.
+     */
+    public static Connection openPgBouncer(Host host, Connections connections, String database, Map<String, String> env) {
+        Properties p = new Properties();
+        p.setProperty("prepareThreshold", "0");
+        return connect(host, connections, host.pgbouncer().port(), database, host.postgres().statementTimeout(), env, p);
+    }
+
+    private static Connection connect(Host host, Connections connections, int port, String db, Duration socketTimeout,
+                                      Map<String, String> env, Properties p) {
+        PgSettings pg = host.postgres();
+        InetSocketAddress target = endpoint(host, connections, port);
         p.setProperty("user", pg.user());
         p.setProperty("ApplicationName", "pgrunbook");
         p.setProperty("connectTimeout", String.valueOf(Math.max(1, pg.connectTimeout().toSeconds())));
@@ -42,20 +60,16 @@ public final class PgSessions {
         if (socketTimeout != null) {
             p.setProperty("socketTimeout", String.valueOf(Math.max(1, socketTimeout.toSeconds())));
         }
-        p.setProperty("sslmode", "prefer");
-        // we support 9.6+: sending every session setting in the startup packet saves a round trip per connection
-        p.setProperty("assumeMinServerVersion", "9.6");
         // a tunnel ends on loopback: match the password file on the real server, as the operator wrote it
-        String pw = PgPass.lookup(env, host.pgHost(), pg.port(), db, pg.user());
+        String pw = PgPass.lookup(env, host.pgHost(), port, db, pg.user());
         if (pw == null && !host.pgHost().equals(host.address())) {
-            pw = PgPass.lookup(env, host.address(), pg.port(), db, pg.user());
+            pw = PgPass.lookup(env, host.address(), port, db, pg.user());
         }
         if (pw != null) {
             p.setProperty("password", pw);
         }
-        String url = "jdbc:postgresql://" + hostPort(target) + "/" + db;
         try {
-            return DriverManager.getConnection(url, p);
+            return DriverManager.getConnection("jdbc:postgresql://" + hostPort(target) + "/" + db, p);
         } catch (SQLException e) {
             throw new PgException(host.name(), db, e);
         }

@@ -13,6 +13,10 @@ public final class PgBouncerControl {
 
     /** What happened to one database. */
     public record Outcome(String pgbouncer, String database, String action, boolean ok, String detail) {
+        /** Whether PAUSE or RESUME was sent (false: it was already in that state, or failed). */
+        public boolean changed() {
+            return ok && (detail.equals("paused") || detail.equals("resumed"));
+        }
     }
 
     /** @param database one database, or null for every managed database of the host */

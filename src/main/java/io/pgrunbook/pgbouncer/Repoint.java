@@ -45,20 +45,12 @@ public final class Repoint {
      */
     public static Result apply(Host pgbouncer, Transport transport, Host target, boolean pause, Instant now) {
         Written w = writeConfig(pgbouncer, transport, target, now);
-        PgBouncerAdmin admin = new PgBouncerAdmin(pgbouncer, transport);
-        admin.command("RELOAD");
+        new PgBouncerAdmin(pgbouncer, transport).command("RELOAD");
         List<String> resumed = new ArrayList<>();
         List<String> paused = new ArrayList<>();
-        for (PgBouncerAdmin.Database d : admin.databases()) {
-            if (!managed(pgbouncer, d.name())) {
-                continue;
-            }
-            if (pause && !d.paused()) {
-                admin.command("PAUSE " + d.name());
-                paused.add(d.name());
-            } else if (!pause && d.paused()) {
-                admin.command("RESUME " + d.name());
-                resumed.add(d.name());
+        for (PgBouncerControl.Outcome o : PgBouncerControl.set(pgbouncer, transport, pause, null)) {
+            if (o.ok() && o.changed()) {
+                (pause ? paused : resumed).add(o.database());
             }
         }
         return new Result(pgbouncer.name(), w.configFile(), w.changed(), w.backup(), w.entries(), w.marker(), resumed, paused);
@@ -104,7 +96,7 @@ public final class Repoint {
     }
 
     /** The databases pgrunbook manages on this PgBouncer: the inventory's list, or every one but the console. */
-    static boolean managed(Host pgbouncer, String database) {
+    public static boolean managed(Host pgbouncer, String database) {
         List<String> dbs = pgbouncer.pgbouncer().databases();
         return dbs.isEmpty() ? !database.equals("pgbouncer") : dbs.contains(database);
     }

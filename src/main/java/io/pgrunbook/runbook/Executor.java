@@ -47,12 +47,6 @@ public final class Executor {
         ClusterState probe(Cluster cluster);
     }
 
-    /** Opens SQL sessions: {@code PgSessions.open(host, connections, db)} in production. */
-    @FunctionalInterface
-    public interface SqlOpener {
-        Connection open(Host host, String database) throws SQLException;
-    }
-
     private static final Duration WAIT_INTERVAL = Duration.ofMillis(250);
 
     private final Plan plan;
@@ -60,7 +54,7 @@ public final class Executor {
     private final Registry registry;
     private final StateSource states;
     private final Connections connections;
-    private final SqlOpener sql;
+    private final StepRuntime.SqlOpener sql;
     private final Confirmer confirmer;
     private final PrintWriter err;
     private final Options opts;
@@ -78,7 +72,7 @@ public final class Executor {
     private boolean answerAll;
 
     public Executor(Plan plan, Cluster cluster, Registry registry, StateSource states, Connections connections,
-                    SqlOpener sql, Confirmer confirmer, PrintWriter err, Options opts, Journal journal, RunLog log,
+                    StepRuntime.SqlOpener sql, Confirmer confirmer, PrintWriter err, Options opts, Journal journal, RunLog log,
                     EventHook hook) {
         this.plan = plan;
         this.cluster = cluster;
@@ -526,7 +520,7 @@ public final class Executor {
             progress("  [" + line.host() + "] " + text);
             log.debug("[" + line.host() + (line.stderr() ? " err" : "") + "] " + text);
         };
-        return StepRuntime.of(connections::to, (h, db) -> sql.open(h, db), listener);
+        return StepRuntime.of(connections::to, sql, listener);
     }
 
     private void progress(String line) {

@@ -29,7 +29,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class RunbookEngine {
     /** What the engine works with; the CLI builds it from its context, tests from mocks. */
     public record Env(Path stateDir, Path workDir, Connections connections, Executor.StateSource states,
-                      Executor.SqlOpener sql, Registry registry, Confirmer confirmer, PrintWriter err, String user,
+                      io.pgrunbook.action.StepRuntime.SqlOpener sql, Registry registry, Confirmer confirmer, PrintWriter err, String user,
                       String machine) {
     }
 
@@ -58,7 +58,7 @@ public final class RunbookEngine {
 
     public List<RunResult.CheckOutcome> preflight(Plan plan, Cluster cluster) {
         return Executor.preflight(plan, cluster, plan.state(), env.registry(),
-                io.pgrunbook.action.StepRuntime.of(h -> env.connections().to(h), (h, db) -> env.sql().open(h, db), null));
+                io.pgrunbook.action.StepRuntime.of(h -> env.connections().to(h), env.sql(), null));
     }
 
     /** A run (or a dry-run) of a runbook from step 1. */

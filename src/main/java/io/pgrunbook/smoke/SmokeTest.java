@@ -9,7 +9,6 @@ import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Role;
 import io.pgrunbook.inventory.Units;
-import io.pgrunbook.pg.PgPass;
 import io.pgrunbook.pg.PgSessions;
 import io.pgrunbook.pgbouncer.PgBouncerAdmin;
 import io.pgrunbook.remote.Connections;
@@ -20,10 +19,8 @@ import io.pgrunbook.remote.RemoteCommand;
 import io.pgrunbook.smoke.SmokeReport.Check;
 import io.pgrunbook.smoke.SmokeReport.Result;
 
-import java.net.InetSocketAddress;
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -35,7 +32,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -404,20 +400,8 @@ public final class SmokeTest {
     }
 
     /** PgJDBC through PgBouncer (a normal database accepts it: the startup parameters are ignored there). */
-    private Connection viaPgBouncer(Host h, String db) throws SQLException {
-        InetSocketAddress a = PgSessions.endpoint(h, connections, h.pgbouncer().port());
-        Properties p = new Properties();
-        p.setProperty("user", h.postgres().user());
-        p.setProperty("ApplicationName", "pgrunbook-smoke");
-        p.setProperty("connectTimeout", String.valueOf(Math.max(1, h.postgres().connectTimeout().toSeconds())));
-        p.setProperty("socketTimeout", String.valueOf(Math.max(1, h.postgres().statementTimeout().toSeconds())));
-        String pw = PgPass.lookup(env, h.address(), h.pgbouncer().port(), db, h.postgres().user());
-        if (pw != null) {
-            p.setProperty("password", pw);
-        }
-        String host = a.getHostString();
-        return DriverManager.getConnection("jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
-                + a.getPort() + "/" + db, p);
+    private Connection viaPgBouncer(Host h, String db) {
+        return PgSessions.openPgBouncer(h, connections, db, env);
     }
 
     private List<Check> script(Cluster cluster, ClusterState state, Cluster.SmokeScript s) {

@@ -77,7 +77,7 @@ final class Fixtures {
         final StringWriter errText = new StringWriter();
         final PrintWriter err = new PrintWriter(errText, true);
         Executor.StateSource states = c -> Fixtures.state("db1");
-        Executor.SqlOpener sql;
+        io.pgrunbook.action.StepRuntime.SqlOpener sql;
         Connections connections = new Connections(h -> new LocalTransport(h.name()));
 
         Rig(Path dir) {

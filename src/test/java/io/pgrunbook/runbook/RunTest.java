@@ -37,7 +37,7 @@ class RunTest {
     }
 
     /** A JDBC mock that records the SQL it is given. */
-    private Executor.SqlOpener recordingSql(List<String> seen) {
+    private io.pgrunbook.action.StepRuntime.SqlOpener recordingSql(List<String> seen) {
         return (h, db) -> {
             Connection c = mock(Connection.class);
             Statement st = mock(Statement.class);

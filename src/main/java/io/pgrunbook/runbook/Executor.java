@@ -150,6 +150,7 @@ public final class Executor {
             return end("dry-run", ExitCodes.OK, null, "dry-run: nothing executed", pre, List.of());
         }
         List<RunResult.StepOutcome> outcomes = new ArrayList<>();
+        List<PlannedStep> continued = new ArrayList<>();
         for (PlannedStep ps : plan.steps()) {
             if (finished.get()) {
                 return result("aborted", ExitCodes.ABORTED, current, "aborted", pre, outcomes);
@@ -205,8 +206,13 @@ public final class Executor {
             if (!ok) {
                 hook.fire("step-failed", String.join(",", ps.hosts()), "failed");
                 String policy = ps.onError();
+                if (policy.equals("ignore")) {
+                    progress("  step " + ps.number() + " failed; on_error: ignore (the run goes on and does not count it)");
+                    continue;
+                }
                 if (policy.equals("continue")) {
-                    progress("  step " + ps.number() + " failed; on_error: continue");
+                    progress("  step " + ps.number() + " failed; on_error: continue (the run goes on, and will end failed)");
+                    continued.add(ps);
                     continue;
                 }
                 if (policy.equals("ask")) {
@@ -215,6 +221,7 @@ public final class Executor {
                                 ? confirmer.ask("Step " + ps.number() + " failed. Continue with the next step? [y]es  [n]o=abort: ")
                                 : Confirmer.Answer.NO;
                         if (a == Confirmer.Answer.YES || a == Confirmer.Answer.ALL) {
+                            continued.add(ps);
                             continue;
                         }
                     } catch (Confirmer.Aborted e) {
@@ -223,6 +230,11 @@ public final class Executor {
                 }
                 return end("failed", ExitCodes.FAILED, ps.number(), "step " + ps.number() + " (" + ps.name() + ") failed", pre, outcomes);
             }
+        }
+        if (!continued.isEmpty()) {
+            String which = continued.stream().map(p -> p.number() + " (" + p.name() + ")").collect(java.util.stream.Collectors.joining(", "));
+            return end("failed", ExitCodes.FAILED, continued.get(0).number(), "every step ran, but step" + (continued.size() > 1 ? "s " : " ")
+                    + which + " failed (on_error: continue)", pre, outcomes);
         }
         return end("ok", ExitCodes.OK, null, "all steps done", pre, outcomes);
     }

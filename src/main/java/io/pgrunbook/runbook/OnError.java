@@ -1,4 +1,8 @@
 package io.pgrunbook.runbook;
 
-/** What a failed step does to the run. */
-public enum OnError { ABORT, CONTINUE, ASK }
+/**
+ * What a failed step does to the run. {@code CONTINUE} goes on to the next step but the run still ends failed (exit 1),
+ * naming the step; {@code IGNORE} goes on and does not count the failure (a step that is expected to fail at times,
+ * such as reaching a host that may be down).
+ */
+public enum OnError { ABORT, CONTINUE, ASK, IGNORE }

@@ -292,7 +292,7 @@ public final class RunbookLoader {
             try {
                 return OnError.valueOf(v.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new RunbookException(m.get("on_error").at(), "on_error '" + v + "': expected abort, continue or ask");
+                throw new RunbookException(m.get("on_error").at(), "on_error '" + v + "': expected abort, continue, ask or ignore");
             }
         }
 

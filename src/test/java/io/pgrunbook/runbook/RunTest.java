@@ -256,9 +256,26 @@ class RunTest {
         Path flag = Files.createFile(dir.resolve("fail-flag"));
         RunResult r = rig.engine(Confirmer.NONE).run(rig.inv, rig.cluster, new RunbookLoader(io.pgrunbook.action.Registry.builtins()).load(copy),
                 Map.of("out", dir.resolve("out").toString(), "fail", flag.toString()), Fixtures.yes());
+        assertEquals(ExitCodes.FAILED, r.exitCode(), "a failed step fails the run even when it went on: " + rig.err());
+        assertEquals(2, r.step());
+        assertTrue(r.message().contains("every step ran, but step 2 (Two) failed (on_error: continue)"), r.message());
+        assertEquals("one\nthree\n", out("out"));
+        assertEquals("failed", r.steps().get(1).result());
+    }
+
+    @Test
+    void on_error_ignore_goes_on_and_does_not_count_the_failure() throws Exception {
+        Fixtures.Rig rig = rig();
+        String rb = Files.readString(Fixtures.RUNBOOKS.resolve("three-steps.yaml")).replace("    on: db2\n  - name: Three",
+                "    on: db2\n    on_error: ignore\n  - name: Three");
+        Path copy = Files.writeString(dir.resolve("ignore.yaml"), rb);
+        Path flag = Files.createFile(dir.resolve("fail-flag"));
+        RunResult r = rig.engine(Confirmer.NONE).run(rig.inv, rig.cluster, new RunbookLoader(io.pgrunbook.action.Registry.builtins()).load(copy),
+                Map.of("out", dir.resolve("out").toString(), "fail", flag.toString()), Fixtures.yes());
         assertEquals(ExitCodes.OK, r.exitCode(), rig.err());
         assertEquals("one\nthree\n", out("out"));
         assertEquals("failed", r.steps().get(1).result());
+        assertTrue(rig.err().contains("on_error: ignore"), rig.err());
     }
 
     @Test
@@ -270,7 +287,8 @@ class RunTest {
         Path flag = Files.createFile(dir.resolve("fail-flag"));
         Map<String, String> p = Map.of("out", dir.resolve("out").toString(), "fail", flag.toString());
         ScriptedConfirmer goOn = new ScriptedConfirmer("y", "y", "y", "y");
-        assertEquals(ExitCodes.OK, rig.engine(goOn).run(rig.inv, rig.cluster, ask, p, Fixtures.ask()).exitCode(), rig.err());
+        assertEquals(ExitCodes.FAILED, rig.engine(goOn).run(rig.inv, rig.cluster, ask, p, Fixtures.ask()).exitCode(),
+                "the operator went on, and the run still reports the failed step: " + rig.err());
         assertTrue(goOn.prompts().get(2).startsWith("Step 2 failed. Continue"), goOn.prompts().toString());
         assertEquals("one\nthree\n", out("out"));
         RunResult stop = rig.engine(new ScriptedConfirmer("y", "y", "n")).run(rig.inv, rig.cluster, ask, p, Fixtures.ask());

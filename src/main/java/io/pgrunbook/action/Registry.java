@@ -22,6 +22,7 @@ public final class Registry {
                 .add(new StandbyFollowAction())
                 .add(new PromoteAction())
                 .add(new CatchUpAction())
+                .add(new CatchUpPeersAction())
                 .add(new FenceAction())
                 .add(new SlotsCleanupAction())
                 .add(LogicalActions.waitConfirmed())

@@ -29,6 +29,11 @@ public class FailoverCommand extends EngineCommand {
             description = "Confirm that the unreachable old primary HOST is powered off or isolated (when there is no hooks.fence).")
     String fenced;
 
+    @Option(names = "--no-catch-up",
+            description = "Promote the target as it is, without first fetching the WAL that another standby received and "
+                    + "the target did not: that WAL is lost. For when the catch-up step cannot finish.")
+    boolean noCatchUp;
+
     @Mixin
     ExecutionOptions exec = new ExecutionOptions();
 
@@ -40,6 +45,9 @@ public class FailoverCommand extends EngineCommand {
         params.put("from", from != null ? from : oldPrimary(cluster));
         if (fenced != null) {
             params.put("fenced", fenced);
+        }
+        if (noCatchUp) {
+            params.put("catch_up", "false");
         }
         int code = RunCommand.execute(this, "failover", exec, params, true);
         if (code == ExitCodes.OK && !exec.dryRun()) {

@@ -39,9 +39,13 @@ public final class StandbyConfig {
 
     /** The postgresql.auto.conf lines that make {@code standby} follow {@code upstream}. */
     public static String settings(Host standby, Host upstream) {
+        return settings(standby, upstream, standby.replication().slots());
+    }
+
+    private static String settings(Host standby, Host upstream, boolean slot) {
         StringBuilder b = new StringBuilder();
         b.append("primary_conninfo = ").append(confQuote(conninfo(standby, upstream))).append('\n');
-        if (standby.replication().slots()) {
+        if (slot) {
             b.append("primary_slot_name = ").append(confQuote(slotName(standby))).append('\n');
         }
         return b.toString();
@@ -52,16 +56,25 @@ public final class StandbyConfig {
      * and the file's mode) and creates standby.signal. Runs as the become user; the new lines come on stdin.
      */
     public static RemoteCommand writeCommand(Host standby, Host upstream) {
+        return writeCommand(standby, upstream, standby.replication().slots());
+    }
+
+    /**
+     * As {@link #writeCommand(Host, Host)}; {@code slot = false} writes no primary_slot_name (streaming for a while from
+     * a peer standby, which has no slot for it).
+     */
+    public static RemoteCommand writeCommand(Host standby, Host upstream, boolean slot) {
         String data = Shell.quote(standby.postgres().dataDir());
         String script = "set -e; f=" + data + "/postgresql.auto.conf; t=\"$f.pgrunbook.$$\"; "
                 + "if [ -f \"$f\" ]; then cp -p \"$f\" \"$t\"; "
                 + "grep -v -E '^[[:space:]]*(primary_conninfo|primary_slot_name)[[:space:]]*=' \"$f\" > \"$t\" || true; "
                 + "else : > \"$t\"; chmod 600 \"$t\"; fi; "
                 + "cat >> \"$t\"; mv \"$t\" \"$f\"; touch " + data + "/standby.signal";
+        String lines = settings(standby, upstream, slot);
         String display = "set in " + standby.postgres().dataDir() + "/postgresql.auto.conf: "
-                + settings(standby, upstream).strip().replace("\n", "; ") + "; touch standby.signal";
+                + lines.strip().replace("\n", "; ") + "; touch standby.signal";
         return RemoteCommand.shell(script).as(standby.become())
-                .withStdin(settings(standby, upstream).getBytes(StandardCharsets.UTF_8))
+                .withStdin(lines.getBytes(StandardCharsets.UTF_8))
                 .withDisplay(display);
     }
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,6 +55,17 @@ class FailoverIT {
     void failover_after_kill_9_of_the_master_ends_with_one_writable_primary_and_standbys_following() throws Exception {
         try (Writer w = new Writer(lab.address("db2"), 6432, "app", "fo-")) {
             w.awaitProgress(50, 10_000);
+            // db2 is cut off from db1 (a partition), so that db3 receives WAL that db2 lacks: the failover to db2 must
+            // fetch it from db3 before the promotion, and db3 can then follow db2 (it is not ahead of the fork point)
+            try (Connection c = lab.connect("db2", "postgres"); Statement st = c.createStatement()) {
+                st.execute("ALTER SYSTEM SET primary_conninfo = 'host=127.0.71.11 port=1 application_name=db2'");
+                st.execute("SELECT pg_reload_conf()");
+            }
+            try (Connection c = lab.connect("db1", "app"); Statement st = c.createStatement()) {
+                st.execute("INSERT INTO items(note) VALUES ('only-db3-has-it')");
+            }
+            LabState.awaitRow(lab, "db3", "only-db3-has-it");
+            w.awaitProgress(20, 10_000);
             kill9Postmaster("db1");
             Thread.sleep(300);
             int before = w.acknowledged().size();
@@ -66,7 +78,9 @@ class FailoverIT {
             assertTrue(r.err().contains("db1: PostgreSQL is not running (fenced)"), r::toString);
             assertTrue(r.err().contains("pgrunbook failback db1"), r::toString);
             assertTrue(r.err().contains("repair-replica"), r::toString);
+            assertTrue(r.err().contains("db2 fetched") && r.err().contains("bytes from db3"), r::toString);
         }
+        assertEquals(Set.of("only-db3-has-it"), LabState.notes(lab, "db2", "only-db3-has-it"), "nothing db3 had is lost");
         JsonNode s = status();
         assertEquals("FAILOVER_STATE", s.get("verdict").asText(), s::toPrettyString);
         assertEquals("db2", s.get("primary").asText());

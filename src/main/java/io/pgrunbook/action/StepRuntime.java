@@ -16,6 +16,10 @@ public interface StepRuntime {
 
     Consumer<ExecOptions.OutputLine> listener();
 
+    /** Closes the idle SQL sessions kept for a host (before a stop that would wait for them). */
+    default void release(Host host) {
+    }
+
     /** A runtime over a command's transports and an SQL opener. */
     static StepRuntime of(java.util.function.Function<Host, Transport> transports, SqlOpener sql,
                           Consumer<ExecOptions.OutputLine> listener) {
@@ -34,6 +38,11 @@ public interface StepRuntime {
             public Consumer<ExecOptions.OutputLine> listener() {
                 return listener;
             }
+
+            @Override
+            public void release(Host host) {
+                sql.release(host);
+            }
         };
     }
 
@@ -41,5 +50,24 @@ public interface StepRuntime {
     @FunctionalInterface
     interface SqlOpener {
         Connection open(Host host, String database) throws SQLException;
+
+        /** Closes the idle sessions kept for a host, when the opener keeps any. */
+        default void release(Host host) {
+        }
+
+        /** An opener that keeps sessions in {@code pool} and hands them out again. */
+        static SqlOpener pooled(io.pgrunbook.pg.SessionPool pool) {
+            return new SqlOpener() {
+                @Override
+                public Connection open(Host host, String database) throws SQLException {
+                    return pool.open(host, database);
+                }
+
+                @Override
+                public void release(Host host) {
+                    pool.forget(host);
+                }
+            };
+        }
     }
 }

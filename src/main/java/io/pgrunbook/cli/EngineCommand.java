@@ -29,6 +29,13 @@ abstract class EngineCommand extends AbstractCommand {
         return this;
     }
 
+    /** The command's SQL sessions: one pool per command, closed with its transports. */
+    static io.pgrunbook.action.StepRuntime.SqlOpener sessions(Connections connections) {
+        io.pgrunbook.pg.SessionPool pool = connections.attach(
+                new io.pgrunbook.pg.SessionPool((host, db) -> PgSessions.open(host, connections, db)));
+        return io.pgrunbook.action.StepRuntime.SqlOpener.pooled(pool);
+    }
+
     RunbookEngine engine(Connections connections) {
         Confirmer c = confirmer != null ? confirmer : JLineConfirmer.open(context().interactive());
         Executor.StateSource live = states != null ? states : cluster -> new ClusterProbe(connections, context().env()).probe(cluster);
@@ -41,7 +48,7 @@ abstract class EngineCommand extends AbstractCommand {
         };
         String user = context().env().getOrDefault("USER", System.getProperty("user.name"));
         return new RunbookEngine(new RunbookEngine.Env(context().stateDir(), context().workDir(), connections, s,
-                (host, db) -> PgSessions.open(host, connections, db), Registry.builtins(), c, err(), user,
+                sessions(connections), Registry.builtins(), c, err(), user,
                 RunbookEngine.machine()));
     }
 }

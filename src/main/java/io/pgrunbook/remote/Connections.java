@@ -13,6 +13,7 @@ import java.util.function.Function;
 public final class Connections implements AutoCloseable {
     private final Function<Host, Transport> factory;
     private final Map<String, Transport> open = new ConcurrentHashMap<>();
+    private final java.util.List<AutoCloseable> attached = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public Connections(Function<Host, Transport> factory) {
         this.factory = factory;
@@ -35,8 +36,25 @@ public final class Connections implements AutoCloseable {
         }
     }
 
+    /**
+     * Ties a resource that lives on these transports (the command's SQL sessions, which may run through SSH tunnels)
+     * to this command: it is closed first, before the transports.
+     */
+    public <T extends AutoCloseable> T attach(T resource) {
+        attached.add(resource);
+        return resource;
+    }
+
     @Override
     public void close() {
+        attached.forEach(r -> {
+            try {
+                r.close();
+            } catch (Exception ignored) {
+                // best effort, as for the transports
+            }
+        });
+        attached.clear();
         open.values().forEach(t -> {
             try {
                 t.close();

@@ -8,6 +8,9 @@ import io.pgrunbook.inventory.InventoryLoader;
 import io.pgrunbook.inventory.Role;
 import io.pgrunbook.lab.Lab;
 import io.pgrunbook.lab.LabLayout;
+import io.pgrunbook.pg.PgSessions;
+import io.pgrunbook.pg.SessionPool;
+import io.pgrunbook.remote.Connections;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -182,8 +185,71 @@ class LabIT {
         assertTrue(out.toString().contains("inventory.yaml"), out.toString());
     }
 
+    /** The command's SQL session pool on real servers: reuse, reset, a session killed under it, forget, close. */
     @Test
     @Order(8)
+    void sessionPoolReusesResetsAndReplacesSessionsOnARealServer() throws Exception {
+        Cluster c = new InventoryLoader(Map.of()).load(lab.inventory()).cluster("lab");
+        Host db2 = c.host("db2").orElseThrow();
+        try (Connections connections = Connections.standard();
+             SessionPool pool = new SessionPool((h, db) -> PgSessions.open(h, connections, db))) {
+            String pid;
+            try (Connection s = pool.open(db2, null); Statement st = s.createStatement()) {
+                pid = value(st, "SELECT pg_backend_pid()");
+                st.execute("SET statement_timeout = '123ms'");
+                s.setAutoCommit(false);
+                st.execute("SELECT 1");
+            }
+            try (Connection s = pool.open(db2, null); Statement st = s.createStatement()) {
+                assertEquals(pid, value(st, "SELECT pg_backend_pid()"), "the same session, taken again");
+                assertTrue(s.getAutoCommit(), "given back in a transaction: rolled back, autocommit again");
+                assertFalse(value(st, "SHOW statement_timeout").equals("123ms"), "the last user's SET is undone");
+            }
+            assertEquals(1, pool.opened());
+
+            // its backend killed while it sat in the pool: replaced by a new session, no error for the next user
+            assertEquals("t", one("db2", "postgres", "SELECT pg_terminate_backend(" + pid + ")"));
+            String second;
+            try (Connection s = pool.open(db2, null); Statement st = s.createStatement()) {
+                second = value(st, "SELECT pg_backend_pid()");
+                assertFalse(second.equals(pid));
+            }
+            assertEquals(2, pool.opened());
+
+            // two at once: two sessions; both given back
+            try (Connection a = pool.open(db2, null); Connection b = pool.open(db2, null)) {
+                assertFalse(a == b);
+            }
+            assertEquals(3, pool.opened());
+            String mine = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgrunbook' AND pid <> pg_backend_pid()";
+            // forget closes the host's idle sessions (what a smart shutdown would wait for)
+            pool.forget(db2);
+            LabOps.await("db2's idle pooled sessions closed", java.time.Duration.ofSeconds(5),
+                    () -> { try { return one("db2", "postgres", mine).equals("0"); } catch (SQLException e) { return false; } });
+            try (Connection s = pool.open(db2, "app")) {
+                assertTrue(s.isValid(1));
+            }
+            pool.close();
+            LabOps.await("every pooled session closed with the pool", java.time.Duration.ofSeconds(5),
+                    () -> { try { return one("db2", "postgres", mine).equals("0"); } catch (SQLException e) { return false; } });
+            try (Connection s = pool.open(db2, null)) {
+                // a pool that is closed still opens (late users), but keeps nothing
+                assertTrue(s.isValid(1));
+            }
+            LabOps.await("a session given back to a closed pool is closed", java.time.Duration.ofSeconds(5),
+                    () -> { try { return one("db2", "postgres", mine).equals("0"); } catch (SQLException e) { return false; } });
+        }
+    }
+
+    private static String value(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
+    @Order(9)
     void anotherLabOnTheSameAddressesIsRefusedBeforeInitdb() throws IOException {
         Path other = Files.createTempDirectory("pgrunbook-lab-clash-");
         StringWriter err = new StringWriter();
@@ -196,7 +262,7 @@ class LabIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void labDownRemovesEverythingAndNothingListensAfter() {
         StringWriter err = new StringWriter();
         int code = Cli.run(CliContext.system(), new PrintWriter(new StringWriter()), new PrintWriter(err),

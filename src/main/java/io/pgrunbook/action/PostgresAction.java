@@ -4,6 +4,7 @@ import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.PgSettings;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.RemoteCommand;
+import io.pgrunbook.remote.Shell;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +48,9 @@ public final class PostgresAction implements Action {
             // the site's own command, as written in the inventory (it carries its own sudo if it needs one)
             return RemoteCommand.shell(site);
         }
+        if (op == Op.STOP) {
+            return fastWaitStop(pg, ctx.option("mode", "fast")).as(ctx.as() != null ? ctx.as() : h.become());
+        }
         List<String> argv = new ArrayList<>(List.of(pg.bin("pg_ctl"), "-D", pg.dataDir()));
         if ((op == Op.START || op == Op.RESTART) && pg.logFile() != null) {
             argv.addAll(List.of("-l", pg.logFile()));
@@ -59,6 +63,20 @@ public final class PostgresAction implements Action {
             argv.addAll(List.of("-m", ctx.option("mode", "fast")));
         }
         return RemoteCommand.of(argv).as(ctx.as() != null ? ctx.as() : h.become());
+    }
+
+    /**
+     * {@code pg_ctl stop} without its own wait, then a wait for postmaster.pid to go, every 10 ms: pg_ctl -w looks
+     * only every 100 ms, which a switchover pays inside its write window. Same limit as pg_ctl (60 s), same exit
+     * status when no server runs.
+     */
+    static RemoteCommand fastWaitStop(PgSettings pg, String mode) {
+        String pid = Shell.quote(pg.dataDir() + "/postmaster.pid");
+        String script = Shell.quote(pg.bin("pg_ctl")) + " -D " + Shell.quote(pg.dataDir()) + " -W stop -m " + Shell.quote(mode)
+                + " || exit; i=0; while [ -f " + pid + " ]; do i=$((i+1)); if [ $i -gt 6000 ]; then"
+                + " echo 'pg_ctl: server does not shut down' >&2; exit 1; fi; sleep 0.01; done; echo 'server stopped'";
+        return RemoteCommand.shell(script).withDisplay(pg.bin("pg_ctl") + " -D " + pg.dataDir() + " stop -m " + mode
+                + "   (-W, then wait for postmaster.pid to go, every 10 ms)");
     }
 
     @Override
@@ -74,6 +92,10 @@ public final class PostgresAction implements Action {
 
     @Override
     public Result execute(StepContext ctx) {
+        if (op == Op.STOP || op == Op.RESTART) {
+            // our own idle sessions would hold a smart shutdown until its timeout
+            ctx.runtime().release(ctx.host());
+        }
         return Commands.run(ctx, command(ctx));
     }
 

@@ -2,14 +2,18 @@ package io.pgrunbook.action;
 
 import io.pgrunbook.inventory.Host;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
  * {@code postgres.promote}: resumes replay if it is paused (a paused standby would be promoted at a stale point),
- * promotes with {@code pg_promote(wait => true)}, and waits until the node accepts writes. The caller has fenced the
+ * promotes with {@code pg_promote(wait => false)} and watches {@code pg_is_in_recovery()} every 10 ms (pg_promote's
+ * own wait looks every 100 ms), and waits until the node accepts writes. The caller has fenced the
  * old primary before this step.
  */
 public final class PromoteAction implements Action {
@@ -21,7 +25,8 @@ public final class PromoteAction implements Action {
     @Override
     public Rendered describe(StepContext ctx) {
         return Rendered.of("on " + ctx.host().name() + ": SELECT pg_wal_replay_resume() -- only when replay is paused",
-                "on " + ctx.host().name() + ": SELECT pg_promote(true, " + timeout(ctx).toSeconds() + ")",
+                "on " + ctx.host().name() + ": SELECT pg_promote(false), then SELECT pg_is_in_recovery() every 10 ms until it is"
+                        + " false (at most " + timeout(ctx).toSeconds() + "s; pg_promote's own wait looks every 100 ms)",
                 "wait until " + ctx.host().name() + " accepts writes (pg_is_in_recovery() = false, transaction_read_only = off)");
     }
 
@@ -52,9 +57,25 @@ public final class PromoteAction implements Action {
                 resumed = "replay resumed; ";
             }
             long t0 = System.nanoTime();
-            String ok = Sql.value(ctx.runtime(), h, "SELECT pg_promote(true, " + timeout(ctx).toSeconds() + ")");
-            if (!"t".equals(ok)) {
-                return Result.failed(h.name() + ": pg_promote did not finish within " + timeout(ctx).toSeconds() + "s");
+            long deadline = t0 + timeout(ctx).toNanos();
+            try (Connection c = ctx.runtime().sql(h, null); Statement st = c.createStatement()) {
+                try (ResultSet rs = st.executeQuery("SELECT pg_promote(false)")) {
+                    if (!rs.next() || !rs.getBoolean(1)) {
+                        return Result.failed(h.name() + ": pg_promote could not signal the postmaster");
+                    }
+                }
+                while (true) {
+                    try (ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                        rs.next();
+                        if (!rs.getBoolean(1)) {
+                            break;
+                        }
+                    }
+                    if (System.nanoTime() > deadline) {
+                        return Result.failed(h.name() + ": still in recovery " + timeout(ctx).toSeconds() + "s after pg_promote");
+                    }
+                    Sql.sleep(10);
+                }
             }
             return Result.ok(resumed + h.name() + " promoted in " + (System.nanoTime() - t0) / 1_000_000 + " ms (received "
                     + before.get("received") + ", replayed " + before.get("replayed") + ")");

@@ -122,7 +122,8 @@ class PlannerTest {
                   - {action: postgres.reload, on: db2}
                 """;
         Plan p = plan(rb, Map.of());
-        assertEquals("/usr/lib/postgresql/15/bin/pg_ctl -D /var/lib/pg/main -w stop -m immediate", p.step(1).targets().get(0).commands().get(0));
+        assertEquals("/usr/lib/postgresql/15/bin/pg_ctl -D /var/lib/pg/main stop -m immediate   (-W, then wait for postmaster.pid to go,"
+                + " every 10 ms)", p.step(1).targets().get(0).commands().get(0));
         assertEquals("(as postgres) /usr/lib/postgresql/15/bin/pg_ctl -D /var/lib/pg/main -w start", p.step(2).targets().get(0).commands().get(0));
         assertEquals("/usr/lib/postgresql/15/bin/pg_ctl -D /var/lib/pg/main reload", p.step(3).targets().get(0).commands().get(0));
     }

@@ -120,11 +120,21 @@ public final class PgBouncerAdmin {
 
     /** PAUSE, RESUME, RELOAD and the like, optionally for one database. */
     public void command(String command) {
-        String verb = command.trim().split("\\s+")[0].toUpperCase(Locale.ROOT);
-        if (!COMMANDS.contains(verb)) {
-            throw new IllegalArgumentException("not a PgBouncer admin command: " + command);
+        commands(List.of(command));
+    }
+
+    /** Several admin commands in one psql, in order, stopping at the first that fails. */
+    public void commands(List<String> commands) {
+        if (commands.isEmpty()) {
+            return;
         }
-        run(command);
+        for (String c : commands) {
+            String verb = c.trim().split("\\s+")[0].toUpperCase(Locale.ROOT);
+            if (!COMMANDS.contains(verb)) {
+                throw new IllegalArgumentException("not a PgBouncer admin command: " + c);
+            }
+        }
+        run(psql(commands));
     }
 
     private String run(String statement) {

@@ -21,10 +21,21 @@ public final class PgBouncerControl {
 
     /** @param database one database, or null for every managed database of the host */
     public static List<Outcome> set(Host host, Transport transport, boolean pause, String database) {
+        return set(host, transport, pause, database, null);
+    }
+
+    /**
+     * As {@link #set(Host, Transport, boolean, String)}, from {@code known} databases when the caller has just read
+     * them (null: SHOW DATABASES first). Every PAUSE or RESUME goes in one psql: one process and one login per
+     * PgBouncer however many databases it serves.
+     */
+    public static List<Outcome> set(Host host, Transport transport, boolean pause, String database,
+                                    List<PgBouncerAdmin.Database> known) {
         PgBouncerAdmin admin = new PgBouncerAdmin(host, transport);
         List<Outcome> out = new ArrayList<>();
+        List<String> commands = new ArrayList<>();
         boolean found = false;
-        for (PgBouncerAdmin.Database d : admin.databases()) {
+        for (PgBouncerAdmin.Database d : known != null ? known : admin.databases()) {
             if (database != null ? !d.name().equals(database) : !Repoint.managed(host, d.name())) {
                 continue;
             }
@@ -33,10 +44,11 @@ public final class PgBouncerControl {
                 out.add(new Outcome(host.name(), d.name(), pause ? "pause" : "resume", true, "already " + (pause ? "paused" : "running")));
             } else {
                 // PAUSE waits until the pool's server connections are released: clients in a transaction finish first
-                admin.command((pause ? "PAUSE " : "RESUME ") + d.name());
+                commands.add((pause ? "PAUSE " : "RESUME ") + d.name());
                 out.add(new Outcome(host.name(), d.name(), pause ? "pause" : "resume", true, pause ? "paused" : "resumed"));
             }
         }
+        admin.commands(commands);
         if (!found) {
             out.add(new Outcome(host.name(), database, pause ? "pause" : "resume", false,
                     "no such database on this PgBouncer"));

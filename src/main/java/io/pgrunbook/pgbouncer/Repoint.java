@@ -28,7 +28,9 @@ public final class Repoint {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     // "$1" is the file, "$2" the temp file: values travel as arguments, never inside the script
-    private static final String WRITE = "set -e; umask 077; if [ -e \"$1\" ]; then cp -p \"$1\" \"$2\"; fi; cat > \"$2\"; mv -f \"$2\" \"$1\"";
+    // $1 the file, $2 its temporary twin, $3 (optional) a backup copy made first: one process for all three
+    private static final String WRITE = "set -e; umask 077; if [ -n \"$3\" ]; then cp -p \"$1\" \"$3\"; fi;"
+            + " if [ -e \"$1\" ]; then cp -p \"$1\" \"$2\"; fi; cat > \"$2\"; mv -f \"$2\" \"$1\"";
 
     private Repoint() {
     }
@@ -45,10 +47,11 @@ public final class Repoint {
      */
     public static Result apply(Host pgbouncer, Transport transport, Host target, boolean pause, Instant now) {
         Written w = writeConfig(pgbouncer, transport, target, now);
-        new PgBouncerAdmin(pgbouncer, transport).command("RELOAD");
+        // RELOAD and SHOW DATABASES in one psql, then every RESUME in another: two processes per PgBouncer
+        List<PgBouncerAdmin.Database> reloaded = new PgBouncerAdmin(pgbouncer, transport).commandsThenDatabases(List.of("RELOAD"));
         List<String> resumed = new ArrayList<>();
         List<String> paused = new ArrayList<>();
-        for (PgBouncerControl.Outcome o : PgBouncerControl.set(pgbouncer, transport, pause, null)) {
+        for (PgBouncerControl.Outcome o : PgBouncerControl.set(pgbouncer, transport, pause, null, reloaded)) {
             if (o.ok() && o.changed()) {
                 (pause ? paused : resumed).add(o.database());
             }
@@ -81,15 +84,14 @@ public final class Repoint {
         String backup = null;
         if (r.changed()) {
             backup = file + ".pgrunbook-" + STAMP.format(now);
-            run(pgbouncer, transport, RemoteCommand.of("cp", "-p", file, backup), "backup " + file);
-            write(pgbouncer, transport, file, r.text());
+            write(pgbouncer, transport, file, r.text(), backup);
         }
         String marker = settings.marker();
         if (marker != null) {
             String content = target.name() + " " + target.address() + "\n";
             ExecResult cur = transport.exec(RemoteCommand.of("cat", marker).as(pgbouncer.become()), ExecOptions.timeout(TIMEOUT));
             if (!cur.ok() || !cur.stdout().equals(content)) {
-                write(pgbouncer, transport, marker, content);
+                write(pgbouncer, transport, marker, content, null);
             }
         }
         return new Written(file, r.changed(), backup, r.entries(), marker);
@@ -110,11 +112,12 @@ public final class Repoint {
         return r.stdout();
     }
 
-    private static void write(Host host, Transport transport, String file, String text) {
+    private static void write(Host host, Transport transport, String file, String text, String backup) {
         String tmp = file + ".pgrunbook-tmp";
-        run(host, transport, RemoteCommand.of("sh", "-c", WRITE, "sh", file, tmp)
+        run(host, transport, RemoteCommand.of("sh", "-c", WRITE, "sh", file, tmp, backup == null ? "" : backup)
                 .withStdin(text.getBytes(StandardCharsets.UTF_8))
-                .withDisplay("write " + file + " (via " + tmp + ")"), "write " + file);
+                .withDisplay((backup == null ? "" : "cp -p " + file + " " + backup + "; ") + "write " + file + " (via " + tmp + ")"),
+                (backup == null ? "" : "backup and ") + "write " + file);
     }
 
     private static void run(Host host, Transport transport, RemoteCommand c, String what) {

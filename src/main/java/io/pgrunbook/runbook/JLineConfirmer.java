@@ -4,6 +4,7 @@ import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
+import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 
@@ -15,6 +16,11 @@ public final class JLineConfirmer implements Confirmer, AutoCloseable {
     private final LineReader reader;
 
     private JLineConfirmer(Terminal terminal) {
+        if (terminal.getWidth() <= 0) {
+            // a pseudo-terminal nobody gave a size (script(1), some remote shells): JLine would squeeze the question
+            // into no columns and show only ">....", so the operator would not see what is asked
+            terminal.setSize(new Size(80, Math.max(terminal.getHeight(), 24)));
+        }
         this.terminal = terminal;
         this.reader = LineReaderBuilder.builder().terminal(terminal).build();
     }

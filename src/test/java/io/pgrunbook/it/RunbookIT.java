@@ -19,6 +19,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -193,5 +194,45 @@ class RunbookIT {
         Outcome show = cli(null, "history", "show", runId);
         assertEquals(0, show.code(), show.err());
         assertTrue(show.out().contains("end    failed (exit 1)"), show.out());
+    }
+
+    /**
+     * The operator's prompt on a real terminal (JLine on a pty, not a scripted confirmer): details then yes, skip, yes;
+     * then a second run stopped with Ctrl-C at its first question, which runs nothing and is journaled as aborted.
+     */
+    @Test
+    @Order(6)
+    void on_a_real_terminal_each_step_is_asked_and_ctrl_c_stops_the_run() throws Exception {
+        Path jar = Path.of("target/pgrunbook.jar").toAbsolutePath();
+        assertTrue(Files.exists(jar), "the packaged jar (mvn verify packages it before the integration tests)");
+        Path out = state.resolve("pty-out");
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("XDG_STATE_HOME", state.toString());
+        List<String> argv = List.of(java(), "-jar", jar.toString(), "-i", lab.inventory().toString(), "run",
+                TEST_RUNBOOKS.resolve("three-steps.yaml").toString(), "-p", "out=" + out);
+        String prompt = "[a]ll remaining: ";
+        Duration t = Duration.ofSeconds(30);
+        try (Pty pty = Pty.start(env, argv)) {
+            pty.await("Run step 1?", 1, t).await(prompt, 1, t).type("d\r");
+            pty.await(prompt, 2, t).type("y\r");
+            pty.await("Run step 2?", 1, t).await(prompt, 3, t).type("s\r");
+            pty.await("Run step 3?", 1, t).await(prompt, 4, t).type("y\r");
+            assertEquals(0, pty.exitCode(t), pty.screen());
+            assertTrue(pty.screen().contains("kind run"), "details were shown: " + pty.screen());
+            assertTrue(pty.screen().contains("skipped by the operator"), pty.screen());
+        }
+        assertEquals("one\nthree\n", Files.readString(out));
+
+        try (Pty pty = Pty.start(env, argv)) {
+            pty.await(prompt, 1, t).type("\u0003");
+            assertEquals(130, pty.exitCode(t), pty.screen());
+        }
+        assertEquals("one\nthree\n", Files.readString(out), "nothing ran after Ctrl-C");
+        Outcome history = cli(null, "history");
+        assertTrue(history.out().lines().anyMatch(l -> l.contains("three-steps") && l.contains("aborted")), history.out());
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }

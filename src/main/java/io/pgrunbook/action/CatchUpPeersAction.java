@@ -27,8 +27,7 @@ import java.util.concurrent.CompletableFuture;
 public final class CatchUpPeersAction implements Action {
     static final String POSITION_SQL = "SELECT pg_is_in_recovery() AS rec, pg_last_wal_receive_lsn()::text AS received,"
             + " pg_last_wal_replay_lsn()::text AS replayed,"
-            + " greatest((SELECT received_tli FROM pg_stat_wal_receiver), (SELECT timeline_id FROM pg_control_checkpoint()),"
-            + " (SELECT min_recovery_end_timeline FROM pg_control_recovery())) AS tli";
+            + " CASE WHEN pg_is_in_recovery() THEN " + io.pgrunbook.pg.Timelines.STANDBY_TLI + " END AS tli";
 
     @Override
     public String name() {

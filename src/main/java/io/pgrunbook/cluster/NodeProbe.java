@@ -41,10 +41,11 @@ final class NodeProbe {
                    pg_last_wal_replay_lsn()::text AS replay_lsn,
                    CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END AS replay_paused,
                    (SELECT timeline_id FROM pg_control_checkpoint()) AS checkpoint_tli,
+                   CASE WHEN pg_is_in_recovery() THEN %s END AS standby_tli,
                    r.status AS receiver_status, r.received_tli, r.sender_host, r.slot_name AS receiver_slot
               FROM (SELECT 1) AS one
               LEFT JOIN pg_stat_wal_receiver r ON true
-            """;
+            """.formatted(io.pgrunbook.pg.Timelines.STANDBY_TLI);
 
     private static final String DOWNSTREAM_SQL = """
             SELECT r.application_name, r.client_addr::text, r.state, r.sync_state, r.replay_lsn::text,
@@ -123,10 +124,9 @@ final class NodeProbe {
                 b.replayLsn = rs.getString("replay_lsn");
                 b.lsn = b.replayLsn;
                 b.replayPaused = rs.getBoolean("replay_paused");
-                int received = rs.getInt("received_tli");
-                boolean hasReceiver = !rs.wasNull();
-                int checkpoint = rs.getInt("checkpoint_tli");
-                b.timeline = hasReceiver ? Math.max(received, checkpoint) : checkpoint;
+                // the walreceiver's timeline, else the newest the standby knows of (restartpoints lag behind: the
+                // checkpoint's timeline alone showed a standby many timelines back once its primary died)
+                b.timeline = rs.getInt("standby_tli");
                 b.receiverStatus = rs.getString("receiver_status");
                 b.upstream = rs.getString("sender_host");
             } else {

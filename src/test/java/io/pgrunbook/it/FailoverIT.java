@@ -95,8 +95,53 @@ class FailoverIT {
         LabState.awaitRow(lab, "db3", "after-failover");
     }
 
+    /**
+     * A standby cut off from its primary still shows the timeline it follows: its walreceiver is gone, and the
+     * timeline of its last restartpoint (pg_control) can be behind; the newest history file in pg_wal is not.
+     */
     @Test
     @Order(3)
+    void a_standby_cut_off_from_its_primary_still_shows_the_timeline_it_follows() throws Exception {
+        String conninfo;
+        String checkpointTli;
+        try (Connection c = lab.connect("db3", "postgres"); Statement st = c.createStatement()) {
+            try (var rs = st.executeQuery("SELECT current_setting('primary_conninfo'), (SELECT timeline_id FROM pg_control_checkpoint())")) {
+                rs.next();
+                conninfo = rs.getString(1);
+                checkpointTli = rs.getString(2);
+            }
+            st.execute("ALTER SYSTEM SET primary_conninfo = 'host=127.0.71.12 port=1 application_name=db3'");
+            st.execute("SELECT pg_reload_conf()");
+        }
+        try {
+            LabOps.await("db3's walreceiver gone", java.time.Duration.ofSeconds(10), () -> {
+                try {
+                    return LabState.host(status(), "db3").get("upstream").isNull();
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            JsonNode s = status();
+            System.err.println("[timeline] db3's last restartpoint is on timeline " + checkpointTli);
+            assertEquals(2, LabState.host(s, "db3").get("timeline").asInt(), s::toPrettyString);
+            assertEquals(2, LabState.host(s, "db2").get("timeline").asInt(), s::toPrettyString);
+        } finally {
+            try (Connection c = lab.connect("db3", "postgres"); Statement st = c.createStatement()) {
+                st.execute("ALTER SYSTEM SET primary_conninfo = '" + conninfo.replace("'", "''") + "'");
+                st.execute("SELECT pg_reload_conf()");
+            }
+        }
+        LabOps.await("db3 streams from db2 again", java.time.Duration.ofSeconds(10), () -> {
+            try {
+                return "db2".equals(LabState.host(status(), "db3").path("upstream").asText(null));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    @Order(4)
     void failover_away_from_a_running_primary_fences_it_first() throws Exception {
         CliRunner.Result r = CliRunner.run("-i", lab.inventory().toString(), "failover", "--to", "db3", "--yes").expect(0);
         assertTrue(r.err().contains("fence on db2") || r.err().contains("db2: PostgreSQL stopped (fenced)"), r::toString);

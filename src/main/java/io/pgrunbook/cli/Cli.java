@@ -19,16 +19,34 @@ public final class Cli {
     }
 
     public static int run(CliContext context, PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = commandLine(context, out, err);
+        CommandLine cl = commandLine(context, out, err, args);
         int code = cl.execute(args);
         out.flush();
         err.flush();
         return code;
     }
 
+    /** The whole command tree (tests, completion). */
     public static CommandLine commandLine(CliContext context, PrintWriter out, PrintWriter err) {
+        return commandLine(context, out, err, (String[]) null);
+    }
+
+    /**
+     * The command tree for these arguments: only the subcommands they name (any argument equal to a subcommand's
+     * name), or all of them when they name none (the usage message, "did you mean") or ask for the whole tree
+     * (completion, help). Null: all.
+     */
+    public static CommandLine commandLine(CliContext context, PrintWriter out, PrintWriter err, String[] args) {
         RootCommand root = new RootCommand(context);
-        CommandLine cl = new CommandLine(root, new Factory(root));
+        Factory factory = new Factory(root);
+        CommandLine cl = new CommandLine(root, factory);
+        java.util.Set<String> named = args == null ? java.util.Set.of() : java.util.Set.of(distinct(args));
+        java.util.List<Class<?>> chosen = RootCommand.SUBCOMMANDS.stream()
+                .filter(c -> named.contains(c.getAnnotation(CommandLine.Command.class).name())).toList();
+        boolean all = chosen.isEmpty() || named.contains("completion") || named.contains("cds-training") || named.contains("help");
+        for (Class<?> c : all ? RootCommand.SUBCOMMANDS : chosen) {
+            cl.addSubcommand(c.getAnnotation(CommandLine.Command.class).name(), c);
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -49,6 +67,10 @@ public final class Cli {
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl;
+    }
+
+    private static String[] distinct(String[] args) {
+        return java.util.Arrays.stream(args).filter(java.util.Objects::nonNull).distinct().toArray(String[]::new);
     }
 
     /** -v: our own debug lines (every remote command) on the console. */

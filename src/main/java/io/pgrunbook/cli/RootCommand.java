@@ -8,15 +8,20 @@ import picocli.CommandLine.Spec;
 /** {@code pgrunbook}: lists the commands. */
 @Command(name = "pgrunbook", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs PostgreSQL high-availability procedures over SSH, one confirmed step at a time.",
-        subcommands = {StatusCommand.class, SwitchoverCommand.class, FailoverCommand.class, SmokeCommand.class,
-                PgBouncerCommand.class, LogsCommand.class, DoctorCommand.class,
-                RemedyCommand.class, RepairCommand.class,
-                PlanCommand.class, RunCommand.class, ResumeCommand.class, HistoryCommand.class,
-                RebuildCommand.class, FailbackCommand.class, RepairReplicaCommand.class,
-                InventoryCommand.class, LabCommand.class, CompletionCommand.class, CdsTrainingCommand.class},
         footer = {"", "Exit codes: 0 ok/HEALTHY, 1 step failed/WARNING, 2 CRITICAL, 3 refused/UNKNOWN, 64 usage, "
                 + "65 invalid inventory or runbook, 70 internal error, 130 aborted."})
 public class RootCommand implements Runnable {
+    /**
+     * The subcommands, in the order of the usage message. Registered by {@link Cli#commandLine}: all of them, or only
+     * those named on the command line (building picocli's model of every command costs a cold JVM about 0.1 s, and
+     * an operator waits on every command).
+     */
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(StatusCommand.class, SwitchoverCommand.class,
+            FailoverCommand.class, SmokeCommand.class, PgBouncerCommand.class, LogsCommand.class, DoctorCommand.class,
+            RemedyCommand.class, RepairCommand.class, PlanCommand.class, RunCommand.class, ResumeCommand.class,
+            HistoryCommand.class, RebuildCommand.class, FailbackCommand.class, RepairReplicaCommand.class,
+            InventoryCommand.class, LabCommand.class, CompletionCommand.class, CdsTrainingCommand.class);
+
     @Mixin
     GlobalOptions global = new GlobalOptions();
 

@@ -45,6 +45,32 @@ public class CdsTrainingCommand extends AbstractCommand {
             ssh.getTransport();
         }
         spec.root().commandLine().getUsageMessage();
+        loadRecordedClasses();
         return ExitCodes.OK;
+    }
+
+    /**
+     * The classes real commands load that the lines above do not (PgJDBC's protocol, our probe and actions, the JDK's
+     * networking): recorded from status and from dry-runs of the procedures with -Xlog:class+load (see
+     * bench/cds-classes.sh), loaded and initialised here so that they go into the archive too. A name that no longer
+     * exists is skipped.
+     */
+    private static void loadRecordedClasses() throws java.io.IOException {
+        ClassLoader loader = CdsTrainingCommand.class.getClassLoader();
+        try (var in = CdsTrainingCommand.class.getResourceAsStream("cds-classes.txt")) {
+            if (in == null) {
+                return;
+            }
+            for (String name : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                if (name.isBlank()) {
+                    continue;
+                }
+                try {
+                    Class.forName(name.strip(), true, loader);
+                } catch (Throwable ignored) {
+                    // gone from this version, or not loadable on its own: it is loaded when used, as before
+                }
+            }
+        }
     }
 }

@@ -240,7 +240,17 @@ public final class InventoryLoader {
         }
         return new SshSettings(user, integer(m, "port", 22), identities, home(str(m, "known_hosts", "~/.ssh/known_hosts")),
                 str(m, "jump", null), duration(m, "connect_timeout", Duration.ofSeconds(10)),
-                duration(m, "keepalive", Duration.ofSeconds(15)));
+                duration(m, "keepalive", Duration.ofSeconds(15)), agent(m));
+    }
+
+    /** ssh.agent: the agent's socket; absent: $SSH_AUTH_SOCK, like OpenSSH; none: no agent. */
+    private String agent(YMap m) {
+        String v = str(m, "agent", null);
+        if (v == null) {
+            String sock = env.get("SSH_AUTH_SOCK");
+            return sock == null || sock.isBlank() ? null : sock;
+        }
+        return v.equalsIgnoreCase("none") ? null : home(v);
     }
 
     private PgSettings postgres(YMap m) {

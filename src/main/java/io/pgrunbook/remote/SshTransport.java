@@ -100,7 +100,7 @@ public final class SshTransport implements Transport {
         Duration timeout = ssh.connectTimeout() != null ? ssh.connectTimeout() : Duration.ofSeconds(10);
         String user = ssh.user() != null ? ssh.user() : System.getProperty("user.name");
         Path knownHosts = Path.of(ssh.knownHosts());
-        Keys keys = loadKeys(host.name(), ssh.identities());
+        Keys keys = loadKeys(host.name(), ssh.identities(), ssh.agent());
         long start = System.nanoTime();
         SSHClient jumpClient = null;
         SSHClient target = null;
@@ -128,6 +128,8 @@ public final class SshTransport implements Transport {
             closeQuietly(target);
             closeQuietly(jumpClient);
             throw e;
+        } finally {
+            keys.close();
         }
     }
 
@@ -226,13 +228,13 @@ public final class SshTransport implements Transport {
                 throw connectError(name, where, timeout, expired.get(), e);
             }
             try {
-                c.authPublickey(user, keys.usable().stream().map(LoadedKey::provider).toList());
+                c.auth(user, keys.methods());
             } catch (UserAuthException e) {
                 if (expired.get()) {
                     throw connectError(name, where, timeout, true, e);
                 }
-                throw new TransportException(name, where + ": authentication failed for user " + user + " with keys "
-                        + keys.files() + keys.skippedNote(), e);
+                throw new TransportException(name, where + ": authentication failed for user " + user + " with "
+                        + keys.describe() + keys.skippedNote(), e);
             } catch (IOException | RuntimeException e) {
                 throw connectError(name, where, timeout, expired.get(), e);
             }
@@ -275,14 +277,43 @@ public final class SshTransport implements Transport {
     private record LoadedKey(String file, KeyProvider provider) {
     }
 
-    /** The keys we can use, and why the others named in the inventory were skipped. */
-    private record Keys(List<LoadedKey> usable, List<String> skipped) {
+    /**
+     * The keys we can use: the ssh-agent's first (as OpenSSH tries them), then the identity files; and why the
+     * others were skipped. The agent's connection lives until the host is authenticated.
+     */
+    private record Keys(SshAgent agent, List<SshAgent.Identity> agentKeys, List<LoadedKey> usable, List<String> skipped)
+            implements AutoCloseable {
         List<String> files() {
             return usable.stream().map(LoadedKey::file).toList();
         }
 
+        List<net.schmizz.sshj.userauth.method.AuthMethod> methods() {
+            List<net.schmizz.sshj.userauth.method.AuthMethod> m = new ArrayList<>();
+            agentKeys.forEach(id -> m.add(new SshAgent.Auth(agent, id)));
+            usable.forEach(k -> m.add(new net.schmizz.sshj.userauth.method.AuthPublickey(k.provider())));
+            return m;
+        }
+
+        String describe() {
+            List<String> parts = new ArrayList<>();
+            if (!agentKeys.isEmpty()) {
+                parts.add("the ssh-agent's keys " + agentKeys.stream().map(i -> i.type() + " " + i.comment()).toList());
+            }
+            if (!usable.isEmpty()) {
+                parts.add("keys " + files());
+            }
+            return String.join(" and ", parts);
+        }
+
         String skippedNote() {
             return skipped.isEmpty() ? "" : " (skipped: " + String.join("; ", skipped) + ")";
+        }
+
+        @Override
+        public void close() {
+            if (agent != null) {
+                agent.close();
+            }
         }
     }
 
@@ -290,9 +321,27 @@ public final class SshTransport implements Transport {
      * Loads every identity file that exists, decrypting it now so that an encrypted key without a passphrase is a
      * clear error before any network traffic, not an obscure authentication failure later.
      */
-    private static Keys loadKeys(String name, List<String> identities) {
+    private static Keys loadKeys(String name, List<String> identities, String agentSocket) {
         List<LoadedKey> keys = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        SshAgent agent = null;
+        List<SshAgent.Identity> agentKeys = List.of();
+        if (agentSocket != null) {
+            try {
+                agent = SshAgent.connect(agentSocket);
+                agentKeys = agent.identities();
+                if (agentKeys.isEmpty()) {
+                    problems.add("the ssh-agent at " + agentSocket + " holds no key (ssh-add)");
+                }
+            } catch (IOException e) {
+                problems.add(e.getMessage());
+                if (agent != null) {
+                    agent.close();
+                    agent = null;
+                }
+                agentKeys = List.of();
+            }
+        }
         String passphrase = System.getenv(PASSPHRASE_ENV);
         SSHClient loader = new SSHClient(new DefaultConfig());
         for (String file : identities == null ? List.<String>of() : identities) {
@@ -319,8 +368,8 @@ public final class SshTransport implements Transport {
                 keys.add(new LoadedKey(file, kp));
             } catch (IOException | RuntimeException e) {
                 if (asked[0] && passphrase == null) {
-                    problems.add("encrypted key " + file + ": set " + PASSPHRASE_ENV
-                            + " or use an unencrypted key (ssh-agent is not supported)");
+                    problems.add("encrypted key " + file + ": add it to your ssh-agent (ssh-add " + file + "), or set "
+                            + PASSPHRASE_ENV);
                 } else if (asked[0]) {
                     problems.add("encrypted key " + file + ": cannot decrypt it with " + PASSPHRASE_ENV
                             + " (wrong passphrase?)");
@@ -330,14 +379,17 @@ public final class SshTransport implements Transport {
             }
         }
         closeQuietly(loader);
-        if (keys.isEmpty()) {
+        if (keys.isEmpty() && agentKeys.isEmpty()) {
+            if (agent != null) {
+                agent.close();
+            }
             throw new TransportException(name, problems.isEmpty()
-                    ? "no SSH identity file found (looked for " + identities + ")"
+                    ? "no SSH identity file found (looked for " + identities + ") and no ssh-agent (SSH_AUTH_SOCK)"
                     : String.join("; ", problems));
         }
         // a usable key remains: go on, like OpenSSH, but say what was skipped, here and in an auth failure
         problems.forEach(p -> LOG.warn("{}: skipping {}", name, p));
-        return new Keys(keys, problems);
+        return new Keys(agent, agentKeys, keys, problems);
     }
 
     // ---------------------------------------------------------------- host keys

@@ -461,6 +461,82 @@ class SshTransportIT {
         }
     }
 
+    /**
+     * The operator's ssh-agent: keys of each type (ed25519, ECDSA, RSA signed with rsa-sha2-256) authenticate with no
+     * identity file at all; an encrypted key file beside an agent that does not hold it is named with "ssh-add".
+     */
+    @Test
+    void keys_held_by_an_ssh_agent_authenticate_without_any_identity_file() throws Exception {
+        Path sock = tmp.resolve("agent.sock");
+        Process agent = new ProcessBuilder("ssh-agent", "-D", "-a", sock.toString()).redirectErrorStream(true).start();
+        try {
+            LabOps.await("ssh-agent socket", Duration.ofSeconds(5), () -> Files.exists(sock));
+            List<String> fingerprints = new ArrayList<>();
+            for (String type : List.of("ed25519", "ecdsa", "rsa")) {
+                Path key = tmp.resolve("agent_" + type);
+                run("ssh-keygen", "-q", "-t", type, "-N", "", "-C", "agent-" + type, "-f", key.toString());
+                Files.writeString(dir.resolve("authorized_keys"), Files.readString(Path.of(key + ".pub")),
+                        java.nio.file.StandardOpenOption.APPEND);
+                ProcessBuilder add = new ProcessBuilder("ssh-add", key.toString()).redirectErrorStream(true);
+                add.environment().put("SSH_AUTH_SOCK", sock.toString());
+                Process a = add.start();
+                String out = new String(a.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertEquals(0, a.waitFor(), out);
+                // only the agent has it now
+                Files.delete(key);
+                fingerprints.add(run("ssh-keygen", "-l", "-f", key + ".pub").split(" ")[1]);
+            }
+            long accepted = logCount("Accepted publickey for " + USER);
+            Host viaAgent = new Host("db1", A1, Role.MASTER, Host.TransportKind.SSH,
+                    new SshSettings(USER, PORT, List.of(tmp.resolve("no_such_key").toString()), sshd.knownHosts().toString(),
+                            null, Duration.ofSeconds(5), Duration.ofSeconds(15), sock.toString()),
+                    USER, null, null, null, null);
+            try (SshTransport t = SshTransport.connect(viaAgent)) {
+                assertEquals(USER, t.exec(RemoteCommand.of("id", "-un")).stdout().strip());
+            }
+            assertEquals(accepted + 1, logCount("Accepted publickey for " + USER));
+            assertTrue(Files.readAllLines(sshd.log()).stream().anyMatch(l -> l.contains("Accepted publickey")
+                    && l.contains(fingerprints.get(0))), "signed by the agent's first key");
+
+            // each type on its own: the agent holds the RSA key only, then the ECDSA one only
+            for (int keep : new int[]{2, 1}) {
+                ProcessBuilder del = new ProcessBuilder("ssh-add", "-D").redirectErrorStream(true);
+                del.environment().put("SSH_AUTH_SOCK", sock.toString());
+                assertEquals(0, del.start().waitFor());
+                String type = List.of("ed25519", "ecdsa", "rsa").get(keep);
+                Path key = tmp.resolve("agent2_" + type);
+                run("ssh-keygen", "-q", "-t", type, "-N", "", "-C", "agent2-" + type, "-f", key.toString());
+                Files.writeString(dir.resolve("authorized_keys"), Files.readString(Path.of(key + ".pub")),
+                        java.nio.file.StandardOpenOption.APPEND);
+                ProcessBuilder add = new ProcessBuilder("ssh-add", key.toString()).redirectErrorStream(true);
+                add.environment().put("SSH_AUTH_SOCK", sock.toString());
+                assertEquals(0, add.start().waitFor());
+                Files.delete(key);
+                String fp = run("ssh-keygen", "-l", "-f", key + ".pub").split(" ")[1];
+                try (SshTransport t = SshTransport.connect(viaAgent)) {
+                    assertTrue(t.exec(RemoteCommand.of("true")).ok());
+                }
+                assertTrue(Files.readAllLines(sshd.log()).stream().anyMatch(l -> l.contains("Accepted publickey")
+                        && l.contains(fp)), type + " key signed by the agent");
+            }
+
+            // an encrypted key file the agent does not hold: the error says how to add it
+            ProcessBuilder del = new ProcessBuilder("ssh-add", "-D").redirectErrorStream(true);
+            del.environment().put("SSH_AUTH_SOCK", sock.toString());
+            assertEquals(0, del.start().waitFor());
+            Path locked = tmp.resolve("id_agent_locked");
+            run("ssh-keygen", "-q", "-t", "ed25519", "-N", "open sesame", "-f", locked.toString());
+            Host lockedOnly = new Host("db1", A1, Role.MASTER, Host.TransportKind.SSH,
+                    new SshSettings(USER, PORT, List.of(locked.toString()), sshd.knownHosts().toString(),
+                            null, Duration.ofSeconds(5), Duration.ofSeconds(15), sock.toString()),
+                    USER, null, null, null, null);
+            TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(lockedOnly));
+            assertTrue(e.getMessage().contains("holds no key") && e.getMessage().contains("ssh-add " + locked), e.getMessage());
+        } finally {
+            agent.destroy();
+        }
+    }
+
     @Test
     void missing_identity_files_are_skipped_and_an_existing_one_is_used() {
         Host h = host(A1, PORT, sshd.knownHosts().toString(),

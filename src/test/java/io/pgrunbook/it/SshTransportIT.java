@@ -473,68 +473,66 @@ class SshTransportIT {
             LabOps.await("ssh-agent socket", Duration.ofSeconds(5), () -> Files.exists(sock));
             List<String> fingerprints = new ArrayList<>();
             for (String type : List.of("ed25519", "ecdsa", "rsa")) {
-                Path key = tmp.resolve("agent_" + type);
-                run("ssh-keygen", "-q", "-t", type, "-N", "", "-C", "agent-" + type, "-f", key.toString());
-                Files.writeString(dir.resolve("authorized_keys"), Files.readString(Path.of(key + ".pub")),
-                        java.nio.file.StandardOpenOption.APPEND);
-                ProcessBuilder add = new ProcessBuilder("ssh-add", key.toString()).redirectErrorStream(true);
-                add.environment().put("SSH_AUTH_SOCK", sock.toString());
-                Process a = add.start();
-                String out = new String(a.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                assertEquals(0, a.waitFor(), out);
-                // only the agent has it now
-                Files.delete(key);
-                fingerprints.add(run("ssh-keygen", "-l", "-f", key + ".pub").split(" ")[1]);
+                fingerprints.add(agentOnlyKey(sock, type, "agent_"));
             }
             long accepted = logCount("Accepted publickey for " + USER);
-            Host viaAgent = new Host("db1", A1, Role.MASTER, Host.TransportKind.SSH,
-                    new SshSettings(USER, PORT, List.of(tmp.resolve("no_such_key").toString()), sshd.knownHosts().toString(),
-                            null, Duration.ofSeconds(5), Duration.ofSeconds(15), sock.toString()),
-                    USER, null, null, null, null);
+            Host viaAgent = agentHost(List.of(tmp.resolve("no_such_key").toString()), sock);
             try (SshTransport t = SshTransport.connect(viaAgent)) {
                 assertEquals(USER, t.exec(RemoteCommand.of("id", "-un")).stdout().strip());
             }
             assertEquals(accepted + 1, logCount("Accepted publickey for " + USER));
-            assertTrue(Files.readAllLines(sshd.log()).stream().anyMatch(l -> l.contains("Accepted publickey")
-                    && l.contains(fingerprints.get(0))), "signed by the agent's first key");
+            assertTrue(acceptedWith(fingerprints.get(0)), "signed by the agent's first key");
 
             // each type on its own: the agent holds the RSA key only, then the ECDSA one only
-            for (int keep : new int[]{2, 1}) {
-                ProcessBuilder del = new ProcessBuilder("ssh-add", "-D").redirectErrorStream(true);
-                del.environment().put("SSH_AUTH_SOCK", sock.toString());
-                assertEquals(0, del.start().waitFor());
-                String type = List.of("ed25519", "ecdsa", "rsa").get(keep);
-                Path key = tmp.resolve("agent2_" + type);
-                run("ssh-keygen", "-q", "-t", type, "-N", "", "-C", "agent2-" + type, "-f", key.toString());
-                Files.writeString(dir.resolve("authorized_keys"), Files.readString(Path.of(key + ".pub")),
-                        java.nio.file.StandardOpenOption.APPEND);
-                ProcessBuilder add = new ProcessBuilder("ssh-add", key.toString()).redirectErrorStream(true);
-                add.environment().put("SSH_AUTH_SOCK", sock.toString());
-                assertEquals(0, add.start().waitFor());
-                Files.delete(key);
-                String fp = run("ssh-keygen", "-l", "-f", key + ".pub").split(" ")[1];
+            for (String type : List.of("rsa", "ecdsa")) {
+                agent(sock, "-D");
+                String fp = agentOnlyKey(sock, type, "agent2_");
                 try (SshTransport t = SshTransport.connect(viaAgent)) {
                     assertTrue(t.exec(RemoteCommand.of("true")).ok());
                 }
-                assertTrue(Files.readAllLines(sshd.log()).stream().anyMatch(l -> l.contains("Accepted publickey")
-                        && l.contains(fp)), type + " key signed by the agent");
+                assertTrue(acceptedWith(fp), type + " key signed by the agent");
             }
 
             // an encrypted key file the agent does not hold: the error says how to add it
-            ProcessBuilder del = new ProcessBuilder("ssh-add", "-D").redirectErrorStream(true);
-            del.environment().put("SSH_AUTH_SOCK", sock.toString());
-            assertEquals(0, del.start().waitFor());
+            agent(sock, "-D");
             Path locked = tmp.resolve("id_agent_locked");
             run("ssh-keygen", "-q", "-t", "ed25519", "-N", "open sesame", "-f", locked.toString());
-            Host lockedOnly = new Host("db1", A1, Role.MASTER, Host.TransportKind.SSH,
-                    new SshSettings(USER, PORT, List.of(locked.toString()), sshd.knownHosts().toString(),
-                            null, Duration.ofSeconds(5), Duration.ofSeconds(15), sock.toString()),
-                    USER, null, null, null, null);
-            TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(lockedOnly));
+            TransportException e = assertThrows(TransportException.class,
+                    () -> SshTransport.connect(agentHost(List.of(locked.toString()), sock)));
             assertTrue(e.getMessage().contains("holds no key") && e.getMessage().contains("ssh-add " + locked), e.getMessage());
         } finally {
             agent.destroy();
         }
+    }
+
+    private Host agentHost(List<String> identities, Path sock) {
+        return new Host("db1", A1, Role.MASTER, Host.TransportKind.SSH,
+                new SshSettings(USER, PORT, identities, sshd.knownHosts().toString(), null, Duration.ofSeconds(5),
+                        Duration.ofSeconds(15), sock.toString()),
+                USER, null, null, null, null);
+    }
+
+    /** A new key of that type, authorized for the login user and handed to the agent, its file deleted: returns its fingerprint. */
+    private String agentOnlyKey(Path sock, String type, String prefix) throws Exception {
+        Path key = tmp.resolve(prefix + type);
+        run("ssh-keygen", "-q", "-t", type, "-N", "", "-C", prefix + type, "-f", key.toString());
+        Files.writeString(dir.resolve("authorized_keys"), Files.readString(Path.of(key + ".pub")),
+                java.nio.file.StandardOpenOption.APPEND);
+        agent(sock, key.toString());
+        Files.delete(key);
+        return run("ssh-keygen", "-l", "-f", key + ".pub").split(" ")[1];
+    }
+
+    private static void agent(Path sock, String arg) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("ssh-add", arg).redirectErrorStream(true);
+        pb.environment().put("SSH_AUTH_SOCK", sock.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "ssh-add " + arg + ": " + out);
+    }
+
+    private static boolean acceptedWith(String fingerprint) throws IOException {
+        return Files.readAllLines(sshd.log()).stream().anyMatch(l -> l.contains("Accepted publickey") && l.contains(fingerprint));
     }
 
     @Test

@@ -305,9 +305,8 @@ public final class Lab {
                 // PAUSE waits for transactions, not sessions, to end: what a switchover needs from PgBouncer.
                 // Clients through it must not use server-side prepared statements (PgJDBC: prepareThreshold=0).
                 + "pool_mode = transaction\n"
-                // after a failed server login PgBouncer waits this long before trying again (default 15 s): clients
-                // held on a dead primary reach the new one within a second of the repoint
-                + "server_login_retry = 1\n"
+                // server_login_retry stays at PgBouncer's default (15 s), as on most sites: after a failover the
+                // repoint itself must get clients to the new primary at once (FailoverIT's writer proves it)
                 // PgJDBC sends these at startup; PgBouncer refuses unknown startup parameters otherwise
                 + "ignore_startup_parameters = extra_float_digits,options\n"
                 + "max_client_conn = 100\n"

@@ -24,7 +24,7 @@ import java.util.Set;
 public final class PgBouncerAdmin {
     private static final String SEP = "\u001f";
     private static final Set<String> COMMANDS = Set.of("PAUSE", "RESUME", "RELOAD", "SUSPEND", "DISABLE", "ENABLE",
-            "RECONNECT", "KILL", "WAIT_CLOSE");
+            "RECONNECT", "KILL", "WAIT_CLOSE", "SET");
     private final Host host;
     private final Transport transport;
 

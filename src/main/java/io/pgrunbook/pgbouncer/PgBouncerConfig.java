@@ -40,6 +40,30 @@ public final class PgBouncerConfig {
         }
     }
 
+    /**
+     * A setting of the {@code [pgbouncer]} section as written in this file (not in %include files), or {@code dflt}.
+     */
+    public static String setting(String text, String key, String dflt) {
+        boolean inSection = false;
+        String value = dflt;
+        for (String raw : splitKeepingEnds(text)) {
+            String line = stripEnd(raw);
+            Matcher s = SECTION.matcher(line);
+            if (s.matches()) {
+                inSection = s.group(1).trim().toLowerCase(Locale.ROOT).equals("pgbouncer");
+                continue;
+            }
+            if (!inSection || isCommentOrBlank(line)) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq > 0 && line.substring(0, eq).trim().equalsIgnoreCase(key)) {
+                value = line.substring(eq + 1).trim();
+            }
+        }
+        return value;
+    }
+
     /** One {@code [databases]} entry as written. */
     public record Entry(String database, int line, String host, Integer port) {
     }

@@ -47,20 +47,78 @@ public final class Repoint {
      */
     public static Result apply(Host pgbouncer, Transport transport, Host target, boolean pause, Instant now) {
         Written w = writeConfig(pgbouncer, transport, target, now);
-        // RELOAD and SHOW DATABASES in one psql, then every RESUME in another: two processes per PgBouncer
-        List<PgBouncerAdmin.Database> reloaded = new PgBouncerAdmin(pgbouncer, transport).commandsThenDatabases(List.of("RELOAD"));
-        List<String> resumed = new ArrayList<>();
-        List<String> paused = new ArrayList<>();
-        for (PgBouncerControl.Outcome o : PgBouncerControl.set(pgbouncer, transport, pause, null, reloaded)) {
-            if (o.ok() && o.changed()) {
-                (pause ? paused : resumed).add(o.database());
+        PgBouncerAdmin admin = new PgBouncerAdmin(pgbouncer, transport);
+        // After a failed login (the old primary is dead) PgBouncer waits server_login_retry (15 s by default) before it
+        // tries again, whatever the new address: clients would wait that long after an unplanned failover. So retry at
+        // once while the pools reconnect to the new server, then put the configured value back.
+        String retry = PgBouncerConfig.setting(w.text(), "server_login_retry", "15");
+        boolean fastRetry = !retry.equals("0") && retry.matches("[0-9.]+");
+        // RELOAD (and the fast retry) and SHOW DATABASES in one psql, then every RESUME in another
+        List<String> first = new ArrayList<>(List.of("RELOAD"));
+        if (fastRetry) {
+            first.add("SET server_login_retry = 0");
+        }
+        try {
+            List<PgBouncerAdmin.Database> reloaded = admin.commandsThenDatabases(first);
+            List<String> resumed = new ArrayList<>();
+            List<String> paused = new ArrayList<>();
+            for (PgBouncerControl.Outcome o : PgBouncerControl.set(pgbouncer, transport, pause, null, reloaded)) {
+                if (o.ok() && o.changed()) {
+                    (pause ? paused : resumed).add(o.database());
+                }
+            }
+            if (fastRetry && !pause) {
+                awaitPoolsServed(pgbouncer, admin);
+            }
+            return new Result(pgbouncer.name(), w.configFile(), w.changed(), w.backup(), w.entries(), w.marker(), resumed, paused);
+        } finally {
+            if (fastRetry) {
+                admin.commands(List.of("SET server_login_retry = " + retry));
             }
         }
-        return new Result(pgbouncer.name(), w.configFile(), w.changed(), w.backup(), w.entries(), w.marker(), resumed, paused);
+    }
+
+    /**
+     * Waits (at most 3 s) until no managed pool has clients waiting without a server connection: they reconnected to
+     * the new server (or there were none).
+     */
+    static void awaitPoolsServed(Host pgbouncer, PgBouncerAdmin admin) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (true) {
+            boolean waiting = false;
+            for (java.util.Map<String, String> p : admin.show("POOLS")) {
+                String db = p.getOrDefault("database", "");
+                if (!managed(pgbouncer, db)) {
+                    continue;
+                }
+                int servers = num(p, "sv_active") + num(p, "sv_idle") + num(p, "sv_used") + num(p, "sv_tested");
+                if (num(p, "cl_waiting") > 0 && servers == 0) {
+                    waiting = true;
+                }
+            }
+            if (!waiting || System.nanoTime() > deadline) {
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static int num(java.util.Map<String, String> row, String key) {
+        try {
+            return Integer.parseInt(row.getOrDefault(key, "0").trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** What {@link #writeConfig} did to the files. */
-    public record Written(String configFile, boolean changed, String backup, List<PgBouncerConfig.Change> entries, String marker) {
+    public record Written(String configFile, boolean changed, String backup, List<PgBouncerConfig.Change> entries, String marker,
+                          String text) {
     }
 
     /**
@@ -94,7 +152,7 @@ public final class Repoint {
                 write(pgbouncer, transport, marker, content, null);
             }
         }
-        return new Written(file, r.changed(), backup, r.entries(), marker);
+        return new Written(file, r.changed(), backup, r.entries(), marker, r.text());
     }
 
     /** The databases pgrunbook manages on this PgBouncer: the inventory's list, or every one but the console. */

@@ -50,12 +50,16 @@ public final class PgBouncerActions {
                 if (noneRendered(ctx) != null) {
                     return noneRendered(ctx);
                 }
+                // what execute runs: one psql for every database and SHOW DATABASES (without a list in the inventory:
+                // SHOW DATABASES, then the databases that are not yet in that state, in one psql)
                 PgBouncerAdmin admin = new PgBouncerAdmin(ctx.host(), null);
-                List<String> lines = new ArrayList<>();
-                for (String db : databases(ctx)) {
-                    lines.add(admin.psql(verb + " " + db).describe());
+                List<String> statements = new ArrayList<>(databases(ctx).stream().map(db -> verb + " " + db).toList());
+                if (statements.isEmpty()) {
+                    return Rendered.of(admin.psql("SHOW DATABASES").describe(),
+                            admin.psql(verb + " <each database not yet " + (pause ? "paused" : "running") + ">").describe());
                 }
-                return new Rendered(lines.isEmpty() ? List.of(admin.psql(verb).describe()) : lines);
+                statements.add("SHOW DATABASES");
+                return Rendered.of(admin.psql(statements).describe());
             }
 
             @Override
@@ -129,10 +133,15 @@ public final class PgBouncerActions {
                 }
                 Host to = to(ctx);
                 Host h = ctx.host();
+                PgBouncerAdmin admin = new PgBouncerAdmin(h, null);
+                boolean keepPaused = "true".equals(ctx.option("pause", "false"));
                 return Rendered.of("in " + h.pgbouncer().configFile() + " (backup kept): [databases] " + String.join(", ", databases(ctx))
                                 + " -> host=" + to.address() + " port=" + to.postgres().port(),
-                        new PgBouncerAdmin(h, null).psql("RELOAD").describe(),
-                        "true".equals(ctx.option("pause", "false")) ? "keep paused" : new PgBouncerAdmin(h, null).psql("RESUME <each database>").describe());
+                        admin.psql(List.of("RELOAD", "SET server_login_retry = 0", "SHOW DATABASES")).describe()
+                                + "   -- retry logins at once: after a failed login to a dead server PgBouncer would wait server_login_retry",
+                        keepPaused ? "keep paused" : admin.psql("RESUME <each paused database>").describe(),
+                        (keepPaused ? "" : "wait (at most 3 s) until pools with waiting clients have a server; ")
+                                + admin.psql("SET server_login_retry = <its value in " + h.pgbouncer().configFile() + ", else 15>").describe());
             }
 
             @Override

@@ -20,6 +20,42 @@ public interface StepRuntime {
     default void release(Host host) {
     }
 
+    /** The id of the run this step belongs to (null outside a run: plans, checks run by commands). */
+    default String runId() {
+        return null;
+    }
+
+    /** The same runtime, telling actions the id of their run (a PAUSE guard names the run that paused). */
+    default StepRuntime forRun(String id) {
+        StepRuntime base = this;
+        return new StepRuntime() {
+            @Override
+            public Transport transport(Host host) {
+                return base.transport(host);
+            }
+
+            @Override
+            public Connection sql(Host host, String database) throws SQLException {
+                return base.sql(host, database);
+            }
+
+            @Override
+            public Consumer<ExecOptions.OutputLine> listener() {
+                return base.listener();
+            }
+
+            @Override
+            public void release(Host host) {
+                base.release(host);
+            }
+
+            @Override
+            public String runId() {
+                return id;
+            }
+        };
+    }
+
     /** A runtime over a command's transports and an SQL opener. */
     static StepRuntime of(java.util.function.Function<Host, Transport> transports, SqlOpener sql,
                           Consumer<ExecOptions.OutputLine> listener) {

@@ -532,7 +532,7 @@ public final class Executor {
             progress("  [" + line.host() + "] " + text);
             log.debug("[" + line.host() + (line.stderr() ? " err" : "") + "] " + text);
         };
-        return StepRuntime.of(connections::to, sql, listener);
+        return StepRuntime.of(connections::to, sql, listener).forRun(journal.runId());
     }
 
     private void progress(String line) {

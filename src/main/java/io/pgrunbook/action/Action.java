@@ -44,6 +44,39 @@ public interface Action {
 
     Result execute(StepContext ctx);
 
+    /**
+     * Kinds of {@link Hazard} this action closes on its own host when it succeeds (a RESUME closes the PAUSE there).
+     * What an action opens it says in its {@link Result#opened()}.
+     */
+    default Set<String> closes(StepContext ctx) {
+        return Set.of();
+    }
+
+    /**
+     * Kinds of hazard that may no longer be compensated anywhere once this action was attempted, even if it failed:
+     * after a promotion was tried, the stopped old primary must never be started again as a primary.
+     */
+    default Set<String> disarms() {
+        return Set.of();
+    }
+
+    /**
+     * Whether a run that is stopped (Ctrl-C, SIGTERM) may cancel this action in flight. False where cancelling is worse
+     * than finishing, e.g. a promotion: the run then stops right after it.
+     */
+    default boolean cancellable() {
+        return true;
+    }
+
+    /**
+     * A safety gate: skipping it can lose data or make two primaries (the switchover's shutdown-checkpoint catch-up,
+     * the fence before a promotion, the REPLICA's confirmation). The operator may skip it only by typing the host name,
+     * and the run then ends "incomplete".
+     */
+    default boolean gate() {
+        return false;
+    }
+
     /** Whether the action had its effect; a failed verify is a failed step. */
     default Result verify(StepContext ctx) {
         return Result.ok("nothing to verify");

@@ -18,9 +18,9 @@ import java.util.regex.Pattern;
  * {@code standby.catch-up} (with: from): the switchover's no-data-loss gate. Reads the shutdown checkpoint of the
  * stopped old primary ({@code pg_controldata}: the cluster must be "shut down", i.e. stopped cleanly) and waits until
  * this standby has received and replayed past it: then it has every commit the old primary ever acknowledged. When it
- * does not, the switchover is abandoned and rolled back: nothing has been promoted, so the old primary is started again
- * and PgBouncer resumed (it still points there), and the step fails with the figures. Clients are never left waiting
- * on a paused PgBouncer in front of a stopped primary.
+ * does not, the step fails with the figures; the executor then compensates what the switchover opened (nothing has been
+ * promoted: the old primary is started again, PgBouncer resumed), so clients are never left waiting on a paused
+ * PgBouncer in front of a stopped primary.
  */
 public final class CatchUpAction implements Action {
     private static final Pattern CHECKPOINT = Pattern.compile("(?m)^Latest checkpoint location:\\s+(\\S+)");
@@ -29,6 +29,11 @@ public final class CatchUpAction implements Action {
     @Override
     public String name() {
         return "standby.catch-up";
+    }
+
+    @Override
+    public boolean gate() {
+        return true;
     }
 
     @Override
@@ -70,8 +75,8 @@ public final class CatchUpAction implements Action {
         }
         String state = st.group(1).trim();
         if (!state.equals("shut down")) {
-            return rollBack(ctx, old, old.name() + " is \"" + state + "\", not \"shut down\": it was not stopped cleanly, so its"
-                    + " last WAL may not have reached " + h.name());
+            return Result.failed(old.name() + " is \"" + state + "\", not \"shut down\": it was not stopped cleanly, so its"
+                    + " last WAL may not have reached " + h.name() + "; nothing was promoted");
         }
         long target = Lsn.parse(ck.group(1));
         Duration limit = ctx.timeout() != null ? ctx.timeout() : ctx.cluster().settings().waitTimeout();
@@ -84,7 +89,8 @@ public final class CatchUpAction implements Action {
                         + " pg_last_wal_replay_lsn()::text AS replayed, pg_is_wal_replay_paused() AS paused");
                 String rec = r.get("received");
                 String rep = r.get("replayed");
-                last = "received " + rec + ", replayed " + rep + ("t".equals(r.get("paused")) ? " (replay paused)" : "");
+                last = rec == null ? h.name() + " is not a standby (nothing received)"
+                        : "received " + rec + ", replayed " + (rep == null ? "nothing yet" : rep) + ("t".equals(r.get("paused")) ? " (replay paused)" : "");
                 if (rec != null && rep != null && Lsn.parse(rec) > target && Lsn.parse(rep) > target) {
                     return Result.ok(h.name() + " has " + old.name() + "'s shutdown checkpoint " + Lsn.format(target) + ": " + last
                             + " (after " + (System.nanoTime() - t0) / 1_000_000 + " ms); nothing is lost");
@@ -93,8 +99,8 @@ public final class CatchUpAction implements Action {
                 last = e.getMessage();
             }
             if (System.nanoTime() > deadline) {
-                return rollBack(ctx, old, h.name() + " did not reach " + old.name() + "'s shutdown checkpoint " + Lsn.format(target)
-                        + " within " + limit.toSeconds() + "s (" + last + ")");
+                return Result.failed(h.name() + " did not reach " + old.name() + "'s shutdown checkpoint " + Lsn.format(target)
+                        + " within " + limit.toSeconds() + "s (" + last + "); nothing was promoted");
             }
             Sql.sleep(20);
         }
@@ -110,17 +116,5 @@ public final class CatchUpAction implements Action {
                 done.append("; resuming PgBouncer on ").append(p.name()).append(" FAILED: ").append(e.getMessage());
             }
         }
-    }
-
-    /** Abandons the switchover: the old primary runs again, PgBouncer (still pointing at it) resumes. */
-    private static Result rollBack(StepContext ctx, Host old, String why) {
-        StringBuilder done = new StringBuilder();
-        StepContext start = new StepContext(ctx.stepName(), ctx.cluster(), old, ctx.text(), Map.of(), null, ctx.database(),
-                ctx.timeout(), ctx.runtime());
-        ExecResult r = ctx.runtime().transport(old).exec(new PostgresAction(PostgresAction.Op.START).command(start),
-                ExecOptions.timeout(Duration.ofSeconds(120)));
-        done.append(r.ok() ? old.name() + " started again as the primary" : "starting " + old.name() + " FAILED: " + r.tail(3));
-        resumePgBouncers(ctx, done);
-        return Result.failed(why + ". Switchover abandoned, nothing promoted, nothing lost: " + done);
     }
 }

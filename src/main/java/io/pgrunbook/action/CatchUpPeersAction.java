@@ -30,6 +30,11 @@ public final class CatchUpPeersAction implements Action {
             + " CASE WHEN pg_is_in_recovery() THEN " + io.pgrunbook.pg.Timelines.STANDBY_TLI + " END AS tli";
 
     @Override
+    public boolean gate() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return "standby.catch-up-peers";
     }

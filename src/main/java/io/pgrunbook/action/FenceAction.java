@@ -29,6 +29,11 @@ public final class FenceAction implements Action {
         return Set.of("confirmed");
     }
 
+    @Override
+    public boolean gate() {
+        return true;
+    }
+
     private static RemoteCommand pgctl(Host h, String... args) {
         List<String> argv = new java.util.ArrayList<>(List.of(h.postgres().bin("pg_ctl"), "-D", h.postgres().dataDir()));
         argv.addAll(List.of(args));
@@ -60,7 +65,9 @@ public final class FenceAction implements Action {
                 stop = ctx.runtime().transport(h).exec(pgctl(h, "stop", "-m", "immediate", "-w", "-t", "10"), ctx.execOptions());
             }
             if (stop.ok()) {
-                return new Result(true, stop.exitCode(), stop.tail(5), h.name() + ": PostgreSQL stopped (fenced)");
+                // it was running: a run that stops before anything is promoted starts it again (nothing else serves)
+                return new Result(true, stop.exitCode(), stop.tail(5), h.name() + ": PostgreSQL stopped (fenced)")
+                        .opening(Hazard.of(Hazard.POSTGRES_STOPPED, ctx, "PostgreSQL on " + h.name() + " is stopped (fenced)", "postgres.start"));
             }
             Integer after = DataDir.pgCtlStatus(ctx, h);
             if (after != null && (after == 3 || after == 4)) {

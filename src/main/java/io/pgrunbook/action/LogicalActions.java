@@ -46,6 +46,11 @@ public final class LogicalActions {
             }
 
             @Override
+            public boolean gate() {
+                return true;
+            }
+
+            @Override
             public Rendered describe(StepContext ctx) {
                 return Rendered.of("on " + ctx.host().name() + ": L = pg_current_wal_lsn(); wait until confirmed_flush_lsn >= L"
                         + " for the slots of " + String.join(", ", replicas(ctx).stream().map(Host::name).toList()));

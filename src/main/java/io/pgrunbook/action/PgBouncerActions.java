@@ -46,6 +46,11 @@ public final class PgBouncerActions {
             }
 
             @Override
+            public Set<String> closes(StepContext ctx) {
+                return pause ? Set.of() : Set.of(Hazard.PGBOUNCER_PAUSED);
+            }
+
+            @Override
             public Rendered describe(StepContext ctx) {
                 if (noneRendered(ctx) != null) {
                     return noneRendered(ctx);
@@ -84,7 +89,9 @@ public final class PgBouncerActions {
                             .forEach(o -> done.add(o.database()));
                     last.remove(ctx.host().name());
                 }
-                return Result.ok(ctx.host().name() + ": " + (pause ? "paused " : "resumed ") + String.join(", ", done));
+                Result r = Result.ok(ctx.host().name() + ": " + (pause ? "paused " : "resumed ") + String.join(", ", done));
+                return pause ? r.opening(Hazard.of(Hazard.PGBOUNCER_PAUSED, ctx, "PgBouncer on " + ctx.host().name()
+                        + " is paused (" + String.join(", ", done) + "): its clients wait", "pgbouncer.resume")) : r;
             }
 
             @Override
@@ -114,6 +121,11 @@ public final class PgBouncerActions {
             @Override
             public Set<String> options() {
                 return Set.of("to", "pause");
+            }
+
+            @Override
+            public Set<String> closes(StepContext ctx) {
+                return "true".equals(ctx.option("pause", "false")) ? Set.of() : Set.of(Hazard.PGBOUNCER_PAUSED);
             }
 
             private Host to(StepContext ctx) {

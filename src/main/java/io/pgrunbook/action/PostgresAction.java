@@ -34,6 +34,11 @@ public final class PostgresAction implements Action {
         return op == Op.STOP || op == Op.RESTART ? Set.of("mode") : Set.of();
     }
 
+    @Override
+    public Set<String> closes(StepContext ctx) {
+        return op == Op.START || op == Op.RESTART ? Set.of(Hazard.POSTGRES_STOPPED) : Set.of();
+    }
+
     RemoteCommand command(StepContext ctx) {
         Host h = ctx.host();
         PgSettings pg = h.postgres();
@@ -73,7 +78,8 @@ public final class PostgresAction implements Action {
     static RemoteCommand fastWaitStop(PgSettings pg, String mode) {
         String pid = Shell.quote(pg.dataDir() + "/postmaster.pid");
         String script = Shell.quote(pg.bin("pg_ctl")) + " -D " + Shell.quote(pg.dataDir()) + " -W stop -m " + Shell.quote(mode)
-                + " || exit; i=0; while [ -f " + pid + " ]; do i=$((i+1)); if [ $i -gt 6000 ]; then"
+                // already stopped (a resumed run that was killed during this step): fine, when no postmaster.pid is left
+                + " || { r=$?; [ -f " + pid + " ] && exit $r; echo 'no server running: already stopped'; exit 0; }; i=0; while [ -f " + pid + " ]; do i=$((i+1)); if [ $i -gt 6000 ]; then"
                 + " echo 'pg_ctl: server does not shut down' >&2; exit 1; fi; sleep 0.01; done; echo 'server stopped'";
         return RemoteCommand.shell(script).withDisplay(pg.bin("pg_ctl") + " -D " + pg.dataDir() + " stop -m " + mode
                 + "   (-W, then wait for postmaster.pid to go, every 10 ms)");
@@ -96,7 +102,9 @@ public final class PostgresAction implements Action {
             // our own idle sessions would hold a smart shutdown until its timeout
             ctx.runtime().release(ctx.host());
         }
-        return Commands.run(ctx, command(ctx));
+        Result r = Commands.run(ctx, command(ctx));
+        return r.ok() && op == Op.STOP ? r.opening(Hazard.of(Hazard.POSTGRES_STOPPED, ctx, "PostgreSQL on " + ctx.host().name()
+                + " is stopped", "postgres.start")) : r;
     }
 
     @Override

@@ -45,6 +45,17 @@ public final class PromoteAction implements Action {
     }
 
     @Override
+    public java.util.Set<String> disarms() {
+        return java.util.Set.of(Hazard.POSTGRES_STOPPED);
+    }
+
+    /** A promotion half cancelled is worse than one finished: the run stops right after it instead. */
+    @Override
+    public boolean cancellable() {
+        return false;
+    }
+
+    @Override
     public Result execute(StepContext ctx) {
         Host h = ctx.host();
         try {

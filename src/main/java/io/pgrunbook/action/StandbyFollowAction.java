@@ -23,6 +23,11 @@ import java.util.Set;
  */
 public final class StandbyFollowAction implements Action {
     @Override
+    public Set<String> closes(StepContext ctx) {
+        return Set.of(Hazard.POSTGRES_STOPPED);
+    }
+
+    @Override
     public String name() {
         return "standby.follow";
     }

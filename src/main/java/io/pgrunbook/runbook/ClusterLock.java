@@ -18,8 +18,9 @@ import java.util.Map;
 /**
  * One run per cluster at a time: a lock file {@code STATE/locks/CLUSTER.lock} created atomically (CREATE_NEW). It
  * protects runs started from this machine and state directory; operators on other machines are not seen.
- * A lock is stale when its pid is dead on this machine, or it is older than {@link #MAX_AGE}: only then may
- * {@code --break-lock} remove it.
+ * A lock whose holder process is gone on this machine (kill -9, a crash) is removed without asking, and said; one
+ * older than {@link #MAX_AGE}, or held from another machine, needs {@code --break-lock}. {@code resume ID} of the run
+ * that holds the lock takes it over (from a lost laptop too) unless that run's process still lives here.
  */
 public final class ClusterLock implements AutoCloseable {
     public static final Duration MAX_AGE = Duration.ofHours(12);
@@ -33,6 +34,16 @@ public final class ClusterLock implements AutoCloseable {
 
     public static ClusterLock acquire(Path stateDir, String cluster, String runbook, String runId, String user,
                                       String machine, boolean breakLock) {
+        return acquire(stateDir, cluster, runbook, runId, user, machine, breakLock, null, null);
+    }
+
+    /**
+     * @param resuming the run being resumed (null: none): its own lock is taken over
+     * @param notice   told when a lock is removed or taken over (null: nobody)
+     */
+    public static ClusterLock acquire(Path stateDir, String cluster, String runbook, String runId, String user,
+                                      String machine, boolean breakLock, String resuming,
+                                      java.util.function.Consumer<String> notice) {
         Path dir = stateDir.resolve("locks");
         Path file = dir.resolve(cluster + ".lock");
         Map<String, Object> me = new LinkedHashMap<>();
@@ -44,7 +55,7 @@ public final class ClusterLock implements AutoCloseable {
         me.put("run_id", runId);
         try {
             Files.createDirectories(dir);
-            for (int attempt = 0; attempt < 2; attempt++) {
+            for (int attempt = 0; attempt < 3; attempt++) {
                 try {
                     Path tmp = Files.createTempFile(dir, cluster, ".tmp");
                     Files.writeString(tmp, Journal.JSON.writeValueAsString(me), StandardCharsets.UTF_8);
@@ -60,6 +71,23 @@ public final class ClusterLock implements AutoCloseable {
                 } catch (FileAlreadyExistsException e) {
                     JsonNode held = holder(file);
                     String who = held == null ? "unknown (unreadable lock)" : describe(held);
+                    boolean here = held != null && machine.equals(held.path("machine").asText());
+                    boolean gone = here && !alive(held);
+                    if (held != null && resuming != null && resuming.equals(held.path("run_id").asText())) {
+                        if (here && !gone) {
+                            throw new PgrunbookException(ExitCodes.REFUSED, "run " + resuming + " is still running here (pid "
+                                    + held.path("pid").asText() + ")", "wait for it to end, or stop it (Ctrl-C, kill "
+                                    + held.path("pid").asText() + ") and resume again");
+                        }
+                        tell(notice, "taking over the lock of run " + resuming + " (" + who + ")");
+                        Files.deleteIfExists(file);
+                        continue;
+                    }
+                    if (gone) {
+                        tell(notice, "removed a stale lock: its run's process is gone (" + who + ")");
+                        Files.deleteIfExists(file);
+                        continue;
+                    }
                     boolean stale = held == null || stale(held, machine);
                     if (!stale) {
                         throw new PgrunbookException(ExitCodes.REFUSED, "cluster " + cluster + " is locked by a run under way: " + who,
@@ -78,11 +106,25 @@ public final class ClusterLock implements AutoCloseable {
         }
     }
 
+    private static void tell(java.util.function.Consumer<String> notice, String what) {
+        if (notice != null) {
+            notice.accept(what);
+        }
+    }
+
+    private static boolean alive(JsonNode h) {
+        return ProcessHandle.of(h.path("pid").asLong()).map(ProcessHandle::isAlive).orElse(false);
+    }
+
     /** Takes the lock for a run; a refusal prints the escalation contacts first. */
     static ClusterLock acquireOrExplain(RunbookEngine.Env env, io.pgrunbook.inventory.Cluster cluster, String runbook,
-                                        String runId, boolean breakLock) {
+                                        String runId, boolean breakLock, String resuming) {
         try {
-            return acquire(env.stateDir(), key(cluster), runbook, runId, env.user(), env.machine(), breakLock);
+            return acquire(env.stateDir(), key(cluster), runbook, runId, env.user(), env.machine(), breakLock, resuming,
+                    m -> {
+                        env.err().println("note: " + m);
+                        env.err().flush();
+                    });
         } catch (PgrunbookException e) {
             new RunbookEngine(env).printContacts(cluster);
             throw e;

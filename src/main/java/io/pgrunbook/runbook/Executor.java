@@ -4,6 +4,7 @@ import io.pgrunbook.action.Action;
 import io.pgrunbook.action.Check;
 import io.pgrunbook.action.CheckContext;
 import io.pgrunbook.action.CheckResult;
+import io.pgrunbook.action.Hazard;
 import io.pgrunbook.action.Registry;
 import io.pgrunbook.action.Result;
 import io.pgrunbook.action.StepContext;
@@ -28,12 +29,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
  * Runs a plan: preflight, then for each step show, confirm, execute, verify, journal. Dry-run is decided here and
  * only here: a dry-run returns after preflight and never reaches {@link #execute}.
+ * <p>
+ * Hazards: what a step leaves open ({@link Hazard}: clients paused, a primary stopped) is kept here until a later step
+ * closes it. When the run stops early (a signal through {@link #requestStop}, "n" or Ctrl-C at a prompt, a failed step
+ * that aborts, a lost connection) the executor stops at a clean point and undoes what is still open, newest first,
+ * where that is safe: never a stopped old primary once a promotion was attempted, never while another node is primary.
  */
 public final class Executor {
     /** How the operator wants the run to go. */
@@ -62,6 +71,23 @@ public final class Executor {
     private final RunLog log;
     private final EventHook hook;
     private final AtomicBoolean finished = new AtomicBoolean();
+    /** Why the run must stop at the next clean point (a signal); null while it may go on. */
+    private final AtomicReference<String> stopRequested = new AtomicReference<>();
+    /** The thread running the steps, interrupted by {@link #requestStop} when the step in flight may be cancelled. */
+    private volatile Thread runner;
+    private volatile boolean cancellable = true;
+    private final CountDownLatch ended = new CountDownLatch(1);
+    /** Hazards open now, oldest first. */
+    private final List<Hazard> open = new ArrayList<>();
+    /** Hazard kinds that may no longer be undone (a promotion was attempted). */
+    private final Set<String> disarmed = new java.util.HashSet<>();
+    /** What the last stop undid and left, for the closing lines. */
+    private final List<String> undone = new ArrayList<>();
+    private final List<String> left = new ArrayList<>();
+    /** Safety gates the operator skipped by typing the host name: the run then ends incomplete. */
+    private final List<PlannedStep> gatesSkipped = new ArrayList<>();
+    /** Per host, the steps of this run that changed it since the last probe (shown instead of a stale state). */
+    private final Map<String, String> changedSinceProbe = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile int current;
     private volatile ClusterState live;
     /**
@@ -87,6 +113,64 @@ public final class Executor {
         this.log = log;
         this.hook = hook;
         this.live = plan.state();
+    }
+
+    /** Hazards a run being resumed left open: they are undone like this run's own if it stops early. */
+    public Executor reopen(List<Hazard> hazards) {
+        synchronized (open) {
+            open.addAll(hazards);
+        }
+        return this;
+    }
+
+    /** The hazards open now (oldest first). */
+    public List<Hazard> openHazards() {
+        synchronized (open) {
+            return List.copyOf(open);
+        }
+    }
+
+    /** What the end of the run undid ("PgBouncer on db1 resumed") and left open with the reason. */
+    public List<String> undone() {
+        return List.copyOf(undone);
+    }
+
+    public List<String> left() {
+        return List.copyOf(left);
+    }
+
+    /**
+     * Asks the run to stop at the next clean point (Ctrl-C, SIGTERM, a lost terminal): the step in flight is cancelled
+     * when it may be (not a promotion), then what is open is undone. Returns at once; {@link #awaitEnd} waits.
+     */
+    public void requestStop(String why) {
+        if (finished.get() || !stopRequested.compareAndSet(null, why)) {
+            return;
+        }
+        Thread t = runner;
+        if (t != null && cancellable) {
+            t.interrupt();
+        }
+    }
+
+    /** Waits until the run has ended (compensation done, journal closed by the caller); false on timeout. */
+    public boolean awaitEnd(Duration limit) {
+        try {
+            return ended.await(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Called by the engine once the run's last lines are printed: a waiting signal handler may let the JVM go. */
+    public void markEnded() {
+        ended.countDown();
+    }
+
+    /** Whether the step in flight may not be cancelled (a promotion): a stop waits for it. */
+    public boolean inUncancellableStep() {
+        return !cancellable;
     }
 
     /** Preflight checks against a state; read-only. */
@@ -123,6 +207,17 @@ public final class Executor {
      * Runs the plan. {@code done}: step numbers finished by the run being resumed, shown and not run again.
      */
     public RunResult run(Set<Integer> done, Map<String, Object> startFields) {
+        runner = Thread.currentThread();
+        try {
+            return steps(done, startFields);
+        } finally {
+            runner = null;
+            // a stop that interrupted the last step must not leak into the caller's next call
+            Thread.interrupted();
+        }
+    }
+
+    private RunResult steps(Set<Integer> done, Map<String, Object> startFields) {
         Map<String, Object> start = new LinkedHashMap<>(startFields);
         start.put("primary", live == null ? null : live.primary());
         start.put("dry_run", opts.dryRun());
@@ -152,8 +247,8 @@ public final class Executor {
         List<RunResult.StepOutcome> outcomes = new ArrayList<>();
         List<PlannedStep> continued = new ArrayList<>();
         for (PlannedStep ps : plan.steps()) {
-            if (finished.get()) {
-                return result("aborted", ExitCodes.ABORTED, current, "aborted", pre, outcomes);
+            if (stopRequested.get() != null) {
+                return stop(ps.number(), stopRequested.get() + " before step " + ps.number(), pre, outcomes);
             }
             current = ps.number();
             if (done.contains(ps.number())) {
@@ -163,9 +258,9 @@ public final class Executor {
                 continue;
             }
             if (!ps.runs()) {
-                progress(header(ps) + "  (skipped: when '" + ps.when() + "' is false)");
-                outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), null, "not-run", "when is false"));
-                stepResult(ps, "skipped", "when '" + ps.when() + "' is false", null);
+                progress(header(ps) + "  (not needed: left out by this run's options)");
+                outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), null, "not-run", "left out by this run's options"));
+                stepResult(ps, "skipped", "left out by this run's options (when: " + ps.when() + ")", null);
                 continue;
             }
             // The live context shown before a step is probed again when someone reads it before answering; an unattended
@@ -183,24 +278,43 @@ public final class Executor {
                 how = h[0];
             } catch (Confirmer.Aborted e) {
                 stepResult(ps, "aborted", e.getMessage(), "aborted");
-                return end("aborted", ExitCodes.ABORTED, ps.number(), "aborted at step " + ps.number() + ": " + e.getMessage(), pre, outcomes);
+                return stop(ps.number(), e.getMessage() + " at step " + ps.number(), pre, outcomes);
+            } catch (RuntimeException e) {
+                if (stopRequested.get() == null) {
+                    throw e;
+                }
+                // the prompt was interrupted by the stop
+                stepResult(ps, "aborted", stopRequested.get(), "aborted");
+                return stop(ps.number(), stopRequested.get() + " at step " + ps.number(), pre, outcomes);
             }
             if (answer == Confirmer.Answer.NO) {
                 stepResult(ps, "aborted", "operator answered no", "no");
-                return end("aborted", ExitCodes.ABORTED, ps.number(), "aborted by the operator at step " + ps.number(), pre, outcomes);
+                return stop(ps.number(), "the operator answered no at step " + ps.number(), pre, outcomes);
             }
             if (answer == Confirmer.Answer.SKIP) {
-                progress("  skipped by the operator");
+                boolean gate = gate(ps);
+                progress("  skipped by the operator" + (gate ? " (a safety gate: the run will end incomplete)" : ""));
                 outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), null, "skipped", "skipped by the operator"));
-                stepResult(ps, "skipped", "skipped by the operator", "skip");
+                stepResult(ps, "skipped", gate ? "safety gate skipped by the operator (" + how + ")" : "skipped by the operator", how);
+                if (gate) {
+                    gatesSkipped.add(ps);
+                }
                 continue;
             }
+            if (stopRequested.get() != null) {
+                stepResult(ps, "aborted", stopRequested.get(), how);
+                return stop(ps.number(), stopRequested.get() + " at step " + ps.number(), pre, outcomes);
+            }
+            journal.write("step_start", fields("number", ps.number(), "name", ps.name(), "type", ps.type(), "hosts", ps.hosts()));
             boolean ok = execute(ps, how, outcomes);
             if (ok && "postgres.promote".equals(ps.type()) && ps.hosts().size() == 1) {
                 knownPrimary = ps.hosts().get(0);
             }
-            if (finished.get()) {
-                return result("aborted", ExitCodes.ABORTED, ps.number(), "aborted", pre, outcomes);
+            if (stopRequested.get() != null) {
+                // the step was cancelled (or, uncancellable, allowed to finish): its own result says which
+                stepResult(ps, ok ? "ok" : "failed", ok ? null : "stopped: " + stopRequested.get(), how);
+                return stop(ps.number(), stopRequested.get() + " during step " + ps.number() + (ok ? " (the step finished)" : ""),
+                        pre, outcomes);
             }
             stepResult(ps, ok ? "ok" : "failed", null, how);
             if (!ok) {
@@ -228,30 +342,140 @@ public final class Executor {
                         // Ctrl-C on the question is an abort like "no"
                     }
                 }
+                closeHazards("step " + ps.number() + " failed");
                 return end("failed", ExitCodes.FAILED, ps.number(), "step " + ps.number() + " (" + ps.name() + ") failed", pre, outcomes);
             }
         }
         if (!continued.isEmpty()) {
             String which = continued.stream().map(p -> p.number() + " (" + p.name() + ")").collect(java.util.stream.Collectors.joining(", "));
+            closeHazards("the run ended with failed steps");
             return end("failed", ExitCodes.FAILED, continued.get(0).number(), "every step ran, but step" + (continued.size() > 1 ? "s " : " ")
                     + which + " failed (on_error: continue)", pre, outcomes);
+        }
+        if (!gatesSkipped.isEmpty()) {
+            String which = gatesSkipped.stream().map(p -> p.number() + " (" + p.name() + ")").collect(java.util.stream.Collectors.joining(", "));
+            return end("incomplete", ExitCodes.FAILED, gatesSkipped.get(0).number(), "every step ran, but the operator skipped safety gate"
+                    + (gatesSkipped.size() > 1 ? "s " : " ") + which + ": the run is incomplete", pre, outcomes);
         }
         return end("ok", ExitCodes.OK, null, "all steps done", pre, outcomes);
     }
 
+    /** Stops early: undoes what is open where that is safe, journals it, ends "aborted" (exit 130). */
+    private RunResult stop(int step, String why, List<RunResult.CheckOutcome> pre, List<RunResult.StepOutcome> outcomes) {
+        closeHazards(why);
+        return end("aborted", ExitCodes.ABORTED, step, "stopped: " + why, pre, outcomes);
+    }
+
     /**
-     * Called from the shutdown hook (Ctrl-C, SIGTERM) while a run is under way: journals where it stopped. Returns
-     * whether this call ended the run.
+     * Undoes the hazards still open, newest first: RESUME a paused PgBouncer, start again a server this run stopped
+     * while nothing was promoted and no other node is primary. What cannot be undone safely is left and said.
      */
-    public boolean interrupted(String why) {
-        if (!finished.compareAndSet(false, true)) {
-            return false;
+    private void closeHazards(String why) {
+        // a stop interrupted the runner: the undo must run with a clear flag, or every command would fail at once
+        Thread.interrupted();
+        List<Hazard> todo;
+        synchronized (open) {
+            todo = new ArrayList<>(open);
+            open.clear();
         }
-        journal.write("end", fields("result", "aborted", "exit_code", ExitCodes.ABORTED, "step", current == 0 ? null : current,
-                "message", why));
-        log.warn("run aborted at step " + current + ": " + why);
-        hook.fire("run-end", null, "aborted");
-        return true;
+        if (todo.isEmpty()) {
+            return;
+        }
+        progress("");
+        progress("Closing what the run left open (" + why + "):");
+        java.util.Collections.reverse(todo);
+        ClusterState now = null;
+        Set<Integer> undoneSteps = new java.util.TreeSet<>();
+        for (Hazard h : todo) {
+            String refusal = null;
+            if (disarmed.contains(h.kind())) {
+                refusal = "a promotion was attempted since: starting it again could make two primaries";
+            } else if (Hazard.POSTGRES_STOPPED.equals(h.kind())) {
+                if (now == null) {
+                    now = probeQuietly();
+                }
+                if (now == null) {
+                    refusal = "the cluster cannot be probed to prove no other node is primary";
+                } else {
+                    List<String> others = now.primaries().stream().filter(n -> n.role().isPhysical() && !n.name().equals(h.host()))
+                            .map(NodeState::name).toList();
+                    if (!others.isEmpty()) {
+                        refusal = String.join(", ", others) + " is primary now";
+                    }
+                }
+            }
+            if (refusal != null) {
+                left.add(h.what() + " (left: " + refusal + ")");
+                progress("  left:   " + h.what() + ": " + refusal);
+                journal.write("hazard_left", fields("kind", h.kind(), "host", h.host(), "step", h.step(), "what", h.what(), "reason", refusal));
+                continue;
+            }
+            Action undo = registry.action(h.undo()).orElseThrow();
+            Host host = cluster.host(h.host()).orElseThrow();
+            StepContext ctx = new StepContext("undo: " + h.what(), cluster, host, null, h.undoWith(), null, null,
+                    Duration.ofSeconds(120), runtime());
+            Instant t0 = Instant.now();
+            Result r;
+            try {
+                r = undo.execute(ctx);
+                if (r.ok()) {
+                    Result v = undo.verify(ctx);
+                    if (!v.ok()) {
+                        r = Result.failed("verify failed: " + v.message());
+                    }
+                }
+            } catch (RuntimeException e) {
+                r = Result.failed(e.getMessage());
+            }
+            String by = String.join("; ", undo.describe(ctx).lines());
+            journal.write("compensation", fields("kind", h.kind(), "host", h.host(), "step", h.step(), "what", h.what(),
+                    "action", h.undo(), "command", undo.describe(ctx).lines(), "start", t0.toString(), "end", Instant.now().toString(),
+                    "exit_status", r.exitStatus(), "output_tail", r.output(), "result", r.ok() ? "ok" : "failed", "detail", r.message()));
+            if (r.ok()) {
+                undone.add(h.what() + ": undone (" + h.undo() + ")");
+                undoneSteps.add(h.step());
+                progress("  undone: " + h.what() + " -> " + r.message());
+            } else {
+                left.add(h.what() + " (could not undo: " + r.message() + "; by hand: " + by + ")");
+                progress("  FAILED to undo: " + h.what() + ": " + r.message());
+                progress("    by hand on " + h.host() + ": " + by);
+            }
+        }
+        for (int n : undoneSteps) {
+            // resume runs these again: what they did was undone
+            plan.steps().stream().filter(ps -> ps.number() == n).findFirst()
+                    .ifPresent(ps -> stepResult(ps, "undone", "undone when the run stopped", null));
+        }
+    }
+
+    private ClusterState probeQuietly() {
+        try {
+            return states.probe(cluster);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** A step the operator may skip only by typing the host name: an action that is a gate, a check or a wait. */
+    boolean gate(PlannedStep ps) {
+        if (ps.kind().equals("check") || ps.kind().equals("wait")) {
+            return true;
+        }
+        return ps.kind().equals("action") && registry.action(ps.type()).map(Action::gate).orElse(false);
+    }
+
+    /** "clients waiting 12 s on db1, db2" while a PAUSE is open; empty otherwise. */
+    String clientsWaiting() {
+        List<Hazard> paused;
+        synchronized (open) {
+            paused = open.stream().filter(h -> Hazard.PGBOUNCER_PAUSED.equals(h.kind())).toList();
+        }
+        if (paused.isEmpty()) {
+            return "";
+        }
+        long s = Duration.between(paused.stream().map(Hazard::since).min(Instant::compareTo).orElseThrow(), Instant.now()).toSeconds();
+        return "[clients waiting " + s + " s on " + paused.stream().map(Hazard::host).distinct()
+                .collect(java.util.stream.Collectors.joining(", ")) + "] ";
     }
 
     private RunResult end(String status, int code, Integer step, String message, List<RunResult.CheckOutcome> pre,
@@ -284,6 +508,7 @@ public final class Executor {
         try {
             live = states.probe(cluster);
             knownPrimary = null;
+            changedSinceProbe.clear();
         } catch (RuntimeException e) {
             progress("warning: cannot probe the cluster now (" + e.getMessage() + "); showing the last known state");
         }
@@ -298,7 +523,10 @@ public final class Executor {
         progress(header(ps));
         for (PlannedStep.Target t : ps.targets()) {
             String ctx = "";
-            if (t.host() != null && live != null) {
+            if (t.host() != null && changedSinceProbe.containsKey(t.host())) {
+                // the last probe is older than what this run did here: say what the run did, not a stale state
+                ctx = "changed by this run: " + changedSinceProbe.get(t.host());
+            } else if (t.host() != null && live != null) {
                 ctx = live.node(t.host()).map(Executor::context).orElse("not probed");
             }
             progress("  " + (t.host() != null ? t.host() + " (" + ctx + ")" : "-"));
@@ -357,6 +585,8 @@ public final class Executor {
             answerAll = true;
             a = Confirmer.Answer.YES;
             how[0] = "all";
+        } else if (a == Confirmer.Answer.SKIP && gateSkipTyped != null) {
+            how[0] = "skip (typed " + gateSkipTyped + ")";
         } else {
             how[0] = a.name().toLowerCase();
         }
@@ -366,14 +596,31 @@ public final class Executor {
         return a;
     }
 
+    /** The host name typed to skip a safety gate at the last question (null: none). */
+    private String gateSkipTyped;
+
     private Confirmer.Answer ask(PlannedStep ps) {
         String q = ps.kind().equals("confirm") ? "  " + ps.targets().get(0).context().text() + "\n" : "";
+        gateSkipTyped = null;
         while (true) {
-            Confirmer.Answer a = confirmer.ask(q + "Run step " + ps.number() + "? [y]es  [n]o=abort  [s]kip  [d]etails  [a]ll remaining: ");
-            if (a != Confirmer.Answer.DETAILS) {
-                return a;
+            Confirmer.Answer a = confirmer.ask(q + clientsWaiting() + "Run step " + ps.number()
+                    + "? [y]es  [n]o=abort  [s]kip  [d]etails  [a]ll remaining: ");
+            if (a == Confirmer.Answer.DETAILS) {
+                details(ps);
+                continue;
             }
-            details(ps);
+            if (a == Confirmer.Answer.SKIP && gate(ps)) {
+                String expected = ps.hosts().isEmpty() ? "skip" : String.join(",", ps.hosts());
+                String typed = confirmer.readLine("  Step " + ps.number() + " is a safety gate: skipping it can lose data or make two"
+                        + " primaries, and the run will end incomplete. Type " + (ps.hosts().isEmpty() ? "'skip'" : "the host name ("
+                        + expected + ")") + " to skip it anyway, or Enter to be asked again: ");
+                if (typed == null || !typed.trim().equals(expected)) {
+                    progress("  not skipped");
+                    continue;
+                }
+                gateSkipTyped = expected;
+            }
+            return a;
         }
     }
 
@@ -415,6 +662,9 @@ public final class Executor {
 
     private Done runTarget(Action action, PlannedStep ps, PlannedStep.Target t) {
         Instant started = Instant.now();
+        if (stopRequested.get() != null) {
+            return new Done(started, Result.failed("not started: " + stopRequested.get()), null);
+        }
         StepContext ctx = t.context().withRuntime(runtime());
         log.debug("step " + ps.number() + " on " + t.host() + ": " + String.join("\n", t.commands()));
         List<String> pre = action.preconditions(ctx);
@@ -431,6 +681,19 @@ public final class Executor {
 
     private boolean action(PlannedStep ps, String how, List<RunResult.StepOutcome> outcomes) {
         Action action = registry.action(ps.type()).orElseThrow();
+        synchronized (open) {
+            // attempted is enough: a promotion that failed half way may still have happened
+            disarmed.addAll(action.disarms());
+        }
+        cancellable = action.cancellable();
+        try {
+            return actionTargets(action, ps, how, outcomes);
+        } finally {
+            cancellable = true;
+        }
+    }
+
+    private boolean actionTargets(Action action, PlannedStep ps, String how, List<RunResult.StepOutcome> outcomes) {
         List<PlannedStep.Target> targets = ps.targets();
         List<java.util.concurrent.CompletableFuture<Done>> parallel = null;
         if (action.parallel() && targets.size() > 1) {
@@ -454,12 +717,43 @@ public final class Executor {
             log.debug("step " + ps.number() + " on " + t.host() + " -> " + (ok ? "ok" : "failed") + ": " + detail + "\n" + r.output());
             journalStep(ps, t.host(), how, d.started(), r, detail, v, ok ? "ok" : "failed");
             outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), t.host(), ok ? "ok" : "failed", detail));
+            track(action, ps, t, r, ok);
             allOk &= ok;
-            if ((!ok || finished.get()) && parallel == null) {
+            if ((!ok || stopRequested.get() != null) && parallel == null) {
                 break;
             }
         }
         return allOk;
+    }
+
+    /** Keeps the hazards a target opened (even when its verify failed: the PAUSE was sent) and closes those it closed. */
+    private void track(Action action, PlannedStep ps, PlannedStep.Target t, Result r, boolean ok) {
+        for (Hazard h : r.opened()) {
+            Hazard at = h.at(ps.number());
+            synchronized (open) {
+                open.add(at);
+            }
+            journal.write("hazard_opened", fields("kind", at.kind(), "host", at.host(), "step", at.step(), "what", at.what(),
+                    "undo", at.undo(), "since", at.since().toString()));
+        }
+        if (!ok || t.host() == null) {
+            return;
+        }
+        if (!action.readOnly()) {
+            changedSinceProbe.merge(t.host(), "step " + ps.number() + " (" + ps.type() + ")", (a, b) -> a + ", " + b);
+        }
+        Set<String> kinds = action.closes(t.context());
+        if (kinds.isEmpty()) {
+            return;
+        }
+        List<Hazard> closed;
+        synchronized (open) {
+            closed = open.stream().filter(h -> h.host().equals(t.host()) && kinds.contains(h.kind())).toList();
+            open.removeAll(closed);
+        }
+        for (Hazard h : closed) {
+            journal.write("hazard_closed", fields("kind", h.kind(), "host", h.host(), "step", h.step(), "closed_by", ps.number()));
+        }
     }
 
     private boolean needsState(PlannedStep ps) {
@@ -487,7 +781,11 @@ public final class Executor {
             if (last.stream().allMatch(RunResult.CheckOutcome::pass)) {
                 break;
             }
-            if (Duration.between(started, Instant.now()).compareTo(limit) >= 0 || finished.get()) {
+            if (stopRequested.get() != null) {
+                progress("  stopped: " + stopRequested.get());
+                break;
+            }
+            if (Duration.between(started, Instant.now()).compareTo(limit) >= 0) {
                 progress("  timed out after " + Units.duration(limit));
                 break;
             }

@@ -35,8 +35,17 @@ public final class Planner {
     }
 
     public Plan plan(Runbook rb, Cluster cluster, ClusterState state, Map<String, String> given) {
+        return plan(rb, cluster, state, given, null);
+    }
+
+    /**
+     * As {@link #plan(Runbook, Cluster, ClusterState, Map)}, with {@code primary} standing for {@code {{primary}}} and
+     * {@code on: primary} instead of the live one: a resumed run means the primary its first run started from (the
+     * switchover's old primary is stopped, or no longer primary, by then). Null: the live primary.
+     */
+    public Plan plan(Runbook rb, Cluster cluster, ClusterState state, Map<String, String> given, String primary) {
         Map<String, String> params = params(rb, cluster, given);
-        Render r = new Render(rb, cluster, state, params);
+        Render r = new Render(rb, cluster, state, params, primary);
         List<PlannedStep> preflight = new ArrayList<>();
         int n = 0;
         for (Step s : rb.preflight()) {
@@ -47,7 +56,8 @@ public final class Planner {
         for (Step s : rb.steps()) {
             steps.add(r.step(++n, s));
         }
-        return new Plan(rb.name(), rb.description(), rb.source(), rb.sha256(), cluster.name(), params, state.primary(),
+        return new Plan(rb.name(), rb.description(), rb.source(), rb.sha256(), cluster.name(), params,
+                primary != null ? primary : state.primary(),
                 preflight, steps, state);
     }
 
@@ -178,16 +188,18 @@ public final class Planner {
         private final Cluster cluster;
         private final ClusterState state;
         private final Map<String, String> params;
+        private final String primary;
 
-        Render(Runbook rb, Cluster cluster, ClusterState state, Map<String, String> params) {
+        Render(Runbook rb, Cluster cluster, ClusterState state, Map<String, String> params, String primary) {
             this.rb = rb;
             this.cluster = cluster;
             this.state = state;
             this.params = params;
+            this.primary = primary;
         }
 
         Host livePrimary(Template.Ref why, SourceLocationHolder where) {
-            String p = state.primary();
+            String p = primary != null ? primary : state.primary();
             if (p == null || cluster.host(p).isEmpty()) {
                 var primaries = state.primaries().stream().map(n -> n.name() + " (" + n.role() + ")").toList();
                 throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + state.verdict() + (primaries.isEmpty()

@@ -12,6 +12,7 @@ import io.pgrunbook.remote.Connections;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -64,7 +65,7 @@ public final class RunbookEngine {
     /** A run (or a dry-run) of a runbook from step 1. */
     public RunResult run(Inventory inv, Cluster cluster, Runbook rb, Map<String, String> params, Executor.Options opts) {
         Plan plan = plan(rb, cluster, params);
-        return execute(inv, cluster, plan, opts, Set.of(), null);
+        return execute(inv, cluster, plan, opts, Set.of(), null, List.of());
     }
 
     /** Continues a run at its failed or unanswered step, after checking that the cluster still fits it. */
@@ -98,44 +99,33 @@ public final class RunbookEngine {
         Map<String, String> params = new LinkedHashMap<>();
         start.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
 
-        // what was done: steps that ended ok, were skipped, or were done before the run being resumed
-        Set<Integer> done = new HashSet<>();
-        String lastPrimary = start.path("primary").isNull() ? null : start.path("primary").asText(null);
-        for (JsonNode e : events) {
-            if ("step_result".equals(e.path("event").asText())) {
-                String r = e.path("result").asText();
-                int n = e.path("number").asInt();
-                if (r.equals("ok") || r.equals("skipped") || r.equals("done")) {
-                    done.add(n);
-                } else {
-                    done.remove(n);
-                }
-                if (e.hasNonNull("primary")) {
-                    lastPrimary = e.path("primary").asText();
-                }
-            }
-        }
+        Replay past = Replay.of(events);
         ClusterState state = env.states().probe(cluster);
-        if (!java.util.Objects.equals(lastPrimary, state.primary())) {
-            throw refused(cluster, "cluster " + cluster.name() + " changed since run " + runId + ": the live primary is "
-                    + state.primary() + ", the run last saw " + lastPrimary + "; the remaining steps are not safe",
-                    "check with 'pgrunbook status' and start a new run");
+        String why = past.cannotResumeOn(state);
+        if (why != null) {
+            throw refused(cluster, "run " + runId + " cannot be resumed: " + why, "check with 'pgrunbook status' and start a new run");
         }
-        Plan plan = new Planner(env.registry()).plan(rb, cluster, state, params);
+        // {{primary}} is the primary the run started from, whatever is primary now
+        Plan plan = new Planner(env.registry()).plan(rb, cluster, state, params, past.startPrimary());
+        Set<Integer> done = past.done();
         env.err().println("Resuming run " + runId + " (" + rb.name() + " on " + cluster.name() + "):");
         for (PlannedStep ps : plan.steps()) {
             env.err().println("  step " + ps.number() + " " + (done.contains(ps.number()) ? "done   " : "to run ") + ps.name());
         }
-        return execute(inv, cluster, plan, opts, done, runId);
+        for (var h : past.open()) {
+            env.err().println("  still open: " + h.what() + " (step " + h.step() + ")");
+        }
+        return execute(inv, cluster, plan, opts, done, runId, past.open());
     }
 
     private RunResult execute(Inventory inv, Cluster cluster, Plan plan, Executor.Options opts, Set<Integer> done,
-                              String resumedFrom) {
+                              String resumedFrom, List<io.pgrunbook.action.Hazard> reopened) {
         if (!opts.dryRun()) {
             refuseUnanswerable(plan, opts, done);
         }
         String runId = newRunId(cluster.name());
-        ClusterLock lock = opts.dryRun() ? null : ClusterLock.acquireOrExplain(env, cluster, plan.runbook(), runId, opts.breakLock());
+        ClusterLock lock = opts.dryRun() ? null
+                : ClusterLock.acquireOrExplain(env, cluster, plan.runbook(), runId, opts.breakLock(), resumedFrom);
         Set<String> secrets = new HashSet<>();
         plan.params().forEach((k, v) -> {
             if (Secrets.secretName(k)) {
@@ -148,10 +138,20 @@ public final class RunbookEngine {
         RunLog log = RunLog.open(env.stateDir(), runId).secrets(secrets);
         EventHook hook = new EventHook(cluster.hooks() == null ? null : cluster.hooks().event(), cluster.name(), env.err());
         Executor ex = new Executor(plan, cluster, env.registry(), env.states(), env.connections(), env.sql(),
-                env.confirmer(), env.err(), opts, journal, log, hook);
+                env.confirmer(), env.err(), opts, journal, log, hook).reopen(reopened);
         Thread onSignal = new Thread(() -> {
-            // Ctrl-C or SIGTERM: say in the journal where the run stopped, and let the next run in
-            ex.interrupted("interrupted by a signal");
+            // Ctrl-C, SIGTERM, SIGHUP: the JVM waits for this hook, and the run's own thread goes on meanwhile. Ask it to
+            // stop at a clean point and undo what is open, then wait for its last lines (bounded: a promotion in flight
+            // is allowed to finish; a run stuck past that leaves its hazards to the PgBouncer guard and the journal).
+            ex.requestStop("interrupted by a signal");
+            Duration grace = ex.inUncancellableStep() ? Duration.ofSeconds(150) : Duration.ofSeconds(90);
+            if (!ex.awaitEnd(grace)) {
+                journal.write("end", Executor.fields("result", "aborted", "exit_code", ExitCodes.ABORTED, "message",
+                        "interrupted by a signal; the run did not reach a clean point within " + grace.toSeconds() + " s"));
+                env.err().println("pgrunbook: interrupted; the run did not stop cleanly within " + grace.toSeconds() + " s: see 'pgrunbook history show "
+                        + runId + "'");
+                env.err().flush();
+            }
             if (lock != null) {
                 lock.close();
             }
@@ -175,6 +175,9 @@ public final class RunbookEngine {
             start.put("plan", plan.steps().stream().map(s -> Map.of("number", s.number(), "name", s.name(),
                     "hosts", s.hosts(), "commands", s.targets().stream().flatMap(t -> t.commands().stream()).toList())).toList());
             result = ex.run(done, start);
+            if (!result.status().equals("ok")) {
+                printEnding(cluster, ex, result);
+            }
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(onSignal);
@@ -186,16 +189,55 @@ public final class RunbookEngine {
             }
             journal.close();
             log.close();
+            ex.markEnded();
         }
-        env.err().println((result.exitCode() == 0 ? "" : "pgrunbook: ") + result.message() + " (run " + result.runId() + ")");
-        if (result.exitCode() == ExitCodes.FAILED || result.exitCode() == ExitCodes.REFUSED) {
-            printContacts(cluster);
-            if (result.exitCode() == ExitCodes.FAILED) {
-                env.err().println("  hint: fix the cause, then 'pgrunbook resume " + result.runId() + "'");
-            }
+        if (result.status().equals("ok")) {
+            env.err().println(result.message() + " (run " + result.runId() + ")");
+            env.err().flush();
         }
-        env.err().flush();
         return result;
+    }
+
+    /**
+     * The last lines of a run that did not end ok: what stopped it, what was undone or left, the cluster now (probed
+     * again), and the one command to run next. Printed before the lock is released, so a signal handler waiting for
+     * the run lets the JVM go only after them.
+     */
+    private void printEnding(Cluster cluster, Executor ex, RunResult result) {
+        PrintWriter err = env.err();
+        err.println((result.exitCode() == 0 ? "" : "pgrunbook: ") + result.message() + " (run " + result.runId() + ")");
+        if (result.status().equals("dry-run")) {
+            err.flush();
+            return;
+        }
+        if (!ex.undone().isEmpty()) {
+            err.println("  undone: " + String.join("; ", ex.undone()));
+        }
+        for (String l : ex.left()) {
+            err.println("  LEFT: " + l);
+        }
+        if (result.status().equals("refused")) {
+            printContacts(cluster);
+            err.flush();
+            return;
+        }
+        ClusterState now;
+        try {
+            now = env.states().probe(cluster);
+        } catch (RuntimeException e) {
+            now = null;
+        }
+        if (now != null) {
+            err.println("  cluster now: " + now.verdict() + (now.primary() != null ? ", primary " + now.primary()
+                    : now.primaries().isEmpty() ? ", no primary" : ", primaries " + String.join(", ",
+                    now.primaries().stream().map(io.pgrunbook.cluster.NodeState::name).toList())));
+        }
+        err.println("  next: pgrunbook resume " + result.runId() + "   (checks the cluster first, then runs the steps not done;"
+                + " the record: pgrunbook history show " + result.runId() + ")");
+        if (result.exitCode() == ExitCodes.FAILED) {
+            printContacts(cluster);
+        }
+        err.flush();
     }
 
     /** With no one to ask, every question must already be answered: refuse before step 1 rather than hang at step 5. */

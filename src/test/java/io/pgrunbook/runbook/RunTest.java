@@ -76,7 +76,8 @@ class RunTest {
         assertEquals(List.of("db1/postgres: select 'm1' as marker, 'db2' as target"), sql);
         assertTrue(rig.err().contains("[db2] /tmp"), rig.err());
         assertTrue(rig.err().contains("[db2] marker=m1 host=db2 data=/var/lib/pg/main"), rig.err());
-        assertTrue(rig.err().contains("(skipped: when 'false' is false)"), rig.err());
+        assertTrue(rig.err().contains("(not needed: left out by this run's options)"), rig.err());
+        assertFalse(rig.err().contains("when '"), "no when expression in the output: " + rig.err());
         assertTrue(c.prompts().get(4).contains("Finish the maintenance on db2?"), c.prompts().toString());
         List<JsonNode> j = journal(rig, r.runId());
         JsonNode start = j.get(0);
@@ -243,7 +244,7 @@ class RunTest {
         PgrunbookException e = assertThrows(PgrunbookException.class,
                 () -> rig.engine(Confirmer.NONE).resume(r.runId(), rig.inv, null, Fixtures.yes()));
         assertEquals(ExitCodes.REFUSED, e.exitCode());
-        assertTrue(e.getMessage().contains("the live primary is db2, the run last saw db1"), e.getMessage());
+        assertTrue(e.getMessage().contains("the live primary is db2, but the run started from db1"), e.getMessage());
         assertEquals("one\n", out("out"));
     }
 
@@ -331,7 +332,7 @@ class RunTest {
     }
 
     @Test
-    void a_stale_lock_is_broken_only_with_break_lock() throws Exception {
+    void a_lock_whose_process_is_gone_from_this_machine_is_removed_without_break_lock_and_said() throws Exception {
         Fixtures.Rig rig = rig();
         Files.createDirectories(rig.state().resolve("locks"));
         Process gone = new ProcessBuilder("true").start();
@@ -339,9 +340,22 @@ class RunTest {
         Files.writeString(rig.state().resolve("locks/" + ClusterLock.key(rig.cluster) + ".lock"), "{\"user\":\"bob\",\"machine\":\"" + RunbookEngine.machine()
                 + "\",\"pid\":" + gone.pid() + ",\"since\":\"" + java.time.Instant.now() + "\",\"runbook\":\"x\",\"run_id\":\"old\"}");
         Map<String, String> p = Map.of("out", dir.resolve("out").toString());
+        assertEquals(ExitCodes.OK, rig.run("three-steps.yaml", p, Confirmer.NONE, Fixtures.yes()).exitCode(), rig.err());
+        assertTrue(rig.err().contains("removed a stale lock: its run's process is gone (bob@"), rig.err());
+    }
+
+    @Test
+    void a_lock_held_from_another_machine_is_refused_naming_the_holder_and_broken_only_with_break_lock() throws Exception {
+        Fixtures.Rig rig = rig();
+        Files.createDirectories(rig.state().resolve("locks"));
+        String since = java.time.Instant.now().minus(ClusterLock.MAX_AGE).minusSeconds(60).toString();
+        Files.writeString(rig.state().resolve("locks/" + ClusterLock.key(rig.cluster) + ".lock"), "{\"user\":\"bob\",\"machine\":\"laptop-7\""
+                + ",\"pid\":4242,\"since\":\"" + since + "\",\"runbook\":\"x\",\"run_id\":\"old\"}");
+        Map<String, String> p = Map.of("out", dir.resolve("out").toString());
         PgrunbookException e = assertThrows(PgrunbookException.class, () -> rig.run("three-steps.yaml", p, Confirmer.NONE, Fixtures.yes()));
-        assertTrue(e.getMessage().contains("stale lock: bob@"), e.getMessage());
+        assertTrue(e.getMessage().contains("stale lock: bob@laptop-7, pid 4242, since " + since), e.getMessage());
         assertEquals("if that run is really gone, run again with --break-lock", e.hint());
+        assertEquals("", out("out"));
         assertEquals(ExitCodes.OK, rig.run("three-steps.yaml", p, Confirmer.NONE, new Executor.Options(false, true, Set.of(), true)).exitCode());
     }
 

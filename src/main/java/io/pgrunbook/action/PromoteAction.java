@@ -38,7 +38,8 @@ public final class PromoteAction implements Action {
     public List<String> preconditions(StepContext ctx) {
         try {
             String r = Sql.value(ctx.runtime(), ctx.host(), "SELECT pg_is_in_recovery()");
-            return "t".equals(r) ? List.of() : List.of(ctx.host().name() + " is not a standby (already a primary?)");
+            // already a primary: a resumed run whose promotion finished before the run was killed; execute says so
+            return "t".equals(r) || "f".equals(r) ? List.of() : List.of(ctx.host().name() + " did not say whether it is in recovery");
         } catch (SQLException | RuntimeException e) {
             return List.of(ctx.host().name() + " is not reachable: " + e.getMessage());
         }
@@ -59,6 +60,9 @@ public final class PromoteAction implements Action {
     public Result execute(StepContext ctx) {
         Host h = ctx.host();
         try {
+            if ("f".equals(Sql.value(ctx.runtime(), h, "SELECT pg_is_in_recovery()"))) {
+                return Result.ok(h.name() + " is already a primary (promoted before this run was resumed): nothing to promote");
+            }
             Map<String, String> before = Sql.row(ctx.runtime(), h, null,
                     "SELECT pg_is_wal_replay_paused() AS paused, pg_last_wal_receive_lsn()::text AS received,"
                             + " pg_last_wal_replay_lsn()::text AS replayed");

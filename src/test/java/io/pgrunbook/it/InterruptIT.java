@@ -1,0 +1,249 @@
+package io.pgrunbook.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgrunbook.action.Registry;
+import io.pgrunbook.runbook.RunbookLoader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The fault matrix's interruptions, on a real lab: a real pgrunbook JVM runs a switchover (and a failover after the
+ * master is killed) and is interrupted at each step in turn, by SIGINT and by kill -9, while a client writes through
+ * PgBouncer. After each: exactly one primary (SIGINT: at once; kill -9: after resume), no PgBouncer left paused, the
+ * lock free, and `resume` completes the procedure; at the end no acknowledged commit is lost.
+ */
+class InterruptIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static LabFixture lab;
+    private static LabOps ops;
+
+    @BeforeAll
+    static void up() {
+        lab = LabFixture.start("interrupt", "127.0.160.11");
+        ops = new LabOps(lab);
+    }
+
+    @AfterAll
+    static void down() {
+        if (lab != null) {
+            lab.stop();
+        }
+    }
+
+    static int steps(String runbook) {
+        return new RunbookLoader(Registry.builtins()).load(Path.of("runbooks", runbook + ".yaml")).steps().size();
+    }
+
+    /** A pgrunbook JVM of its own, so that signals reach it as they reach the operator's. */
+    record Child(Process process, Path console, Set<String> runsBefore) {
+        String console() {
+            try {
+                return Files.exists(console) ? Files.readString(console) : "";
+            } catch (IOException e) {
+                return e.toString();
+            }
+        }
+    }
+
+    static Path runsDir() {
+        return CliRunner.stateDir().resolve("pgrunbook").resolve("runs");
+    }
+
+    static Set<String> runs() throws IOException {
+        if (!Files.isDirectory(runsDir())) {
+            return Set.of();
+        }
+        try (Stream<Path> s = Files.list(runsDir())) {
+            return Set.copyOf(s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jsonl")).toList());
+        }
+    }
+
+    static Child start(String... args) throws IOException {
+        Set<String> before = runs();
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-cp", cp, "io.pgrunbook.cli.Main", "-i", lab.inventory().toString()));
+        argv.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.environment().put("XDG_STATE_HOME", CliRunner.stateDir().toString());
+        Path console = Files.createTempFile("pgrunbook-interrupt-", ".log");
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(console.toFile());
+        return new Child(pb.start(), console, before);
+    }
+
+    /** The run's journal, once the child has created it. */
+    static Path journal(Child c) throws IOException {
+        for (String r : runs()) {
+            if (!c.runsBefore().contains(r)) {
+                return runsDir().resolve(r);
+            }
+        }
+        return null;
+    }
+
+    /** Waits until step {@code n} has started (or the run ended); true when it started. */
+    static boolean awaitStep(Child c, int n) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String marker = "\"event\":\"step_start\",";
+        while (System.nanoTime() < deadline) {
+            Path j = journal(c);
+            if (j != null) {
+                for (String line : Files.readAllLines(j)) {
+                    if (line.contains(marker) && JSON.readTree(line).path("number").asInt() >= n) {
+                        return true;
+                    }
+                }
+            }
+            if (!c.process().isAlive()) {
+                return false;
+            }
+            Thread.sleep(2);
+        }
+        throw new AssertionError("step " + n + " never started: " + c.console());
+    }
+
+    static void signal(Child c, String sig) throws Exception {
+        new ProcessBuilder("kill", "-" + sig, String.valueOf(c.process().pid())).start().waitFor();
+    }
+
+    static int physicalPrimaries(JsonNode s) {
+        int n = 0;
+        for (JsonNode h : s.get("hosts")) {
+            if (!h.get("role").asText().equals("REPLICA") && h.get("state").asText().equals("primary")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Databases paused on a PgBouncer, from its console (SHOW DATABASES, simple query mode). */
+    static List<String> paused(String host) throws Exception {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        p.setProperty("preferQueryMode", "simple");
+        p.setProperty("connectTimeout", "5");
+        List<String> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + lab.address(host) + ":6432/pgbouncer", p);
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW DATABASES")) {
+            while (rs.next()) {
+                if (rs.getInt("paused") != 0) {
+                    out.add(rs.getString("name"));
+                }
+            }
+        }
+        return out;
+    }
+
+    static long locks() throws IOException {
+        Path d = CliRunner.stateDir().resolve("pgrunbook").resolve("locks");
+        if (!Files.isDirectory(d)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(d)) {
+            return s.filter(p -> p.toString().endsWith(".lock")).count();
+        }
+    }
+
+    static String runId(Child c) throws IOException {
+        return journal(c).getFileName().toString().replaceFirst("\\.jsonl$", "");
+    }
+
+    static String lastResult(Child c) throws Exception {
+        String result = "unfinished";
+        for (String line : Files.readAllLines(journal(c))) {
+            JsonNode e = JSON.readTree(line);
+            if (e.path("event").asText().equals("end")) {
+                result = e.path("result").asText();
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Interrupts {@code args} at step {@code n} with {@code sig}; checks what must hold right after; resumes; checks
+     * that the procedure ended with {@code expectedPrimary} primary and clients flowing. Returns a line for the log.
+     */
+    static String interruptAndResume(int n, String sig, String expectedPrimary, String... args) throws Exception {
+        Child c = start(args);
+        boolean started = awaitStep(c, n);
+        if (started) {
+            signal(c, sig);
+        }
+        assertTrue(c.process().waitFor(180, TimeUnit.SECONDS), () -> "the run did not end after SIG" + sig + ": " + c.console());
+        int code = c.process().exitValue();
+        String result = lastResult(c);
+        String where = "step " + n + " SIG" + sig + " (exit " + code + ", journal '" + result + "')";
+        JsonNode s = LabState.status(lab);
+        if (sig.equals("INT")) {
+            assertTrue(code == 130 || (code == 0 && result.equals("ok")), () -> where + ": " + c.console());
+            assertEquals(1, physicalPrimaries(s), () -> where + ": one primary right after SIGINT\n" + c.console() + s.toPrettyString());
+            assertEquals(List.of(), paused("db1"), () -> where + ": PgBouncer on db1 paused after SIGINT\n" + c.console());
+            assertEquals(List.of(), paused("db2"), () -> where + ": PgBouncer on db2 paused after SIGINT\n" + c.console());
+            assertEquals(0, locks(), () -> where + ": the lock is released\n" + c.console());
+            if (code == 130) {
+                assertTrue(c.console().contains("next: pgrunbook resume " + runId(c)), () -> where + ": names the next command\n" + c.console());
+            }
+        } else {
+            assertEquals(137, code, () -> where + ": " + c.console());
+        }
+        if (!result.equals("ok")) {
+            CliRunner.Result r = CliRunner.run("-i", lab.inventory().toString(), "resume", runId(c), "--yes");
+            assertEquals(0, r.code(), () -> where + ", then resume:\n" + c.console() + "\n" + r);
+        }
+        JsonNode after = LabState.status(lab);
+        assertEquals(expectedPrimary, after.path("primary").asText(), () -> where + ": after resume\n" + after.toPrettyString());
+        assertEquals(1, physicalPrimaries(after), after::toPrettyString);
+        assertEquals(List.of(), paused("db1"), where);
+        assertEquals(List.of(), paused("db2"), where);
+        assertEquals(0, locks(), where);
+        return where;
+    }
+
+    @Test
+    void switchover_interrupted_at_every_step_by_sigint_and_kill_9_ends_with_one_primary_and_resume_completes_it() throws Exception {
+        int steps = steps("switchover");
+        List<String> seen = new ArrayList<>();
+        String primary = "db1";
+        try (Writer w = new Writer(lab.address("db1"), 6432, "app", "intr-")) {
+            w.awaitProgress(20, 10_000);
+            for (int n = 1; n <= steps; n++) {
+                for (String sig : List.of("INT", "KILL")) {
+                    String to = primary.equals("db1") ? "db2" : "db1";
+                    seen.add(interruptAndResume(n, sig, to, "switchover", "--to", to, "--yes"));
+                    primary = to;
+                    long before = w.acknowledged().size();
+                    LabOps.await("the writer commits through PgBouncer again", Duration.ofSeconds(30),
+                            () -> w.acknowledged().size() > before + 5);
+                }
+            }
+            w.close();
+            List<Long> acked = w.acknowledged();
+            Set<String> present = LabState.notes(lab, primary, w.prefix());
+            List<Long> lost = acked.stream().filter(x -> !present.contains(w.prefix() + x)).toList();
+            assertEquals(List.of(), lost, "acknowledged commits lost, of " + acked.size());
+            System.err.printf("[interrupt] switchover: %d interruptions, %d commits, 0 lost, %d client errors%n  %s%n",
+                    seen.size(), acked.size(), w.errors(), String.join("\n  ", seen));
+        }
+    }
+}

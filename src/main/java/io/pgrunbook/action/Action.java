@@ -53,6 +53,16 @@ public interface Action {
     }
 
     /**
+     * Hazards this action may have opened even when it fails or is cancelled half way (a stop whose shutdown goes on
+     * after pg_ctl was killed, a PAUSE sent before psql died): kept when the step does not succeed, and undone like
+     * the others. Their undo must therefore be harmless when nothing was opened (RESUME of a running PgBouncer, start
+     * of a running server).
+     */
+    default List<Hazard> mayOpen(StepContext ctx) {
+        return List.of();
+    }
+
+    /**
      * Kinds of hazard that may no longer be compensated anywhere once this action was attempted, even if it failed:
      * after a promotion was tried, the stopped old primary must never be started again as a primary.
      */

@@ -28,6 +28,11 @@ public final class PgBouncerActions {
         return ctx.host().hasPgBouncer() ? null : Rendered.of("nothing: " + ctx.host().name() + " runs no PgBouncer");
     }
 
+    private static Hazard paused(StepContext ctx, List<String> dbs) {
+        return Hazard.of(Hazard.PGBOUNCER_PAUSED, ctx, "PgBouncer on " + ctx.host().name() + " is paused"
+                + (dbs.isEmpty() ? "" : " (" + String.join(", ", dbs) + ")") + ": its clients wait", "pgbouncer.resume");
+    }
+
     /** PAUSE (clients wait instead of failing) or RESUME the managed databases. */
     public static Action pauseOrResume(boolean pause) {
         String verb = pause ? "PAUSE" : "RESUME";
@@ -48,6 +53,11 @@ public final class PgBouncerActions {
             @Override
             public Set<String> closes(StepContext ctx) {
                 return pause ? Set.of() : Set.of(Hazard.PGBOUNCER_PAUSED);
+            }
+
+            @Override
+            public List<Hazard> mayOpen(StepContext ctx) {
+                return pause && ctx.host().hasPgBouncer() ? List.of(paused(ctx, databases(ctx))) : List.of();
             }
 
             @Override
@@ -90,8 +100,7 @@ public final class PgBouncerActions {
                     last.remove(ctx.host().name());
                 }
                 Result r = Result.ok(ctx.host().name() + ": " + (pause ? "paused " : "resumed ") + String.join(", ", done));
-                return pause ? r.opening(Hazard.of(Hazard.PGBOUNCER_PAUSED, ctx, "PgBouncer on " + ctx.host().name()
-                        + " is paused (" + String.join(", ", done) + "): its clients wait", "pgbouncer.resume")) : r;
+                return pause ? r.opening(paused(ctx, done)) : r;
             }
 
             @Override

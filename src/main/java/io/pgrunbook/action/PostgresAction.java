@@ -35,6 +35,21 @@ public final class PostgresAction implements Action {
     }
 
     @Override
+    public List<Hazard> mayOpen(StepContext ctx) {
+        return op == Op.STOP ? List.of(stopped(ctx)) : List.of();
+    }
+
+    private static Hazard stopped(StepContext ctx) {
+        return Hazard.of(Hazard.POSTGRES_STOPPED, ctx, "PostgreSQL on " + ctx.host().name() + " is stopped", "postgres.start");
+    }
+
+    /** A shutdown, once signalled, goes on without pg_ctl: cancelling the step would only hide how it ended. */
+    @Override
+    public boolean cancellable() {
+        return op != Op.STOP;
+    }
+
+    @Override
     public Set<String> closes(StepContext ctx) {
         return op == Op.START || op == Op.RESTART ? Set.of(Hazard.POSTGRES_STOPPED) : Set.of();
     }
@@ -102,9 +117,12 @@ public final class PostgresAction implements Action {
             // our own idle sessions would hold a smart shutdown until its timeout
             ctx.runtime().release(ctx.host());
         }
+        if (op == Op.START && Integer.valueOf(0).equals(DataDir.pgCtlStatus(ctx, ctx.host()))) {
+            // idempotent: the undo of a stop that never happened, a resumed run, a remedy of a running node
+            return Result.ok(ctx.host().name() + " is already running");
+        }
         Result r = Commands.run(ctx, command(ctx));
-        return r.ok() && op == Op.STOP ? r.opening(Hazard.of(Hazard.POSTGRES_STOPPED, ctx, "PostgreSQL on " + ctx.host().name()
-                + " is stopped", "postgres.start")) : r;
+        return r.ok() && op == Op.STOP ? r.opening(stopped(ctx)) : r;
     }
 
     @Override

@@ -117,10 +117,30 @@ public final class Executor {
 
     /** Hazards a run being resumed left open: they are undone like this run's own if it stops early. */
     public Executor reopen(List<Hazard> hazards) {
-        synchronized (open) {
-            open.addAll(hazards);
-        }
+        hazards.forEach(this::addOpen);
         return this;
+    }
+
+    /** Why the preflight is not run again (a resumed run that already changed the cluster); null: it runs. */
+    private String noPreflight;
+
+    /**
+     * A resumed run whose first run already changed the cluster (clients paused, the old primary stopped, a node
+     * promoted): the preflight describes the cluster before the run and would refuse what the run itself did; the
+     * engine has checked instead that the cluster still fits the run.
+     */
+    public Executor skipPreflight(String why) {
+        this.noPreflight = why;
+        return this;
+    }
+
+    /** One entry per kind and host: a PAUSE sent again keeps the time clients have waited since the first. */
+    private void addOpen(Hazard h) {
+        synchronized (open) {
+            if (open.stream().noneMatch(o -> o.kind().equals(h.kind()) && o.host().equals(h.host()))) {
+                open.add(h);
+            }
+        }
     }
 
     /** The hazards open now (oldest first). */
@@ -228,7 +248,10 @@ public final class Executor {
         }
         // ---- preflight, read-only, also in dry-run ----
         progress("Preflight on " + plan.cluster() + ":");
-        List<RunResult.CheckOutcome> pre = preflight(plan, cluster, live, registry, runtime());
+        List<RunResult.CheckOutcome> pre = noPreflight != null ? List.of() : preflight(plan, cluster, live, registry, runtime());
+        if (noPreflight != null) {
+            progress("  not run again: " + noPreflight);
+        }
         if (pre.isEmpty()) {
             progress("  (no preflight checks)");
         }
@@ -435,6 +458,9 @@ public final class Executor {
                 undone.add(h.what() + ": undone (" + h.undo() + ")");
                 undoneSteps.add(h.step());
                 progress("  undone: " + h.what() + " -> " + r.message());
+                if (Hazard.POSTGRES_STOPPED.equals(h.kind())) {
+                    awaitFollowers(h.host());
+                }
             } else {
                 left.add(h.what() + " (could not undo: " + r.message() + "; by hand: " + by + ")");
                 progress("  FAILED to undo: " + h.what() + ": " + r.message());
@@ -446,6 +472,37 @@ public final class Executor {
             plan.steps().stream().filter(ps -> ps.number() == n).findFirst()
                     .ifPresent(ps -> stepResult(ps, "undone", "undone when the run stopped", null));
         }
+    }
+
+    /**
+     * After a stopped primary runs again: waits (at most 20 s) until the standbys that streamed from it when the run
+     * started stream again (a walreceiver retries every wal_retrieve_retry_interval, 5 s by default), so that the
+     * cluster is back where it started before the run says so, and a resume's preflight finds them streaming.
+     */
+    private void awaitFollowers(String host) {
+        ClusterState before = plan.state();
+        if (before == null) {
+            return;
+        }
+        List<String> followers = before.hosts().stream().filter(n -> host.equals(n.upstream())).map(NodeState::name).toList();
+        if (followers.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            ClusterState now = probeQuietly();
+            if (now != null && followers.stream().allMatch(f -> now.node(f).map(n -> host.equals(n.upstream())).orElse(false))) {
+                progress("  " + String.join(", ", followers) + " stream from " + host + " again");
+                return;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                // a second signal: stop waiting, the closing lines say what the cluster is
+                return;
+            }
+        }
+        progress("  " + String.join(", ", followers) + " do not stream from " + host + " yet (they retry on their own)");
     }
 
     private ClusterState probeQuietly() {
@@ -667,6 +724,7 @@ public final class Executor {
         }
         StepContext ctx = t.context().withRuntime(runtime());
         log.debug("step " + ps.number() + " on " + t.host() + ": " + String.join("\n", t.commands()));
+        tentative(action, ps, t);
         List<String> pre = action.preconditions(ctx);
         if (!pre.isEmpty()) {
             return new Done(started, Result.failed("precondition: " + String.join("; ", pre)), null);
@@ -726,13 +784,39 @@ public final class Executor {
         return allOk;
     }
 
+    /**
+     * Before a target runs: the hazards it may open are held open at once, so that a step that fails or is cancelled
+     * half way (a shutdown that goes on without pg_ctl) is undone too. A success replaces them with what it reports.
+     */
+    private void tentative(Action action, PlannedStep ps, PlannedStep.Target t) {
+        if (t.host() == null) {
+            return;
+        }
+        for (Hazard h : action.mayOpen(t.context())) {
+            addOpen(h.at(ps.number()));
+        }
+    }
+
     /** Keeps the hazards a target opened (even when its verify failed: the PAUSE was sent) and closes those it closed. */
     private void track(Action action, PlannedStep ps, PlannedStep.Target t, Result r, boolean ok) {
+        if (r.ok() && t.host() != null) {
+            // it succeeded: what it reports it opened is the truth, the tentative ones go
+            List<Hazard> maybe = action.mayOpen(t.context());
+            synchronized (open) {
+                open.removeIf(h -> h.step() == ps.number() && h.host().equals(t.host())
+                        && maybe.stream().anyMatch(m -> m.kind().equals(h.kind())));
+            }
+        } else if (t.host() != null) {
+            for (Hazard h : openHazards()) {
+                if (h.step() == ps.number() && h.host().equals(t.host())) {
+                    journal.write("hazard_opened", fields("kind", h.kind(), "host", h.host(), "step", h.step(), "what", h.what(),
+                            "undo", h.undo(), "since", h.since().toString(), "uncertain", true));
+                }
+            }
+        }
         for (Hazard h : r.opened()) {
             Hazard at = h.at(ps.number());
-            synchronized (open) {
-                open.add(at);
-            }
+            addOpen(at);
             journal.write("hazard_opened", fields("kind", at.kind(), "host", at.host(), "step", at.step(), "what", at.what(),
                     "undo", at.undo(), "since", at.since().toString()));
         }

@@ -102,6 +102,17 @@ public final class Replay {
         return out;
     }
 
+    /** Why the run's own changes are still in place (null: nothing it did is left, its preflight applies again). */
+    public String changedCluster() {
+        if (!promoted.isEmpty()) {
+            return "the run promoted " + String.join(", ", promoted.keySet()) + " (step " + promoted.values().iterator().next() + ")";
+        }
+        if (!open.isEmpty()) {
+            return "the run left open: " + String.join("; ", open.values().stream().map(Hazard::what).toList());
+        }
+        return null;
+    }
+
     /** Null when the cluster fits the run; else one line saying what changed. */
     public String cannotResumeOn(ClusterState state) {
         List<String> primaries = state.primaries().stream().filter(n -> n.role().isPhysical()).map(NodeState::name).toList();
@@ -112,8 +123,11 @@ public final class Replay {
         Set<String> fits = new LinkedHashSet<>(promoted.keySet());
         if (live == null) {
             for (Map.Entry<String, Integer> p : promoted.entrySet()) {
-                return "step " + p.getValue() + " promoted " + p.getKey() + ", which is not primary now ("
-                        + stateOf(state, p.getKey()) + ")";
+                // still a standby: the promotion never took (the run died before pg_promote); its step runs again
+                if (state.node(p.getKey()).map(NodeState::state).orElse(LiveState.UNKNOWN) != LiveState.STANDBY) {
+                    return "step " + p.getValue() + " promoted " + p.getKey() + ", which is not primary now ("
+                            + stateOf(state, p.getKey()) + ")";
+                }
             }
             if (startPrimary != null && state.node(startPrimary).map(NodeState::state).orElse(LiveState.UNKNOWN) == LiveState.UNKNOWN) {
                 return "there is no live primary and " + startPrimary + " (the primary the run started from) cannot be reached";

@@ -55,10 +55,10 @@ class InterruptIT {
     }
 
     /** A pgrunbook JVM of its own, so that signals reach it as they reach the operator's. */
-    record Child(Process process, Path console, Set<String> runsBefore) {
+    record Child(Process process, Path consoleFile, Set<String> runsBefore) {
         String console() {
             try {
-                return Files.exists(console) ? Files.readString(console) : "";
+                return Files.exists(consoleFile) ? Files.readString(consoleFile) : "";
             } catch (IOException e) {
                 return e.toString();
             }
@@ -137,22 +137,12 @@ class InterruptIT {
         return n;
     }
 
-    /** Databases paused on a PgBouncer, from its console (SHOW DATABASES, simple query mode). */
-    static List<String> paused(String host) throws Exception {
-        Properties p = new Properties();
-        p.setProperty("user", "postgres");
-        p.setProperty("preferQueryMode", "simple");
-        p.setProperty("connectTimeout", "5");
-        List<String> out = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + lab.address(host) + ":6432/pgbouncer", p);
-             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW DATABASES")) {
-            while (rs.next()) {
-                if (rs.getInt("paused") != 0) {
-                    out.add(rs.getString("name"));
-                }
-            }
-        }
-        return out;
+    /** Databases paused on a PgBouncer, from its console through psql, as the product reads it. */
+    static List<String> paused(String host) {
+        io.pgrunbook.inventory.Host h = new io.pgrunbook.inventory.InventoryLoader(java.util.Map.of()).load(lab.inventory())
+                .cluster("lab").host(host).orElseThrow();
+        return new io.pgrunbook.pgbouncer.PgBouncerAdmin(h, new io.pgrunbook.remote.LocalTransport(host)).databases().stream()
+                .filter(io.pgrunbook.pgbouncer.PgBouncerAdmin.Database::paused).map(io.pgrunbook.pgbouncer.PgBouncerAdmin.Database::name).toList();
     }
 
     static long locks() throws IOException {

@@ -78,7 +78,7 @@ public final class FenceChoice {
                     "see 'pgrunbook status'");
         }
         Decision last = lastPrimary(state, target);
-        if (from == null) {
+        if (from == null || (!last.refused() && last.host().equals(from))) {
             return last;
         }
         String known = last.refused() ? "there is no live primary" : "there is no live primary; the last one was " + last.host();

@@ -49,6 +49,8 @@ class FenceChoiceTest {
         FenceChoice.Decision d = FenceChoice.choose(s, "db1");
         fences("db2", d);
         assertTrue(d.reason().contains("no standby.signal"), d.reason());
+        FenceChoice.Decision same = FenceChoice.decide(s, "db1", "db2", null);
+        assertEquals(d, same, "the node the command chose, checked again in preflight, keeps its reason");
     }
 
     @Test

@@ -192,7 +192,7 @@ public final class Planner {
                 var primaries = state.primaries().stream().map(n -> n.name() + " (" + n.role() + ")").toList();
                 // the operator needs the hosts and the next command here, not where the runbook says "primary"
                 throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + (primaries.size() < 2
-                        ? "there is no live primary" : "split brain: " + String.join(" and ", primaries) + " all run as primary")
+                        ? "there is no live primary" : "split brain: " + String.join(" and ", primaries) + (primaries.size() == 2 ? " both" : " all") + " run as primary")
                         + "; " + where.what + " of " + rb.name() + " needs the one live primary",
                         primaries.size() < 2 ? "see 'pgrunbook status'; promote a standby with: pgrunbook failover --to HOST"
                                 : "see 'pgrunbook status'; rejoin the stale side as a standby with: pgrunbook failback HOST");

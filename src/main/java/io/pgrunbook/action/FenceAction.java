@@ -16,7 +16,8 @@ import java.util.Set;
  * {@code fence} (with: confirmed): makes sure the old primary cannot take writes before another node is promoted.
  * Reachable: PostgreSQL is stopped (fast, then immediate) and stays stopped. Unreachable: the inventory's
  * {@code hooks.fence} runs here (drop a VIP, block it at the network); with no hook, the operator must have confirmed
- * by naming the host ({@code --param fenced=HOST}) that it is powered off or isolated.
+ * by naming the host ({@code failover --fenced HOST}; {@code --param fenced=HOST} with {@code run failover}) that it is
+ * powered off or isolated.
  */
 public final class FenceAction implements Action {
     @Override
@@ -45,7 +46,12 @@ public final class FenceAction implements Action {
         Host h = ctx.host();
         String hook = ctx.cluster().hooks().fence();
         return Rendered.of(pgctl(h, "stop", "-m", "fast", "-w", "-t", "10").describe() + "   -- when reachable; then -m immediate if needed",
-                hook != null ? "when unreachable, here: " + hookLine(hook, h) : "when unreachable: no hooks.fence; the operator confirms with --param fenced=" + h.name());
+                hook != null ? "when unreachable, here: " + hookLine(hook, h) : "when unreachable: no hooks.fence; the operator confirms with " + confirmWith(h));
+    }
+
+    /** The option that confirms: the failover command's, and the parameter for those who run the runbook itself. */
+    static String confirmWith(Host h) {
+        return "--fenced " + h.name() + " (with 'pgrunbook run failover': --param fenced=" + h.name() + ")";
     }
 
     static String hookLine(String hook, Host h) {
@@ -83,10 +89,10 @@ public final class FenceAction implements Action {
                         : new Result(false, r.exitCode(), r.tail(5), h.name() + " is unreachable and the fence hook failed");
             }
             if (h.name().equals(ctx.option("confirmed", ""))) {
-                return Result.ok(h.name() + " is unreachable; the operator confirmed it is fenced (--param fenced=" + h.name() + ")");
+                return Result.ok(h.name() + " is unreachable; the operator confirmed it is fenced");
             }
             return Result.failed(h.name() + " is unreachable (" + e.getMessage() + ") and the inventory has no hooks.fence: make sure it"
-                    + " cannot take writes (power it off, drop its address), then run again with --param fenced=" + h.name());
+                    + " cannot take writes (power it off, drop its address), then run again with " + confirmWith(h));
         }
     }
 

@@ -36,8 +36,16 @@ abstract class EngineCommand extends AbstractCommand {
         return io.pgrunbook.action.StepRuntime.SqlOpener.pooled(pool);
     }
 
+    /** The command's confirmer: one terminal for the command's own questions and for the engine's. */
+    Confirmer confirmer() {
+        if (confirmer == null) {
+            confirmer = JLineConfirmer.open(context().interactive());
+        }
+        return confirmer;
+    }
+
     RunbookEngine engine(Connections connections) {
-        Confirmer c = confirmer != null ? confirmer : JLineConfirmer.open(context().interactive());
+        Confirmer c = confirmer();
         Executor.StateSource live = states != null ? states : cluster -> new ClusterProbe(connections, context().env()).probe(cluster);
         java.util.concurrent.atomic.AtomicReference<io.pgrunbook.cluster.ClusterState> cached = new java.util.concurrent.atomic.AtomicReference<>(firstState);
         // used once: a second run of this command (repair's rebuild after a failed failback) probes afresh

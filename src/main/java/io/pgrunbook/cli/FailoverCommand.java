@@ -1,33 +1,39 @@
 package io.pgrunbook.cli;
 
 import io.pgrunbook.cluster.ClusterState;
+import io.pgrunbook.cluster.FenceChoice;
 import io.pgrunbook.cluster.NodeState;
-import io.pgrunbook.inventory.Cluster;
-import io.pgrunbook.inventory.Host;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** {@code pgrunbook failover --to HOST}: the shipped failover runbook; the old primary is fenced and stays down. */
 @Command(name = "failover", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Unplanned failover to a standby (runbook failover): the old primary is fenced (stopped, or "
                 + "hooks.fence when unreachable), the target promoted, PgBouncer repointed, the other standbys follow. "
-                + "The old primary stays down: repair it afterwards with 'pgrunbook failback HOST'.")
+                + "The old primary stays down: repair it afterwards with 'pgrunbook failback HOST'. Refused while a "
+                + "healthy primary runs (use switchover), unless its name is typed or given with --primary-is-healthy.")
 public class FailoverCommand extends EngineCommand {
     @Option(names = "--to", required = true, paramLabel = "HOST", description = "The standby to promote.")
     String to;
 
     @Option(names = "--from", paramLabel = "HOST",
-            description = "The old primary to fence (default: the live primary, else the MASTER).")
+            description = "The old primary to fence (default: the live primary; with none, the node that was primary "
+                    + "last). Must be that node: never the target, never a standby while another node is primary.")
     String from;
 
     @Option(names = "--fenced", paramLabel = "HOST",
             description = "Confirm that the unreachable old primary HOST is powered off or isolated (when there is no hooks.fence).")
     String fenced;
+
+    @Option(names = "--primary-is-healthy", paramLabel = "HOST",
+            description = "Fail over although HOST is a healthy live primary (it answers and takes writes): HOST is "
+                    + "stopped without handing its last commits to the target. For a planned change use switchover.")
+    String primaryIsHealthy;
 
     @Option(names = "--no-catch-up",
             description = "Promote the target as it is, without first fetching the WAL that another standby received and "
@@ -39,12 +45,25 @@ public class FailoverCommand extends EngineCommand {
 
     @Override
     public Integer call() throws Exception {
-        Cluster cluster = cluster();
         Map<String, String> params = new LinkedHashMap<>(exec.params());
         params.put("to", to);
-        params.put("from", from != null ? from : oldPrimary(cluster));
+        // the probe made for this is handed to the plan: a failover is a race, no second probe before the first step
+        ClusterState state = ProcedureCommand.probe(this);
+        if (from != null) {
+            params.put("from", from);
+        } else {
+            FenceChoice.Decision d = FenceChoice.choose(state, to);
+            if (d.refused()) {
+                throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + d.refusal(), d.hint());
+            }
+            params.put("from", d.host());
+        }
         if (fenced != null) {
             params.put("fenced", fenced);
+        }
+        String healthy = primaryIsHealthy != null ? primaryIsHealthy : typedHealthyPrimary(state);
+        if (healthy != null) {
+            params.put("primary_is_healthy", healthy);
         }
         if (noCatchUp) {
             params.put("catch_up", "false");
@@ -57,21 +76,19 @@ public class FailoverCommand extends EngineCommand {
     }
 
     /**
-     * The node to fence: the live primary when there is one other than the target, else the designed MASTER. The probe
-     * made for this is handed to the plan (a failover is a race: no second probe before the first step).
+     * At a terminal, a failover away from a healthy primary goes ahead once the operator types that primary's name
+     * (as for a destructive step; --yes alone is not enough). Null: nothing typed, the preflight refuses.
      */
-    private String oldPrimary(Cluster cluster) {
-        ClusterState state = ProcedureCommand.probe(this);
-        List<NodeState> primaries = state.primaries().stream()
-                .filter(n -> n.role().isPhysical() && !n.name().equals(to)).toList();
-        if (primaries.size() == 1) {
-            return primaries.get(0).name();
+    private String typedHealthyPrimary(ClusterState state) {
+        Optional<NodeState> p = FenceChoice.healthyPrimary(state, to);
+        if (p.isEmpty() || exec.dryRun() || !confirmer().interactive()) {
+            return null;
         }
-        if (primaries.size() > 1) {
-            throw new PgrunbookException(ExitCodes.REFUSED, primaries.size() + " live primaries besides " + to
-                    + ": say which to fence with --from");
-        }
-        return cluster.master().map(Host::name).orElseThrow(() -> new PgrunbookException(ExitCodes.USAGE,
-                "no live primary and no MASTER in the inventory: say which node to fence with --from"));
+        String h = p.get().name();
+        err().println(h + " is a healthy live primary (it answers and takes writes). A failover stops it without handing"
+                + " its last commits to " + to + "; 'pgrunbook switchover --to " + to + "' changes the primary with nothing lost.");
+        err().flush();
+        String typed = confirmer().readLine("To fail over anyway, type " + h + ": ");
+        return typed != null && typed.trim().equals(h) ? h : null;
     }
 }

@@ -50,7 +50,7 @@ public class RepairCommand extends EngineCommand {
             }
             case REFUSE -> throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + c.reason(), c.hint());
             case FAILBACK -> {
-                int code = ProcedureCommand.run(this, exec, "failback", Map.of("target", host));
+                int code = ProcedureCommand.run(this, exec, "failback", FailbackCommand.params(this, state, host));
                 if (code != ExitCodes.FAILED || exec.dryRun()) {
                     return code;
                 }

@@ -16,6 +16,12 @@ public class SwitchoverCommand extends EngineCommand {
     @Option(names = "--to", required = true, paramLabel = "HOST", description = "The standby to promote.")
     String to;
 
+    @Option(names = "--leave-replica",
+            description = "Leave the logical REPLICA as it is (its feed stopped, e.g. its subscription worker not running) "
+                    + "and repair it afterwards with 'pgrunbook repair-replica HOST'; without it such a REPLICA refuses the "
+                    + "switchover before anything is paused.")
+    boolean leaveReplica;
+
     @Mixin
     ExecutionOptions exec = new ExecutionOptions();
 
@@ -23,6 +29,9 @@ public class SwitchoverCommand extends EngineCommand {
     public Integer call() throws Exception {
         Map<String, String> params = new LinkedHashMap<>(exec.params());
         params.put("to", to);
+        if (leaveReplica) {
+            params.put("leave_replica", "true");
+        }
         return RunCommand.execute(this, "switchover", exec, params, true);
     }
 }

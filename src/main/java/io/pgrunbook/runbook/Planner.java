@@ -49,12 +49,12 @@ public final class Planner {
         List<PlannedStep> preflight = new ArrayList<>();
         int n = 0;
         for (Step s : rb.preflight()) {
-            preflight.add(r.step(++n, s));
+            preflight.add(r.step(++n, s, "the preflight check " + s.target()));
         }
         List<PlannedStep> steps = new ArrayList<>();
         n = 0;
         for (Step s : rb.steps()) {
-            steps.add(r.step(++n, s));
+            steps.add(r.step(++n, s, "step " + n + " (" + s.name() + ")"));
         }
         return new Plan(rb.name(), rb.description(), rb.source(), rb.sha256(), cluster.name(), params,
                 primary != null ? primary : state.primary(),
@@ -202,9 +202,12 @@ public final class Planner {
             String p = primary != null ? primary : state.primary();
             if (p == null || cluster.host(p).isEmpty()) {
                 var primaries = state.primaries().stream().map(n -> n.name() + " (" + n.role() + ")").toList();
-                throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + state.verdict() + (primaries.isEmpty()
-                        ? ": there is no live primary" : ": " + primaries.size() + " live primaries: " + String.join(", ", primaries))
-                        + "; " + where.at + " needs the one live primary", "run 'pgrunbook status' to see the cluster");
+                // the operator needs the hosts and the next command here, not where the runbook says "primary"
+                throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + (primaries.size() < 2
+                        ? "there is no live primary" : "split brain: " + String.join(" and ", primaries) + (primaries.size() == 2 ? " both" : " all") + " run as primary")
+                        + "; " + where.what + " of " + rb.name() + " needs the one live primary",
+                        primaries.size() < 2 ? "see 'pgrunbook status'; promote a standby with: pgrunbook failover --to HOST"
+                                : "see 'pgrunbook status'; rejoin the stale side as a standby with: pgrunbook failback HOST");
             }
             return cluster.host(p).get();
         }
@@ -293,8 +296,8 @@ public final class Planner {
             }
         }
 
-        PlannedStep step(int number, Step s) {
-            SourceLocationHolder where = new SourceLocationHolder(s.at());
+        PlannedStep step(int number, Step s, String what) {
+            SourceLocationHolder where = new SourceLocationHolder(s.at(), what);
             List<Host> hosts = on(s, where);
             String when = render(s.when(), hosts.isEmpty() ? null : hosts.get(0), Quoting.NONE, where);
             List<PlannedStep.Target> targets = new ArrayList<>();
@@ -328,7 +331,7 @@ public final class Planner {
         }
     }
 
-    /** Where a step is written, for errors found while rendering it. */
-    private record SourceLocationHolder(io.pgrunbook.inventory.SourceLocation at) {
+    /** Where a step is written, for errors found while rendering it, and what it is in the operator's words. */
+    private record SourceLocationHolder(io.pgrunbook.inventory.SourceLocation at, String what) {
     }
 }

@@ -70,7 +70,7 @@ class RunbookCommandsTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = Cli.commandLine(ctx, new PrintWriter(out, true), new PrintWriter(err, true));
-        for (String name : List.of("plan", "run", "resume")) {
+        for (String name : List.of("plan", "run", "resume", "failover")) {
             EngineCommand c = (EngineCommand) cl.getSubcommands().get(name).getCommand();
             c.states(cluster -> state());
             if (confirmer != null) {
@@ -150,5 +150,21 @@ class RunbookCommandsTest {
         Run r = run(null, "resume", "nope", "--yes");
         assertEquals(ExitCodes.USAGE, r.code(), r.toString());
         assertTrue(r.err().contains("see 'pgrunbook history'"), r.toString());
+    }
+
+    @Test
+    void failover_away_from_a_healthy_primary_goes_ahead_at_a_terminal_only_once_its_name_is_typed() throws Exception {
+        ScriptedConfirmer typed = new ScriptedConfirmer("db1", "n");
+        Run r = run(typed, "failover", "--to", "db2");
+        assertEquals(ExitCodes.ABORTED, r.code(), r.toString());
+        assertTrue(typed.prompts().get(0).contains("To fail over anyway, type db1"), typed.prompts().toString());
+        assertTrue(r.err().contains("'pgrunbook switchover --to db2' changes the primary with nothing lost"), r.toString());
+        assertTrue(r.err().contains("ok     no-healthy-primary: db1 is a healthy live primary; the operator named it"), r.toString());
+
+        ScriptedConfirmer wrong = new ScriptedConfirmer("db2");
+        Run refused = run(wrong, "failover", "--to", "db2", "--yes");
+        assertEquals(ExitCodes.REFUSED, refused.code(), refused.toString());
+        assertTrue(refused.err().contains("FAILED no-healthy-primary"), refused.toString());
+        assertEquals(0, wrong.remaining());
     }
 }

@@ -143,7 +143,10 @@ class FailoverIT {
     @Test
     @Order(4)
     void failover_away_from_a_running_primary_fences_it_first() throws Exception {
-        CliRunner.Result r = CliRunner.run("-i", lab.inventory().toString(), "failover", "--to", "db3", "--yes").expect(0);
+        // db2 answers and takes writes: a failover away from it must name it (else: use switchover)
+        CliRunner.run("-i", lab.inventory().toString(), "failover", "--to", "db3", "--yes").expect(3);
+        CliRunner.Result r = CliRunner.run("-i", lab.inventory().toString(), "failover", "--to", "db3", "--yes",
+                "--primary-is-healthy", "db2").expect(0);
         assertTrue(r.err().contains("fence on db2") || r.err().contains("db2: PostgreSQL stopped (fenced)"), r::toString);
         JsonNode s = status();
         assertEquals("db3", s.get("primary").asText(), s::toPrettyString);

@@ -182,6 +182,7 @@ class SwitchoverIT {
             st.execute("SELECT pg_promote(true, 60)");
         }
         CliRunner.Result r = CliRunner.run("-i", lab.inventory().toString(), "switchover", "--to", "db2", "--yes").expect(3);
-        assertTrue(r.err().contains("refused: SPLIT_BRAIN: 2 live primaries: db1 (MASTER), db3 (BCP)"), r::toString);
+        assertTrue(r.err().contains("refused: split brain: db1 (MASTER) and db3 (BCP) both run as primary"), r::toString);
+        assertTrue(r.err().contains("pgrunbook failback HOST") && !r.err().contains(".yaml"), "hosts and a command, no runbook path: " + r);
     }
 }

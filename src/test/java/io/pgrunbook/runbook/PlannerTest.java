@@ -108,8 +108,10 @@ class PlannerTest {
         var none = new io.pgrunbook.cluster.ClusterState("lab", io.pgrunbook.cluster.Verdict.NO_PRIMARY, null,
                 Fixtures.state("db1").hosts(), List.of(), java.time.Instant.now(), 1);
         PgrunbookException e = assertThrows(PgrunbookException.class, () -> planner.plan(
-                loader.parse("t.yaml", "name: t\nsteps:\n  - {run: ls, on: primary}\n"), cluster(), none, Map.of()));
+                loader.parse("t.yaml", "name: t\nsteps:\n  - {name: List, run: ls, on: primary}\n"), cluster(), none, Map.of()));
         assertEquals(ExitCodes.REFUSED, e.exitCode());
+        assertEquals("refused: there is no live primary; step 1 (List) of t needs the one live primary", e.getMessage());
+        assertFalse(e.getMessage().contains("t.yaml"), "no runbook file path in the refusal");
     }
 
     @Test

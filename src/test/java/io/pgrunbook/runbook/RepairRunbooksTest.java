@@ -29,10 +29,18 @@ class RepairRunbooksTest {
     void failback_checkpoints_the_new_primary_before_the_destructive_rewind() {
         Runbook rb = shipped("failback");
         List<String> steps = rb.steps().stream().map(s -> s.target() != null ? s.target() : s.kind().key()).toList();
-        assertEquals(List.of("failback.report", "sql", "failback.rewind", "standby.follow"), steps.stream()
-                .map(s -> s.equals("psql") ? "sql" : s).toList());
-        assertTrue(rb.steps().get(2).destructive());
-        assertTrue(rb.preflight().stream().anyMatch(s -> s.target().equals("is-down")));
+        assertEquals(List.of("postgres.stop", "pgbouncer.point", "failback.report", "sql", "failback.rewind", "standby.follow"),
+                steps.stream().map(s -> s.equals("psql") ? "sql" : s).toList());
+        assertTrue(rb.steps().get(4).destructive());
+        assertEquals(List.of("failback-target"), rb.preflight().stream().map(Step::target).toList());
+    }
+
+    @Test
+    void failback_stops_a_split_brain_target_only_as_a_destructive_step_and_only_when_asked() {
+        Step stop = shipped("failback").steps().get(0);
+        assertEquals("postgres.stop", stop.target());
+        assertTrue(stop.destructive());
+        assertEquals("{{stop_first}}", stop.when().source());
     }
 
     @Test
@@ -46,5 +54,26 @@ class RepairRunbooksTest {
         Runbook rb = loader.load(Path.of("runbooks/londiste-repair.example.yaml"));
         assertEquals("londiste-repair", rb.name());
         assertTrue(rb.steps().stream().anyMatch(Step::destructive));
+    }
+
+    @Test
+    void failover_preflight_checks_the_node_to_fence_and_a_healthy_primary_so_a_dry_run_shows_them() {
+        Runbook rb = shipped("failover");
+        assertEquals(List.of("failover-candidate", "fence-target", "no-healthy-primary"), rb.preflight().stream().map(Step::target).toList());
+    }
+
+    @Test
+    void switchover_checks_the_replica_feed_before_the_pause_and_skips_the_replica_steps_when_it_is_left() {
+        Runbook rb = shipped("switchover");
+        assertTrue(rb.preflight().stream().anyMatch(s -> s.target().equals("replica-feed")));
+        for (Step s : rb.steps()) {
+            boolean replica = s.target() != null && (s.target().startsWith("replica") || s.target().equals("logical.wait-confirmed"));
+            if (replica) {
+                assertEquals("not {{leave_replica}}", s.when().source(), s.name());
+            }
+        }
+        Step last = rb.steps().get(rb.steps().size() - 1);
+        assertEquals("{{leave_replica}}", last.when().source());
+        assertTrue(last.text().source().contains("pgrunbook repair-replica {{host}}"), last.text().source());
     }
 }

@@ -768,10 +768,10 @@ public final class Executor {
                     : v == null || "nothing to verify".equals(v.message()) ? r.message()
                     : !v.ok() ? "verify failed: " + v.message()
                     : r.message().equals(v.message()) ? r.message() : r.message() + "; verified: " + v.message();
-            if (ps.kind().equals("note")) {
-                progress("  note: " + t.context().text());
+            if (!(ps.kind().equals("note") && ok)) {
+                // a note's text is its header's only line: said once
+                progress("  " + (ok ? "ok" : "FAILED") + (t.host() != null ? " on " + t.host() : "") + ": " + detail);
             }
-            progress("  " + (ok ? "ok" : "FAILED") + (t.host() != null ? " on " + t.host() : "") + ": " + detail);
             log.debug("step " + ps.number() + " on " + t.host() + " -> " + (ok ? "ok" : "failed") + ": " + detail + "\n" + r.output());
             journalStep(ps, t.host(), how, d.started(), r, detail, v, ok ? "ok" : "failed");
             outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), t.host(), ok ? "ok" : "failed", detail));

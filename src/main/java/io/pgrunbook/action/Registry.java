@@ -62,7 +62,8 @@ public final class Registry {
                 .add(RebuildGuards.targetCheck())
                 .add(RebuildGuards.sourceCheck())
                 .add(RebuildGuards.isLogical())
-                .add(ReplicaAction.recopyCheck());
+                .add(ReplicaAction.recopyCheck())
+                .add(TargetReady.check());
     }
 
     public Registry add(Action a) {

@@ -20,7 +20,7 @@ class RepairRunbooksTest {
     @Test
     void rebuild_is_guarded_in_preflight_and_its_copy_steps_are_destructive() {
         Runbook rb = shipped("rebuild");
-        assertEquals(List.of("rebuild-target", "rebuild-source"), rb.preflight().stream().map(Step::target).toList());
+        assertEquals(List.of("rebuild-target", "rebuild-source", "target-ready"), rb.preflight().stream().map(Step::target).toList());
         List<Step> destructive = rb.steps().stream().filter(Step::destructive).toList();
         assertEquals(List.of("rebuild.basebackup", "rebuild.rsync", "rebuild.discard-old"), destructive.stream().map(Step::target).toList());
     }
@@ -33,12 +33,16 @@ class RepairRunbooksTest {
                 .map(s -> s.equals("psql") ? "sql" : s).toList());
         assertTrue(rb.steps().get(2).destructive());
         assertTrue(rb.preflight().stream().anyMatch(s -> s.target().equals("is-down")));
+        assertTrue(rb.preflight().stream().anyMatch(s -> s.target().equals("target-ready")));
     }
 
     @Test
     void repair_replica_truncates_only_in_a_destructive_step() {
         Runbook rb = shipped("repair-replica");
         assertEquals(List.of("replica.truncate"), rb.steps().stream().filter(Step::destructive).map(Step::target).toList());
+        assertTrue(rb.preflight().stream().anyMatch(s -> s.target().equals("replica-recopy")), "the re-copy is proven before the TRUNCATE");
+        List<String> steps = rb.steps().stream().map(Step::target).toList();
+        assertTrue(steps.indexOf("replica.create-tables") < steps.indexOf("replica.truncate"), steps::toString);
     }
 
     @Test

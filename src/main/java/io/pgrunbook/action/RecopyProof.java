@@ -165,6 +165,11 @@ record RecopyProof(String conninfo, String user, List<String> published, Map<Str
             return null;
         }
         String out = r.stdout().strip();
+        if (r.exitCode() != null && (r.exitCode() == 127 || r.exitCode() == 126)) {
+            refusals.add(replica.name() + ": " + replica.postgres().bin("psql") + " is missing, so " + who + " cannot be tried against "
+                    + where + "; fix: install the PostgreSQL client there or set postgres.bin_dir of " + replica.name() + " in the inventory");
+            return null;
+        }
         if (!r.ok() || !out.contains("|")) {
             String err = io.pgrunbook.runbook.Secrets.mask((r.stderr() + " " + out).strip().lines().findFirst().orElse("exit " + r.exitCode()));
             refusals.add(replica.name() + ": " + who + " cannot connect to " + where + ": " + err + "; fix: allow it in "

@@ -31,11 +31,13 @@ public final class Conninfo {
      * The keyword=value pairs in their order, values unquoted, as libpq's conninfo_parse reads them: whitespace around
      * '=', a value single-quoted or bare, a backslash escaping the next character in either.
      *
-     * @throws IllegalArgumentException on a URI or a string libpq would reject (missing '=', unterminated quote)
+     * A URI is read as libpq reads it ({@link #parseUri}).
+     *
+     * @throws IllegalArgumentException on a string libpq would reject (missing '=', unterminated quote)
      */
     public static Map<String, String> parse(String conninfo) {
         if (isUri(conninfo)) {
-            throw new IllegalArgumentException("a URI connection string, not keyword=value pairs");
+            return parseUri(conninfo.strip());
         }
         Map<String, String> out = new LinkedHashMap<>();
         String s = conninfo == null ? "" : conninfo;
@@ -92,6 +94,81 @@ public final class Conninfo {
                 }
             }
             out.put(key, v.toString());
+        }
+    }
+
+    /**
+     * A URI ({@code postgresql://user:password@host:port/dbname?key=value}) as the keyword=value pairs libpq reads from
+     * it, percent-decoded; hosts of a multi-host URI joined by commas, as libpq's host= takes them.
+     */
+    static Map<String, String> parseUri(String uri) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String rest = uri.substring(uri.indexOf("://") + 3);
+        int q = rest.indexOf('?');
+        String query = q >= 0 ? rest.substring(q + 1) : null;
+        rest = q >= 0 ? rest.substring(0, q) : rest;
+        int slash = rest.indexOf('/');
+        String db = slash >= 0 ? rest.substring(slash + 1) : null;
+        String authority = slash >= 0 ? rest.substring(0, slash) : rest;
+        int at = authority.lastIndexOf('@');
+        if (at >= 0) {
+            String userinfo = authority.substring(0, at);
+            authority = authority.substring(at + 1);
+            int colon = userinfo.indexOf(':');
+            out.put("user", decode(colon >= 0 ? userinfo.substring(0, colon) : userinfo));
+            if (colon >= 0) {
+                out.put("password", decode(userinfo.substring(colon + 1)));
+            }
+        }
+        java.util.List<String> hosts = new java.util.ArrayList<>();
+        java.util.List<String> ports = new java.util.ArrayList<>();
+        for (String hp : authority.isEmpty() ? new String[0] : authority.split(",")) {
+            String h = hp;
+            String port = "";
+            if (hp.startsWith("[")) {
+                int end = hp.indexOf(']');
+                if (end < 0) {
+                    throw new IllegalArgumentException("unterminated [ in the host of a URI");
+                }
+                h = hp.substring(1, end);
+                port = hp.length() > end + 2 && hp.charAt(end + 1) == ':' ? hp.substring(end + 2) : "";
+            } else if (hp.contains(":")) {
+                h = hp.substring(0, hp.indexOf(':'));
+                port = hp.substring(hp.indexOf(':') + 1);
+            }
+            hosts.add(decode(h));
+            ports.add(port);
+        }
+        if (hosts.stream().anyMatch(h -> !h.isEmpty())) {
+            out.put("host", String.join(",", hosts));
+        }
+        if (ports.stream().anyMatch(p -> !p.isEmpty())) {
+            out.put("port", String.join(",", ports));
+        }
+        if (db != null && !db.isEmpty()) {
+            out.put("dbname", decode(db));
+        }
+        if (query != null) {
+            for (String kv : query.split("&")) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("a URI parameter without '=': " + kv);
+                }
+                String key = decode(kv.substring(0, eq));
+                // libpq's URI aliases for two keywords
+                key = key.equals("ssl") ? "sslmode" : key;
+                String value = decode(kv.substring(eq + 1));
+                out.put(key, key.equals("sslmode") && value.equals("true") ? "require" : value);
+            }
+        }
+        return out;
+    }
+
+    private static String decode(String s) {
+        try {
+            return java.net.URLDecoder.decode(s.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad percent-encoding in a URI: " + s);
         }
     }
 

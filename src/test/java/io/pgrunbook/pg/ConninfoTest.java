@@ -20,10 +20,16 @@ class ConninfoTest {
     }
 
     @Test
-    void parse_refuses_what_libpq_refuses_and_uris() {
+    void parse_refuses_what_libpq_refuses() {
         assertThrows(IllegalArgumentException.class, () -> Conninfo.parse("host=a user"));
         assertThrows(IllegalArgumentException.class, () -> Conninfo.parse("host='a"));
-        assertThrows(IllegalArgumentException.class, () -> Conninfo.parse("postgresql://sub@db1/app"));
+    }
+
+    @Test
+    void a_uri_subscription_connection_keeps_its_user_password_and_options_as_keyword_value_pairs() {
+        assertEquals("user=sub password='p@ss w' host=10.0.0.2 port=5432 dbname=app sslmode=require application_name=site_sub",
+                Conninfo.withServer("postgresql://sub:p%40ss%20w@db1:6000/app?sslmode=require&application_name=site_sub", "10.0.0.2", 5432, "10.0.0.2"));
+        assertEquals(Map.of("host", "h1,::1", "port", "5433,"), Conninfo.parse("postgres://h1:5433,[::1]"));
     }
 
     @Test

@@ -63,7 +63,9 @@ public final class BaseBackupAction implements Action {
 
     @Override
     public List<String> preconditions(StepContext ctx) {
-        return DataDir.refuseLivePrimary(ctx, ctx.host());
+        List<String> why = DataDir.refuseLivePrimary(ctx, ctx.host());
+        // the cluster may have changed since the preflight: proven again right before the old directory is touched
+        return why.isEmpty() ? TargetReady.precondition(ctx, RebuildCheckAction.source(ctx), "basebackup") : why;
     }
 
     @Override

@@ -216,11 +216,6 @@ public final class LogicalActions {
                         .orElseThrow(() -> new IllegalArgumentException("replica.follow needs with: {to: HOST}"));
             }
 
-            String conninfo(Host replica, Host to) {
-                return "host=" + to.pgHost() + " port=" + to.postgres().port() + " dbname=" + replica.replication().database()
-                        + " user=" + to.replication().user() + " application_name=" + replica.name();
-            }
-
             @Override
             public Rendered describe(StepContext ctx) {
                 Host r = ctx.host();
@@ -228,7 +223,7 @@ public final class LogicalActions {
                 String sub = r.replication().subscription();
                 return Rendered.of("on " + to.name() + " (" + r.replication().database() + "): SELECT pg_create_logical_replication_slot(<slot of "
                                 + sub + ">, 'pgoutput') -- unless it exists",
-                        "on " + r.name() + ": ALTER SUBSCRIPTION " + sub + " CONNECTION " + Sql.literal(conninfo(r, to)),
+                        "on " + r.name() + ": ALTER SUBSCRIPTION " + sub + " CONNECTION " + ReplicaAction.kept(to),
                         "on " + r.name() + ": ALTER SUBSCRIPTION " + sub + " ENABLE -- when disabled");
             }
 
@@ -247,7 +242,9 @@ public final class LogicalActions {
                     Subscription s = subscription(ctx.runtime(), r);
                     String db = r.replication().database();
                     createSlot(ctx, to, s);
-                    Sql.execute(ctx.runtime(), r, db, "ALTER SUBSCRIPTION " + ident(s.name()) + " CONNECTION " + Sql.literal(conninfo(r, to)));
+                    // the site's own user and options stay: only the server changes
+                    Sql.execute(ctx.runtime(), r, db, "ALTER SUBSCRIPTION " + ident(s.name()) + " CONNECTION "
+                            + Sql.literal(RecopyProof.keptConninfo(r, to, s.conninfo())));
                     if (!s.enabled()) {
                         Sql.execute(ctx.runtime(), r, db, "ALTER SUBSCRIPTION " + ident(s.name()) + " ENABLE");
                     }

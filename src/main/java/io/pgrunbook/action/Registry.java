@@ -40,6 +40,7 @@ public final class Registry {
                 .add(new RewindAction())
                 .add(new ReplicaAction(ReplicaAction.Op.SHOW))
                 .add(new ReplicaAction(ReplicaAction.Op.REPOINT))
+                .add(new ReplicaAction(ReplicaAction.Op.CREATE_TABLES))
                 .add(new ReplicaAction(ReplicaAction.Op.TRUNCATE))
                 .add(new ReplicaAction(ReplicaAction.Op.RESUBSCRIBE))
                 .add(new ReplicaEnableAction())
@@ -64,7 +65,9 @@ public final class Registry {
                 .add(LogicalActions.streaming())
                 .add(RebuildGuards.targetCheck())
                 .add(RebuildGuards.sourceCheck())
-                .add(RebuildGuards.isLogical());
+                .add(RebuildGuards.isLogical())
+                .add(ReplicaAction.recopyCheck())
+                .add(TargetReady.check());
     }
 
     public Registry add(Action a) {

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -24,7 +25,7 @@ import java.util.Set;
  * the primary and repoint: no copy, and changes made on the primary before the slot existed are not replicated).
  */
 public final class ReplicaAction implements Action {
-    public enum Op { SHOW, REPOINT, TRUNCATE, RESUBSCRIBE }
+    public enum Op { SHOW, REPOINT, CREATE_TABLES, TRUNCATE, RESUBSCRIBE }
 
     /** What a repair must do. */
     public enum Repair { NOTHING, REPOINT, CREATE_SLOT_AND_REPOINT, RESYNC }
@@ -46,7 +47,7 @@ public final class ReplicaAction implements Action {
 
     @Override
     public String name() {
-        return "replica." + op.name().toLowerCase(Locale.ROOT);
+        return "replica." + op.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     @Override
@@ -91,7 +92,10 @@ public final class ReplicaAction implements Action {
         return "'" + s.replace("'", "''") + "'";
     }
 
-    /** The subscription's new connection: the live primary, the replica's database, the replication user. */
+    /**
+     * A connection built from the inventory (the live primary, the replica's database, the replication user): only for
+     * a subscription that does not exist, whose own connection string cannot be kept.
+     */
     static String conninfo(Host replica, Host primary) {
         ReplicationSettings r = repl(replica);
         return "host=" + primary.pgHost() + " port=" + primary.postgres().port() + " dbname=" + r.database() + " user="
@@ -111,15 +115,80 @@ public final class ReplicaAction implements Action {
             case SHOW -> Rendered.of("on " + h.name() + ": pg_subscription, pg_stat_subscription for " + sub,
                     "on " + p.name() + ": its slot in pg_replication_slots, its publications in pg_publication");
             case REPOINT -> Rendered.of("when the slot is on " + p.name() + " (mode slot: create it there first with pg_create_logical_replication_slot(slot, 'pgoutput')):",
-                    "  ALTER SUBSCRIPTION " + sub + " CONNECTION " + literal(conninfo(h, p)) + "; ALTER SUBSCRIPTION " + sub + " ENABLE");
-            case TRUNCATE -> Rendered.of("when the slot was lost (or mode resync): TRUNCATE the tables of " + sub + " on " + h.name());
+                    "  ALTER SUBSCRIPTION " + sub + " CONNECTION " + kept(p) + "; ALTER SUBSCRIPTION " + sub + " ENABLE");
+            case CREATE_TABLES -> Rendered.of("when the slot was lost (or mode resync): for each table published on " + p.name() + " that " + h.name() + " lacks:",
+                    "  CREATE TABLE built from " + p.name() + "'s catalog (columns, types, NOT NULL, primary key; no data, no defaults)");
+            case TRUNCATE -> Rendered.of("when the slot was lost (or mode resync), once the subscription's user is proven to reach " + p.name()
+                            + " and SELECT every published table, and every one exists on " + h.name() + ":",
+                    "  TRUNCATE the tables of " + sub + " and the published tables on " + h.name());
             case RESUBSCRIBE -> Rendered.of("when the slot was lost (or mode resync):",
                     "  ALTER SUBSCRIPTION " + sub + " DISABLE; ALTER SUBSCRIPTION " + sub + " SET (slot_name = NONE); DROP SUBSCRIPTION " + sub,
-                    "  CREATE SUBSCRIPTION " + sub + " CONNECTION " + literal(conninfo(h, p)) + " PUBLICATION <its publications> WITH (copy_data = true)");
+                    "  (on " + p.name() + ": pg_drop_replication_slot of the subscription's own old slot, when it is there)",
+                    "  CREATE SUBSCRIPTION " + sub + " CONNECTION " + kept(p) + " PUBLICATION <its publications> WITH (copy_data = true)");
+        };
+    }
+
+    /** How the plan shows the subscription's connection: its own, with only the server changed. */
+    static String kept(Host p) {
+        return "'<its own connection string, with host=" + p.pgHost() + " port=" + p.postgres().port() + ">'";
+    }
+
+    /**
+     * {@code replica-recopy} (with: upstream, mode) on a REPLICA: when the repair will re-copy, the copy can work
+     * ({@link RecopyProof}); published tables missing on the REPLICA pass, named, as the step before the TRUNCATE
+     * creates them. Read-only: a refusal here is exit 3 with nothing truncated.
+     */
+    public static Check recopyCheck() {
+        return new Check() {
+            @Override
+            public String name() {
+                return "replica-recopy";
+            }
+
+            @Override
+            public boolean needsState() {
+                return false;
+            }
+
+            @Override
+            public Set<String> options() {
+                return Set.of("upstream", "mode");
+            }
+
+            @Override
+            public CheckResult evaluate(CheckContext ctx) {
+                Host h = ctx.host();
+                String up = ctx.option("upstream", "");
+                Host p = ctx.cluster().host(up).orElse(null);
+                if (p == null) {
+                    return CheckResult.fail(h.name() + ": no live primary to copy from");
+                }
+                try {
+                    Info i = inspect(ctx.runtime(), h, p);
+                    Repair need = decide(ctx.option("mode", "auto"), i, p);
+                    if (need != Repair.RESYNC) {
+                        return CheckResult.pass(h.name() + ": no re-copy needed (" + need.name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")");
+                    }
+                    RecopyProof proof = RecopyProof.prove(ctx.runtime(), h, p, i);
+                    if (!proof.refusals().isEmpty()) {
+                        return CheckResult.fail(String.join("; ", proof.refusals()) + "; nothing was truncated");
+                    }
+                    return CheckResult.pass("the re-copy can work: " + proof.user() + " connects to " + p.name() + " and may SELECT the "
+                            + proof.published().size() + " published tables" + (proof.missing().isEmpty() ? ", every one exists on " + h.name()
+                            : "; missing on " + h.name() + ", created before the copy: " + String.join(", ", proof.missing().keySet()))
+                            + "; slot " + i.subscription() + (proof.ownSlotOnPrimary() ? " is the subscription's own" : " is free") + " on " + p.name());
+                } catch (SQLException | RuntimeException e) {
+                    return CheckResult.fail(h.name() + ": cannot prove that the re-copy can work: " + e.getMessage());
+                }
+            }
         };
     }
 
     static Info inspect(StepContext ctx, Host h, Host p) throws SQLException {
+        return inspect(ctx.runtime(), h, p);
+    }
+
+    static Info inspect(StepRuntime rt, Host h, Host p) throws SQLException {
         ReplicationSettings r = repl(h);
         String sub = r.subscription();
         boolean exists = false;
@@ -131,7 +200,7 @@ public final class ReplicaAction implements Action {
         String lastMsg = null;
         String received = null;
         List<String> tables = new ArrayList<>();
-        try (Connection c = ctx.runtime().sql(h, r.database())) {
+        try (Connection c = rt.sql(h, r.database())) {
             try (PreparedStatement ps = c.prepareStatement("SELECT subenabled, subconninfo, subslotname, array_to_string(subpublications, ',')"
                     + " FROM pg_subscription WHERE subname = ? AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())")) {
                 ps.setString(1, sub);
@@ -178,7 +247,7 @@ public final class ReplicaAction implements Action {
         Boolean active = null;
         Long lag = null;
         List<String> pubsOnPrimary = new ArrayList<>();
-        try (Connection c = ctx.runtime().sql(p, r.database())) {
+        try (Connection c = rt.sql(p, r.database())) {
             if (slot != null) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT active, (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint"
                         + " FROM pg_replication_slots WHERE slot_name = ? AND slot_type = 'logical'")) {
@@ -217,7 +286,8 @@ public final class ReplicaAction implements Action {
                 case SHOW -> show(ctx, h, p, i, need);
                 case REPOINT -> need == Repair.REPOINT || need == Repair.CREATE_SLOT_AND_REPOINT ? repoint(ctx, h, p, i, need)
                         : Result.ok("nothing to repoint (" + need.name().toLowerCase(Locale.ROOT) + ")");
-                case TRUNCATE -> need == Repair.RESYNC ? truncate(ctx, h, i) : Result.ok("no re-copy needed: nothing truncated");
+                case CREATE_TABLES -> need == Repair.RESYNC ? createTables(ctx, h, p, i) : Result.ok("no re-copy needed: nothing created");
+                case TRUNCATE -> need == Repair.RESYNC ? truncate(ctx, h, p, i) : Result.ok("no re-copy needed: nothing truncated");
                 case RESUBSCRIBE -> need == Repair.RESYNC ? resubscribe(ctx, h, p, i) : Result.ok("no re-copy needed");
             };
         } catch (SQLException e) {
@@ -252,23 +322,78 @@ public final class ReplicaAction implements Action {
         String sub = ident(i.subscription());
         try (Connection c = ctx.runtime().sql(h, r.database()); Statement st = c.createStatement()) {
             if (!i.pointsAt(p)) {
-                st.execute("ALTER SUBSCRIPTION " + sub + " CONNECTION " + literal(conninfo(h, p)));
-                DataDir.say(ctx, "subscription " + i.subscription() + " now connects to " + p.name());
+                String conn = RecopyProof.keptConninfo(h, p, i.exists() ? i.conninfo() : null);
+                st.execute("ALTER SUBSCRIPTION " + sub + " CONNECTION " + literal(conn));
+                DataDir.say(ctx, "subscription " + i.subscription() + " now connects to " + p.name() + ": "
+                        + io.pgrunbook.runbook.Secrets.mask(conn));
             }
             st.execute("ALTER SUBSCRIPTION " + sub + " ENABLE");
         }
         return Result.ok(i.subscription() + " repointed to " + p.name() + " and enabled");
     }
 
-    private Result truncate(StepContext ctx, Host h, Info i) throws SQLException {
-        if (i.tables().isEmpty()) {
-            return Result.ok("no subscribed tables to truncate");
+    /** The proof that the copy can work, or why not; every refusal in it stops the TRUNCATE. */
+    @Override
+    public List<String> preconditions(StepContext ctx) {
+        if (op != Op.TRUNCATE) {
+            return List.of();
+        }
+        Host h = ctx.host();
+        Host p = upstream(ctx);
+        try {
+            Info i = inspect(ctx, h, p);
+            if (decide(ctx.option("mode", "auto"), i, p) != Repair.RESYNC) {
+                return List.of();
+            }
+            return RecopyProof.prove(ctx.runtime(), h, p, i).refusalsCountingMissing(h);
+        } catch (SQLException | RuntimeException e) {
+            return List.of(h.name() + ": cannot prove that the copy can work: " + e.getMessage());
+        }
+    }
+
+    private Result createTables(StepContext ctx, Host h, Host p, Info i) throws SQLException {
+        RecopyProof proof = RecopyProof.prove(ctx.runtime(), h, p, i);
+        if (proof.missing().isEmpty()) {
+            return Result.ok("every published table exists on " + h.name() + ": nothing created");
         }
         try (Connection c = ctx.runtime().sql(h, repl(h).database()); Statement st = c.createStatement()) {
-            // the names come from regclass::text, already quoted where they need it
-            st.execute("TRUNCATE " + String.join(", ", i.tables()));
+            c.setAutoCommit(false);
+            for (RecopyProof.Table t : proof.missing().values()) {
+                for (String ddl : t.ddl()) {
+                    DataDir.say(ctx, ddl);
+                    st.execute(ddl);
+                }
+            }
+            c.commit();
         }
-        return Result.ok("truncated " + String.join(", ", i.tables()) + " on " + h.name());
+        return Result.ok("created on " + h.name() + " from " + p.name() + "'s definition: " + String.join(", ", proof.missing().keySet()));
+    }
+
+    private Result truncate(StepContext ctx, Host h, Host p, Info i) throws SQLException {
+        // the published tables too: one on the REPLICA that the old subscription did not know yet (created since, by
+        // smoke or by hand) may hold rows, and the copy into it would then fail on their keys
+        List<String> names = new ArrayList<>(i.tables());
+        names.addAll(RecopyProof.publishedTables(ctx.runtime(), p, repl(h).database(), i.publications()).keySet());
+        List<String> all = new ArrayList<>();
+        try (Connection c = ctx.runtime().sql(h, repl(h).database())) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT to_regclass(x)::text FROM unnest(?::text[]) x"
+                    + " WHERE to_regclass(x) IS NOT NULL ORDER BY 1")) {
+                ps.setArray(1, c.createArrayOf("text", names.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        all.add(rs.getString(1));
+                    }
+                }
+            }
+            if (all.isEmpty()) {
+                return Result.ok("no subscribed tables to truncate");
+            }
+            try (Statement st = c.createStatement()) {
+                // regclass::text names are already quoted where they need it
+                st.execute("TRUNCATE " + String.join(", ", all));
+            }
+        }
+        return Result.ok("truncated " + String.join(", ", all) + " on " + h.name());
     }
 
     private Result resubscribe(StepContext ctx, Host h, Host p, Info i) throws SQLException {
@@ -277,6 +402,7 @@ public final class ReplicaAction implements Action {
         if (pubs.isEmpty()) {
             return Result.failed("no publication known for " + i.subscription() + " (set replication.publication in the inventory)");
         }
+        String conn = RecopyProof.keptConninfo(h, p, i.exists() ? i.conninfo() : null);
         try (Connection c = ctx.runtime().sql(h, repl(h).database()); Statement st = c.createStatement()) {
             if (i.exists()) {
                 // slot_name = NONE: DROP must not try to drop the slot on a publisher that is gone
@@ -284,15 +410,40 @@ public final class ReplicaAction implements Action {
                 st.execute("ALTER SUBSCRIPTION " + sub + " SET (slot_name = NONE)");
                 st.execute("DROP SUBSCRIPTION " + sub);
             }
-            st.execute("CREATE SUBSCRIPTION " + sub + " CONNECTION " + literal(conninfo(h, p)) + " PUBLICATION "
+            if (i.slotOnPrimary() && i.subscription().equals(i.slot())) {
+                // mode resync with the slot still there: CREATE SUBSCRIPTION makes a slot of the same name
+                dropOwnSlot(ctx, p, i);
+            }
+            st.execute("CREATE SUBSCRIPTION " + sub + " CONNECTION " + literal(conn) + " PUBLICATION "
                     + String.join(", ", pubs.stream().map(ReplicaAction::ident).toList()) + " WITH (copy_data = true)");
         }
         return Result.ok(i.subscription() + " recreated on " + h.name() + " from " + p.name() + " with a fresh copy of " + pubs);
     }
 
+    /** Drops the subscription's own old slot on the primary once its walsender let go (the subscription was disabled). */
+    private static void dropOwnSlot(StepContext ctx, Host p, Info i) throws SQLException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            Map<String, String> s = Sql.row(ctx.runtime(), p, null, "SELECT active::text AS active FROM pg_replication_slots WHERE slot_name = "
+                    + Sql.literal(i.slot()));
+            if (s.isEmpty()) {
+                return;
+            }
+            if (!"true".equals(s.get("active"))) {
+                Sql.execute(ctx.runtime(), p, null, "SELECT pg_drop_replication_slot(" + Sql.literal(i.slot()) + ")");
+                DataDir.say(ctx, "dropped the subscription's old slot " + i.slot() + " on " + p.name());
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new SQLException("the slot " + i.slot() + " on " + p.name() + " is still in use 30 s after the subscription was disabled");
+            }
+            Sql.sleep(200);
+        }
+    }
+
     @Override
     public Result verify(StepContext ctx) {
-        if (op == Op.SHOW || op == Op.TRUNCATE) {
+        if (op == Op.SHOW || op == Op.TRUNCATE || op == Op.CREATE_TABLES) {
             return Result.ok("nothing to verify");
         }
         Host h = ctx.host();

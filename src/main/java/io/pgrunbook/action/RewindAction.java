@@ -58,7 +58,8 @@ public final class RewindAction implements Action {
 
     @Override
     public List<String> preconditions(StepContext ctx) {
-        return RewindReportAction.notRunning(ctx);
+        List<String> why = RewindReportAction.notRunning(ctx);
+        return why.isEmpty() ? TargetReady.precondition(ctx, RewindReportAction.upstream(ctx), "rewind") : why;
     }
 
     @Override

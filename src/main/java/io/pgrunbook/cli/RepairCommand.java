@@ -51,12 +51,14 @@ public class RepairCommand extends EngineCommand {
             case REFUSE -> throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + c.reason(), c.hint());
             case FAILBACK -> {
                 int code = ProcedureCommand.run(this, exec, "failback", FailbackCommand.params(this, state, host));
-                if (code != ExitCodes.FAILED || exec.dryRun()) {
+                // refused by its preflight (other cluster, unreadable pg_control, no pg_rewind: nothing was changed) or
+                // failed (no checksums nor wal_log_hints, a failed rewind): a fresh copy can bring it back; rebuild's own
+                // preflight still refuses a running or live primary
+                boolean refused = code == ExitCodes.REFUSED;
+                if (!(refused || code == ExitCodes.FAILED && !exec.dryRun()) || state.primary() == null) {
                     return code;
                 }
-                // pg_rewind cannot bring it back (other cluster, no checksums nor wal_log_hints, unreadable pg_control,
-                // a failed rewind): a fresh copy can; rebuild's own preflight still refuses a running or live primary
-                err().println("repair " + host + ": the failback failed (see above); falling back to a rebuild from "
+                err().println("repair " + host + ": the failback " + (refused ? "was refused" : "failed") + " (see above); falling back to a rebuild from "
                         + state.primary() + " (runbook rebuild; its copy step is destructive and confirmed like any other).");
                 err().flush();
                 return ProcedureCommand.run(this, exec, "rebuild", Map.of("target", host, "from", state.primary()));

@@ -53,6 +53,7 @@ public final class LabFixture {
     /** As {@link #start(String, String)}; with {@code ssh} also an sshd on port 2222 and {@code inventory-ssh.yaml}. */
     public static LabFixture start(String name, String baseAddress, boolean ssh) {
         assumeLabAvailable();
+        baseAddress = relocate(baseAddress);
         Path dir;
         try {
             dir = Files.createTempDirectory("pgrunbook-lab-" + name.replaceAll("[^A-Za-z0-9_-]", "_") + "-");
@@ -77,6 +78,27 @@ public final class LabFixture {
             }
             throw e;
         }
+    }
+
+    private static int nextNet;
+
+    /**
+     * With {@code PGRUNBOOK_IT_NETS=FIRST-LAST} (third octets, e.g. 140-149) every lab runs on 127.0.N.11-14 of that
+     * range instead of its own address: sessions that share a machine run the suite side by side. The shared lab takes
+     * the last /24, the others turn round the rest (one class's labs run at a time).
+     */
+    static synchronized String relocate(String base) {
+        String nets = System.getenv("PGRUNBOOK_IT_NETS");
+        if (nets == null || !nets.matches("\\d{1,3}-\\d{1,3}")) {
+            return base;
+        }
+        int first = Integer.parseInt(nets.substring(0, nets.indexOf('-')));
+        int last = Integer.parseInt(nets.substring(nets.indexOf('-') + 1));
+        if (last - first < 1 || last > 254) {
+            return base;
+        }
+        int net = base.equals(SHARED_BASE) ? last : first + (nextNet++ % (last - first));
+        return "127.0." + net + ".11";
     }
 
     /** One lab per JVM at {@value #SHARED_BASE}, for tests that only read or write rows; never stop or break it. */

@@ -179,7 +179,7 @@ class LabIT {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Cli.run(CliContext.system(), new PrintWriter(out), new PrintWriter(err),
-                "lab", "up", "--dir", lab.dir().toString(), "--base-address", BASE);
+                "lab", "up", "--dir", lab.dir().toString(), "--base-address", lab.address("db1"));
         assertEquals(0, code, err.toString());
         assertTrue(err.toString().contains("already running"), err.toString());
         assertTrue(out.toString().contains("inventory.yaml"), out.toString());
@@ -254,7 +254,7 @@ class LabIT {
         Path other = Files.createTempDirectory("pgrunbook-lab-clash-");
         StringWriter err = new StringWriter();
         int code = Cli.run(CliContext.system(), new PrintWriter(new StringWriter()), new PrintWriter(err),
-                "lab", "up", "--dir", other.resolve("lab").toString(), "--base-address", BASE);
+                "lab", "up", "--dir", other.resolve("lab").toString(), "--base-address", lab.address("db1"));
         assertEquals(3, code, err.toString());
         assertTrue(err.toString().contains("already in use"), err.toString());
         assertFalse(Files.exists(other.resolve("lab")), "nothing may be written before the clash is found");

@@ -24,6 +24,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -127,8 +128,8 @@ class StatusIT {
     void the_table_shows_designed_role_beside_live_state() {
         CliRunner.Result r = CliRunner.run("-i", lab.inventory().toString(), "--no-color", "status").expect(0);
         assertTrue(r.out().contains("Verdict: HEALTHY"), r::toString);
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("db2\\s+127\\.0\\.50\\.12\\s+SLAVE\\s+standby\\s+1\\s+.*db1\\s+db1")), r::toString);
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("db4\\s+127\\.0\\.50\\.14\\s+REPLICA\\s+logical\\s+.*")), r::toString);
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("db2\\s+" + Pattern.quote(lab.address("db2")) + "\\s+SLAVE\\s+standby\\s+1\\s+.*db1\\s+db1")), r::toString);
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("db4\\s+" + Pattern.quote(lab.address("db4")) + "\\s+REPLICA\\s+logical\\s+.*")), r::toString);
     }
 
     @Test

@@ -20,7 +20,7 @@ class RepairRunbooksTest {
     @Test
     void rebuild_is_guarded_in_preflight_and_its_copy_steps_are_destructive() {
         Runbook rb = shipped("rebuild");
-        assertEquals(List.of("rebuild-target", "rebuild-source"), rb.preflight().stream().map(Step::target).toList());
+        assertEquals(List.of("rebuild-target", "rebuild-source", "target-ready"), rb.preflight().stream().map(Step::target).toList());
         List<Step> destructive = rb.steps().stream().filter(Step::destructive).toList();
         assertEquals(List.of("rebuild.basebackup", "rebuild.rsync", "rebuild.discard-old"), destructive.stream().map(Step::target).toList());
     }
@@ -32,7 +32,7 @@ class RepairRunbooksTest {
         assertEquals(List.of("postgres.stop", "pgbouncer.point", "failback.report", "sql", "failback.rewind", "standby.follow"),
                 steps.stream().map(s -> s.equals("psql") ? "sql" : s).toList());
         assertTrue(rb.steps().get(4).destructive());
-        assertEquals(List.of("failback-target"), rb.preflight().stream().map(Step::target).toList());
+        assertEquals(List.of("failback-target", "target-ready"), rb.preflight().stream().map(Step::target).toList());
     }
 
     @Test
@@ -47,6 +47,9 @@ class RepairRunbooksTest {
     void repair_replica_truncates_only_in_a_destructive_step() {
         Runbook rb = shipped("repair-replica");
         assertEquals(List.of("replica.truncate"), rb.steps().stream().filter(Step::destructive).map(Step::target).toList());
+        assertTrue(rb.preflight().stream().anyMatch(s -> s.target().equals("replica-recopy")), "the re-copy is proven before the TRUNCATE");
+        List<String> steps = rb.steps().stream().map(Step::target).toList();
+        assertTrue(steps.indexOf("replica.create-tables") < steps.indexOf("replica.truncate"), steps::toString);
     }
 
     @Test

@@ -56,6 +56,7 @@ public final class Registry {
                 .add(HaChecks.archivingOk())
                 .add(HaChecks.rewindReady())
                 .add(HaChecks.becomeWorks())
+                .add(PgBouncerChecks.consoles())
                 .add(HaChecks.failoverCandidate())
                 .add(LogicalActions.streaming())
                 .add(RebuildGuards.targetCheck())

@@ -102,6 +102,7 @@ public final class PauseGuard {
               if is_guard "$(sed -n 's/^pid=//p' "$f")"; then echo alive=1; else echo alive=0; fi
               echo "now=$(date +%s)"
             fi
+            if [ -w "${f%/*}" ]; then echo writable=1; else echo writable=0; fi
             echo '#pgrunbook-guard-end'
             exec "$@"
             """;
@@ -111,10 +112,15 @@ public final class PauseGuard {
 
     /** {@code <directory of pgbouncer.config_file>/pgrunbook-pause.<console port>}. */
     public static String stateFile(Host h) {
+        String dir = stateDir(h);
+        return (dir.endsWith("/") ? dir : dir + "/") + "pgrunbook-pause." + h.pgbouncer().port();
+    }
+
+    /** The directory of {@code pgbouncer.config_file}, where the state file lives. */
+    public static String stateDir(Host h) {
         String config = h.pgbouncer().configFile();
         int slash = config.lastIndexOf('/');
-        String dir = slash < 0 ? "." : slash == 0 ? "" : config.substring(0, slash);
-        return dir + "/pgrunbook-pause." + h.pgbouncer().port();
+        return slash < 0 ? "." : slash == 0 ? "/" : config.substring(0, slash);
     }
 
     /**
@@ -162,17 +168,21 @@ public final class PauseGuard {
         return c.display() != null ? c.display() : io.pgrunbook.remote.Shell.join(c.argv());
     }
 
-    /** What {@link #readThenRun} printed: the guard's state (null: no file) and the output of the command after it. */
-    public record Read(State state, String rest) {
+    /**
+     * What {@link #readThenRun} printed: the guard's state (null: no file), whether the become user may write the
+     * state file's directory (a PAUSE needs it), and the output of the command after it.
+     */
+    public record Read(State state, boolean writable, String rest) {
     }
 
     static Read split(String stdout, Instant localNow) {
         int i = stdout.indexOf(END + "\n");
         if (i < 0) {
-            return new Read(null, stdout);
+            return new Read(null, false, stdout);
         }
         String head = stdout.substring(0, i);
-        return new Read(head.isBlank() ? null : parse(head, localNow), stdout.substring(i + END.length() + 1));
+        return new Read(head.contains("state=") ? parse(head, localNow) : null, head.contains("writable=1"),
+                stdout.substring(i + END.length() + 1));
     }
 
     /**

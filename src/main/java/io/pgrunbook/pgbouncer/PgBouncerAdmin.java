@@ -83,11 +83,14 @@ public final class PgBouncerAdmin {
     /** SHOW DATABASES and the PAUSE guard's state file, in one remote command. */
     public DatabasesAndGuard databasesAndGuard() {
         PauseGuard.Read r = PauseGuard.split(run(PauseGuard.readThenRun(host, psql("SHOW DATABASES"))), java.time.Instant.now());
-        return new DatabasesAndGuard(toDatabases(parse(r.rest())), r.state());
+        return new DatabasesAndGuard(toDatabases(parse(r.rest())), r.state(), r.writable());
     }
 
-    /** What {@link #databasesAndGuard} read; {@code guard} null when there is no state file. */
-    public record DatabasesAndGuard(List<Database> databases, PauseGuard.State guard) {
+    /**
+     * What {@link #databasesAndGuard} read; {@code guard} null when there is no state file; {@code guardWritable}
+     * whether the become user may write the state file's directory.
+     */
+    public record DatabasesAndGuard(List<Database> databases, PauseGuard.State guard, boolean guardWritable) {
     }
 
     private static void checkCommands(List<String> commands) {

@@ -58,9 +58,15 @@ public final class PauseGuard {
               if out=$("$psql" -X -q -h "$h" -p "$p" -U "$u" -d pgbouncer -c "RESUME $d" 2>&1); then ok="$ok $d"
               else bad="$bad $d: $(echo "$out" | tr '\\n' ' ')"; fi
             done
-            { grep -v '^state=' "$f"; echo state=resumed; echo "resumed_at=$(date +%s)"; echo "resumed=${ok# }"; } > "$f.tmp.$$" \\
-              && mv -f "$f.tmp.$$" "$f"
-            echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) run $(sed -n 's/^run=//p' "$f"): deadline passed, the pause guard resumed${ok:- nothing}${bad:+; failed:$bad}" >> "$f.log"
+            run=$(sed -n 's/^run=//p' "$f")
+            if [ -n "$ok" ]; then
+              { grep -v '^state=' "$f"; echo state=resumed; echo "resumed_at=$(date +%s)"; echo "resumed=${ok# }"; } > "$f.tmp.$$" \\
+                && mv -f "$f.tmp.$$" "$f"
+            else
+              # nothing was paused any more (resumed without pgrunbook): nothing for status to tell
+              rm -f "$f"
+            fi
+            echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) run $run: deadline passed, the pause guard resumed${ok:- nothing}${bad:+; failed:$bad}" >> "$f.log"
             """;
 
     // $1 file, $2 seconds, $3 run id, $4 number of databases, $5 the guard's script, $6 psql, $7 address, $8 port, $9

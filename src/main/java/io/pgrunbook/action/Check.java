@@ -20,5 +20,13 @@ public interface Check {
         return true;
     }
 
+    /**
+     * Whether a check whose {@code on} matches no host passes (there is nothing to check: every PgBouncer but the old
+     * primary's, when only the old primary has one). False: an empty match is a mistake in the runbook, and fails.
+     */
+    default boolean passesWithNoHost() {
+        return false;
+    }
+
     CheckResult evaluate(CheckContext ctx);
 }

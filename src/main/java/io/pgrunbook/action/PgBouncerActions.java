@@ -1,10 +1,14 @@
 package io.pgrunbook.action;
 
 import io.pgrunbook.inventory.Host;
+import io.pgrunbook.inventory.Units;
 import io.pgrunbook.pgbouncer.PgBouncerAdmin;
 import io.pgrunbook.pgbouncer.PgBouncerControl;
+import io.pgrunbook.pgbouncer.PauseGuard;
 import io.pgrunbook.pgbouncer.Repoint;
+import io.pgrunbook.remote.RemoteCommand;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +37,21 @@ public final class PgBouncerActions {
                 + (dbs.isEmpty() ? "" : " (" + String.join(", ", dbs) + ")") + ": its clients wait", "pgbouncer.resume");
     }
 
-    /** PAUSE (clients wait instead of failing) or RESUME the managed databases. */
+    /** The guard's deadline the planner put in {@code with: {guard: ...}} (the operator's, or computed), else a default. */
+    public static Duration guard(StepContext ctx) {
+        String g = ctx.option("guard", null);
+        try {
+            return g == null ? PauseGuard.DEFAULT_DEADLINE : Units.duration(g);
+        } catch (IllegalArgumentException e) {
+            // only while planning, before the planner refuses the runbook's value with its line and column
+            return PauseGuard.DEFAULT_DEADLINE;
+        }
+    }
+
+    /**
+     * PAUSE (clients wait instead of failing) or RESUME the managed databases. A PAUSE arms a {@link PauseGuard} in the
+     * same remote command, so that the pause cannot outlive the run; a RESUME cancels it in the same command.
+     */
     public static Action pauseOrResume(boolean pause) {
         String verb = pause ? "PAUSE" : "RESUME";
         return new Action() {
@@ -46,8 +64,19 @@ public final class PgBouncerActions {
             }
 
             @Override
+            public Set<String> options() {
+                return pause ? Set.of("guard") : Set.of();
+            }
+
+            @Override
             public boolean parallel() {
                 return true;
+            }
+
+            /** The remote command around the psql: arm the guard before the PAUSE, cancel it after the RESUME. */
+            private RemoteCommand wrap(StepContext ctx, List<String> guarded, RemoteCommand psql) {
+                return pause ? PauseGuard.armThenRun(ctx.host(), guard(ctx), ctx.runtime() == null ? null : ctx.runtime().runId(),
+                        guarded, psql) : PauseGuard.runThenCancel(ctx.host(), psql);
             }
 
             @Override
@@ -65,16 +94,24 @@ public final class PgBouncerActions {
                 if (noneRendered(ctx) != null) {
                     return noneRendered(ctx);
                 }
-                // what execute runs: one psql for every database and SHOW DATABASES (without a list in the inventory:
-                // SHOW DATABASES, then the databases that are not yet in that state, in one psql)
+                // what execute runs: one command for the guard, every database and SHOW DATABASES (without a list in
+                // the inventory: SHOW DATABASES, then that command for the databases not yet in that state)
                 PgBouncerAdmin admin = new PgBouncerAdmin(ctx.host(), null);
                 List<String> statements = new ArrayList<>(databases(ctx).stream().map(db -> verb + " " + db).toList());
+                List<String> lines = new ArrayList<>();
                 if (statements.isEmpty()) {
-                    return Rendered.of(admin.psql("SHOW DATABASES").describe(),
-                            admin.psql(verb + " <each database not yet " + (pause ? "paused" : "running") + ">").describe());
+                    lines.add(admin.psql("SHOW DATABASES").describe());
+                    lines.add(wrap(ctx, List.of(), admin.psql(verb + " <each database not yet " + (pause ? "paused" : "running") + ">")).describe());
+                } else {
+                    statements.add("SHOW DATABASES");
+                    lines.add(wrap(ctx, databases(ctx), admin.psql(statements)).describe());
                 }
-                statements.add("SHOW DATABASES");
-                return Rendered.of(admin.psql(statements).describe());
+                if (pause) {
+                    String why = ctx.option("guard_basis", null);
+                    lines.add("   -- the guard is a detached process on " + ctx.host().name() + ": if this run dies (kill -9, lost"
+                            + " connection), it RESUMEs after " + Units.duration(guard(ctx)) + (why == null ? "" : " (" + why + ")"));
+                }
+                return new Rendered(lines);
             }
 
             @Override
@@ -89,17 +126,30 @@ public final class PgBouncerActions {
                         // no list in the inventory: every database but the console, found by SHOW DATABASES
                         throw new IllegalStateException("no database list");
                     }
-                    // the usual case in one psql: every managed database in the expected state before
-                    List<PgBouncerAdmin.Database> after = admin.commandsThenDatabases(done.stream().map(d -> verb + " " + d).toList());
+                    // the usual case in one command: the guard, and every managed database in the expected state before
+                    List<PgBouncerAdmin.Database> after = admin.commandsThenDatabases(done.stream().map(d -> verb + " " + d).toList(),
+                            psql -> wrap(ctx, done, psql));
                     last.put(ctx.host().name(), after);
                 } catch (RuntimeException e) {
                     // some were already paused (or resumed), or the list is not known: do only those that are not
                     done.clear();
-                    PgBouncerControl.set(ctx.host(), ctx.runtime().transport(ctx.host()), pause, null)
-                            .forEach(o -> done.add(o.database()));
                     last.remove(ctx.host().name());
+                    if (pause) {
+                        List<PgBouncerAdmin.Database> known = admin.databases();
+                        List<String> managed = known.stream().map(PgBouncerAdmin.Database::name)
+                                .filter(n -> Repoint.managed(ctx.host(), n)).toList();
+                        known.stream().filter(d -> Repoint.managed(ctx.host(), d.name()) && !d.paused())
+                                .forEach(d -> done.add(d.name()));
+                        // the guard covers every managed database, those a dead run left paused too
+                        admin.run(wrap(ctx, managed, done.isEmpty() ? null : admin.psql(done.stream().map(d -> verb + " " + d).toList())));
+                    } else {
+                        PgBouncerControl.set(ctx.host(), ctx.runtime().transport(ctx.host()), false, null)
+                                .stream().filter(PgBouncerControl.Outcome::changed).forEach(o -> done.add(o.database()));
+                    }
                 }
-                Result r = Result.ok(ctx.host().name() + ": " + (pause ? "paused " : "resumed ") + String.join(", ", done));
+                Result r = Result.ok(ctx.host().name() + ": " + (pause ? "paused " : "resumed ") + (done.isEmpty() ? "nothing (already "
+                        + (pause ? "paused" : "running") + ")" : String.join(", ", done))
+                        + (pause ? "; guard resumes in " + Units.duration(guard(ctx)) + " unless the run does" : ""));
                 return pause ? r.opening(paused(ctx, done)) : r;
             }
 
@@ -160,7 +210,7 @@ public final class PgBouncerActions {
                                 + " -> host=" + to.address() + " port=" + to.postgres().port(),
                         admin.psql(List.of("RELOAD", "SET server_login_retry = 0", "SHOW DATABASES")).describe()
                                 + "   -- retry logins at once: after a failed login to a dead server PgBouncer would wait server_login_retry",
-                        keepPaused ? "keep paused" : admin.psql("RESUME <each paused database>").describe(),
+                        keepPaused ? "keep paused" : PauseGuard.runThenCancel(h, admin.psql("RESUME <each paused database>")).describe(),
                         (keepPaused ? "" : "wait (at most 3 s) until pools with waiting clients have a server; ")
                                 + admin.psql("SET server_login_retry = <its value in " + h.pgbouncer().configFile() + ", else 15>").describe());
             }

@@ -57,6 +57,7 @@ public final class Registry {
                 .add(HaChecks.archivingOk())
                 .add(HaChecks.rewindReady())
                 .add(HaChecks.becomeWorks())
+                .add(PgBouncerChecks.consoles())
                 .add(HaChecks.failoverCandidate())
                 .add(GuardChecks.fenceTarget())
                 .add(GuardChecks.noHealthyPrimary())

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.NodeState;
 import io.pgrunbook.inventory.Units;
+import io.pgrunbook.pgbouncer.PauseGuard;
 import picocli.CommandLine.Help.Ansi;
 
 import java.time.ZoneId;
@@ -22,17 +23,41 @@ public final class StatusView {
     public record Json(String cluster, String verdict, String primary, List<Host> hosts, List<String> notes) {
     }
 
+    /** The fields of DESIGN.md in their order, then additions at the end: {@code pgbouncer_pause}. */
     @JsonPropertyOrder({"name", "address", "role", "state", "timeline", "lsn", "lag_bytes", "replay_paused", "upstream",
-            "pgbouncer_target"})
+            "pgbouncer_target", "pgbouncer_pause"})
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Host(String name, String address, String role, String state, Integer timeline, String lsn,
-                       Long lagBytes, Boolean replayPaused, String upstream, String pgbouncerTarget) {
+                       Long lagBytes, Boolean replayPaused, String upstream, String pgbouncerTarget, Pause pgbouncerPause) {
+    }
+
+    /**
+     * A paused PgBouncer (null when nothing is paused): the databases; from the guard's state file when pgrunbook
+     * paused it, since when, for how many seconds, by which run, when the guard resumes it and whether it runs; the
+     * command that resumes it.
+     */
+    @JsonPropertyOrder({"databases", "since", "seconds", "run", "guard_deadline", "guard_running", "resume_command"})
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Pause(List<String> databases, String since, Long seconds, String run, String guardDeadline,
+                        boolean guardRunning, String resumeCommand) {
     }
 
     public static Json json(ClusterState s) {
         return new Json(s.cluster(), s.verdict().name(), s.primary(), s.hosts().stream()
                 .map(n -> new Host(n.name(), n.address(), n.role().name(), n.state().json(), n.timeline(), n.lsn(),
-                        n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget())).toList(), s.notes());
+                        n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget(), pause(n, s.probedAt()))).toList(), s.notes());
+    }
+
+    private static Pause pause(NodeState n, java.time.Instant at) {
+        if (n.pgbouncerPaused().isEmpty()) {
+            return null;
+        }
+        PauseGuard.State g = n.pgbouncerGuard() != null && n.pgbouncerGuard().paused() ? n.pgbouncerGuard() : null;
+        java.time.Instant since = g == null ? null : g.pausedAt();
+        return new Pause(n.pgbouncerPaused(), since == null ? null : since.toString(),
+                since == null ? null : Math.max(0, java.time.Duration.between(since, at).toSeconds()), g == null ? null : g.runId(),
+                g == null || g.deadline() == null ? null : g.deadline().toString(), g != null && g.guardRunning(),
+                PauseGuard.RESUME_COMMAND);
     }
 
     public static String table(ClusterState s, Ansi ansi) {
@@ -46,7 +71,8 @@ public final class StatusView {
             }
             t.row(n.name(), n.address(), n.role(), state, n.timeline(), n.lsn(),
                     n.lagBytes() == null ? null : Units.bytes(n.lagBytes()), n.upstream(),
-                    n.pgbouncerError() != null ? "error" : n.pgbouncerTarget());
+                    n.pgbouncerError() != null ? "error" : n.pgbouncerTarget() == null ? null
+                            : n.pgbouncerTarget() + (n.pgbouncerPaused().isEmpty() ? "" : " (paused)"));
         }
         StringBuilder b = new StringBuilder();
         b.append("Cluster ").append(s.cluster()).append("  (probed ")

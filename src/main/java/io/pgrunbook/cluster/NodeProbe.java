@@ -200,12 +200,15 @@ final class NodeProbe {
     private static void readPgBouncer(Host host, Connections connections, NodeStateBuilder b) {
         try {
             Map<String, String> targets = new LinkedHashMap<>();
-            for (PgBouncerAdmin.Database d : new PgBouncerAdmin(host, connections.to(host)).databases()) {
+            // the guard's state file in the same remote command: who paused, since when, until when
+            PgBouncerAdmin.DatabasesAndGuard read = new PgBouncerAdmin(host, connections.to(host)).databasesAndGuard();
+            for (PgBouncerAdmin.Database d : read.databases()) {
                 if (io.pgrunbook.pgbouncer.Repoint.managed(host, d.name())) {
                     targets.put(d.name(), d.target() + (d.paused() ? " (paused)" : ""));
                 }
             }
             b.pgbouncerTargets = targets;
+            b.pgbouncerGuard = read.guard();
         } catch (HostKeyException e) {
             throw e;
         } catch (TransportException e) {

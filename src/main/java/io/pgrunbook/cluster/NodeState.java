@@ -1,6 +1,7 @@
 package io.pgrunbook.cluster;
 
 import io.pgrunbook.inventory.Role;
+import io.pgrunbook.pgbouncer.PauseGuard;
 
 import java.util.List;
 import java.util.Map;
@@ -20,13 +21,32 @@ import java.util.Map;
  * @param error             why the probe could not see more, for the operator
  * @param receiverStatus    a standby's walreceiver status ("streaming", ...); null when it has none
  * @param pgbouncerError    why the PgBouncer console could not be read
+ * @param pgbouncerGuard    for a PgBouncer host: the state file of a pgrunbook PAUSE guard there (null: none)
  */
 public record NodeState(String name, String address, Role role, LiveState state, Integer timeline, String lsn,
                         String receivedLsn, String replayLsn, Long lagBytes, Boolean replayPaused, String upstream,
                         String pgbouncerTarget, Map<String, String> pgbouncerTargets, String systemIdentifier,
                         Integer serverVersionNum, String serverVersion, List<Downstream> downstreams,
                         List<Subscription> subscriptions, Boolean standbySignal, String error, long probeMillis,
-                        String receiverStatus, String pgbouncerError) {
+                        String receiverStatus, String pgbouncerError, PauseGuard.State pgbouncerGuard) {
+
+    /** A node with no PAUSE guard seen (hand-made states, hosts without PgBouncer). */
+    public NodeState(String name, String address, Role role, LiveState state, Integer timeline, String lsn,
+                     String receivedLsn, String replayLsn, Long lagBytes, Boolean replayPaused, String upstream,
+                     String pgbouncerTarget, Map<String, String> pgbouncerTargets, String systemIdentifier,
+                     Integer serverVersionNum, String serverVersion, List<Downstream> downstreams,
+                     List<Subscription> subscriptions, Boolean standbySignal, String error, long probeMillis,
+                     String receiverStatus, String pgbouncerError) {
+        this(name, address, role, state, timeline, lsn, receivedLsn, replayLsn, lagBytes, replayPaused, upstream,
+                pgbouncerTarget, pgbouncerTargets, systemIdentifier, serverVersionNum, serverVersion, downstreams,
+                subscriptions, standbySignal, error, probeMillis, receiverStatus, pgbouncerError, null);
+    }
+
+    /** The managed databases its PgBouncer has paused now (empty: none, or no PgBouncer). */
+    public List<String> pgbouncerPaused() {
+        return pgbouncerTargets == null ? List.of() : pgbouncerTargets.entrySet().stream()
+                .filter(e -> e.getValue().endsWith("(paused)")).map(Map.Entry::getKey).toList();
+    }
 
     /** A walsender on this node: who streams from it, in what state, how far. */
     public record Downstream(String applicationName, String clientAddr, String state, String syncState,

@@ -28,6 +28,7 @@ final class NodeStateBuilder {
     long probeMillis;
     String receiverStatus;
     String pgbouncerError;
+    io.pgrunbook.pgbouncer.PauseGuard.State pgbouncerGuard;
 
     NodeStateBuilder(Host host) {
         this.host = host;
@@ -55,11 +56,13 @@ final class NodeStateBuilder {
         probeMillis = n.probeMillis();
         receiverStatus = n.receiverStatus();
         pgbouncerError = n.pgbouncerError();
+        pgbouncerGuard = n.pgbouncerGuard();
     }
 
     NodeState build() {
         return new NodeState(host.name(), host.address(), host.role(), state, timeline, lsn, receivedLsn, replayLsn,
                 lagBytes, replayPaused, upstream, pgbouncerTarget, pgbouncerTargets, systemIdentifier, serverVersionNum,
-                serverVersion, downstreams, subscriptions, standbySignal, error, probeMillis, receiverStatus, pgbouncerError);
+                serverVersion, downstreams, subscriptions, standbySignal, error, probeMillis, receiverStatus, pgbouncerError,
+                pgbouncerGuard);
     }
 }

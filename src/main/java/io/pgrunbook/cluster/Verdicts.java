@@ -4,7 +4,12 @@ import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Role;
 import io.pgrunbook.inventory.Units;
 
+import io.pgrunbook.pgbouncer.PauseGuard;
+
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -50,9 +55,14 @@ public final class Verdicts {
             } else if (n.pgbouncerTarget() != null && primary != null && !n.pgbouncerTarget().equals(primary.name())) {
                 notes.add(n.name() + ": PgBouncer points to " + n.pgbouncerTarget() + ", not to the primary " + primary.name());
             }
-            if (n.pgbouncerTargets() != null && n.pgbouncerTargets().values().stream().anyMatch(t -> t.endsWith("(paused)"))) {
-                notes.add(n.name() + ": PgBouncer has paused databases: clients are waiting");
+            if (!n.pgbouncerPaused().isEmpty()) {
+                notes.add(pausedNote(n, at));
             }
+        }
+        // facts that do not make the cluster worse: added after the verdict counted the notes
+        List<String> info = new ArrayList<>();
+        for (NodeState n : nodes) {
+            guardNote(n, at).ifPresent(info::add);
         }
 
         Verdict verdict;
@@ -74,7 +84,59 @@ public final class Verdicts {
                 notes.add(0, "failover state: " + primary.name() + " (" + primary.role() + ") is the primary");
             }
         }
+        notes.addAll(info);
         return new ClusterState(cluster.name(), verdict, primaryName, List.copyOf(nodes), List.copyOf(notes), at, millis);
+    }
+
+    /** How long a guard's resume stays worth a note in status. */
+    static final Duration GUARD_NOTE_FOR = Duration.ofHours(24);
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+
+    /** A paused PgBouncer: which databases, since when and by which run (from its guard), until when, how to resume. */
+    static String pausedNote(NodeState n, Instant at) {
+        PauseGuard.State g = n.pgbouncerGuard();
+        StringBuilder b = new StringBuilder(n.name()).append(": PgBouncer paused ").append(String.join(", ", n.pgbouncerPaused()));
+        if (g != null && g.paused()) {
+            if (g.pausedAt() != null) {
+                b.append(" for ").append(seconds(Duration.between(g.pausedAt(), at))).append(" (since ")
+                        .append(CLOCK.format(g.pausedAt())).append(g.runId() != null ? ", by run " + g.runId() : "").append(")");
+            }
+            if (!g.guardRunning()) {
+                b.append("; its guard (pid ").append(g.pid()).append(") is not running: nothing will resume it");
+            } else if (g.deadline() != null) {
+                b.append("; its guard resumes it at ").append(CLOCK.format(g.deadline()));
+                Duration left = Duration.between(at, g.deadline());
+                b.append(left.isNegative() ? " (now)" : " (in " + seconds(left) + ")");
+            }
+        } else {
+            b.append("; no pause guard (paused by hand or by an older pgrunbook): nothing will resume it");
+        }
+        return b.append("; clients are waiting: resume with `").append(PauseGuard.RESUME_COMMAND).append("`").toString();
+    }
+
+    /** A guard that resumed a pause its run did not end (within a day), or one still armed with nothing paused. */
+    static java.util.Optional<String> guardNote(NodeState n, Instant at) {
+        PauseGuard.State g = n.pgbouncerGuard();
+        if (g == null || !n.pgbouncerPaused().isEmpty() || n.pgbouncerError() != null) {
+            return java.util.Optional.empty();
+        }
+        String run = g.runId() != null ? "run " + g.runId() : "a run";
+        if (!g.paused() && g.resumedAt() != null && Duration.between(g.resumedAt(), at).compareTo(GUARD_NOTE_FOR) < 0) {
+            return java.util.Optional.of(n.name() + ": the pause guard of " + run + " resumed PgBouncer ("
+                    + (g.resumed().isEmpty() ? "nothing left paused" : String.join(", ", g.resumed())) + ") at "
+                    + CLOCK.format(g.resumedAt()) + ", after " + (g.pausedAt() == null ? "its deadline"
+                    : seconds(Duration.between(g.pausedAt(), g.resumedAt())) + " paused") + ": that run did not end its pause"
+                    + (g.runId() != null ? " (see `pgrunbook history show " + g.runId() + "`)" : ""));
+        }
+        if (g.paused() && g.guardRunning()) {
+            return java.util.Optional.of(n.name() + ": the pause guard of " + run + " is armed though nothing is paused"
+                    + " (harmless; `" + PauseGuard.RESUME_COMMAND + "` clears it)");
+        }
+        return java.util.Optional.empty();
+    }
+
+    private static String seconds(Duration d) {
+        return d.toSeconds() < 1 ? "0s" : Units.duration(Duration.ofSeconds(d.toSeconds()));
     }
 
     private static void standbyNotes(Cluster cluster, NodeState n, NodeState primary, long maxLag, List<String> notes) {

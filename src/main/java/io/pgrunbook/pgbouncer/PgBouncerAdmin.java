@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * The PgBouncer admin console of one host, spoken to with {@code psql} on that host. Not PgJDBC: since 42.7.5 the
@@ -65,15 +66,40 @@ public final class PgBouncerAdmin {
      * time saved); returns the databases as they are after the commands.
      */
     public List<Database> commandsThenDatabases(List<String> commands) {
+        return commandsThenDatabases(commands, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #commandsThenDatabases(List)}, the psql run inside {@code wrap}'s command (the PAUSE guard armed, or
+     * cancelled, in the same remote command).
+     */
+    public List<Database> commandsThenDatabases(List<String> commands, UnaryOperator<RemoteCommand> wrap) {
+        checkCommands(commands);
+        List<String> all = new ArrayList<>(commands);
+        all.add("SHOW DATABASES");
+        return toDatabases(parse(run(wrap.apply(psql(all)))));
+    }
+
+    /** SHOW DATABASES and the PAUSE guard's state file, in one remote command. */
+    public DatabasesAndGuard databasesAndGuard() {
+        PauseGuard.Read r = PauseGuard.split(run(PauseGuard.readThenRun(host, psql("SHOW DATABASES"))), java.time.Instant.now());
+        return new DatabasesAndGuard(toDatabases(parse(r.rest())), r.state(), r.writable());
+    }
+
+    /**
+     * What {@link #databasesAndGuard} read; {@code guard} null when there is no state file; {@code guardWritable}
+     * whether the become user may write the state file's directory.
+     */
+    public record DatabasesAndGuard(List<Database> databases, PauseGuard.State guard, boolean guardWritable) {
+    }
+
+    private static void checkCommands(List<String> commands) {
         for (String c : commands) {
             String verb = c.trim().split("\\s+")[0].toUpperCase(Locale.ROOT);
             if (!COMMANDS.contains(verb)) {
                 throw new IllegalArgumentException("not a PgBouncer admin command: " + c);
             }
         }
-        List<String> all = new ArrayList<>(commands);
-        all.add("SHOW DATABASES");
-        return toDatabases(parse(run(psql(all))));
     }
 
     /** SHOW something: rows as column name to value. */
@@ -128,21 +154,13 @@ public final class PgBouncerAdmin {
         if (commands.isEmpty()) {
             return;
         }
-        for (String c : commands) {
-            String verb = c.trim().split("\\s+")[0].toUpperCase(Locale.ROOT);
-            if (!COMMANDS.contains(verb)) {
-                throw new IllegalArgumentException("not a PgBouncer admin command: " + c);
-            }
-        }
+        checkCommands(commands);
         run(psql(commands));
     }
 
-    private String run(String statement) {
-        return run(psql(statement));
-    }
-
-    private String run(RemoteCommand psql) {
-        ExecResult r = transport.exec(psql, ExecOptions.timeout(Duration.ofSeconds(30)));
+    /** Runs a command built around this console (a guard armed or cancelled, with or without a psql inside). */
+    public String run(RemoteCommand command) {
+        ExecResult r = transport.exec(command, ExecOptions.timeout(Duration.ofSeconds(30)));
         if (!r.ok()) {
             String why = r.stderr().strip();
             throw new TransportException(host.name(), "PgBouncer console on port " + host.pgbouncer().port() + ": "
@@ -150,4 +168,9 @@ public final class PgBouncerAdmin {
         }
         return r.stdout();
     }
+
+    private String run(String statement) {
+        return run(psql(statement));
+    }
+
 }

@@ -6,7 +6,10 @@ import io.pgrunbook.remote.Transport;
 import java.util.ArrayList;
 import java.util.List;
 
-/** PAUSE / RESUME of the managed databases of one PgBouncer, idempotent: a database already in that state is left. */
+/**
+ * PAUSE / RESUME of the managed databases of one PgBouncer, idempotent: a database already in that state is left. A
+ * RESUME of every managed database also cancels the {@link PauseGuard} of an earlier pause, in the same command.
+ */
 public final class PgBouncerControl {
     private PgBouncerControl() {
     }
@@ -48,7 +51,13 @@ public final class PgBouncerControl {
                 out.add(new Outcome(host.name(), d.name(), pause ? "pause" : "resume", true, pause ? "paused" : "resumed"));
             }
         }
-        admin.commands(commands);
+        if (!pause && database == null) {
+            // every managed database runs again: the guard of an earlier pause has nothing left to do (one database
+            // resumed alone leaves it armed for the others)
+            admin.run(PauseGuard.runThenCancel(host, commands.isEmpty() ? null : admin.psql(commands)));
+        } else {
+            admin.commands(commands);
+        }
         if (!found) {
             out.add(new Outcome(host.name(), database, pause ? "pause" : "resume", false,
                     "no such database on this PgBouncer"));

@@ -208,7 +208,8 @@ public final class Executor {
         Check check = registry.check(ps.type()).orElseThrow();
         List<RunResult.CheckOutcome> out = new ArrayList<>();
         if (ps.targets().isEmpty()) {
-            out.add(new RunResult.CheckOutcome(ps.type(), null, false, "no host matches 'on: " + ps.step().on() + "'"));
+            out.add(check.passesWithNoHost() ? new RunResult.CheckOutcome(ps.type(), null, true, "no host to check")
+                    : new RunResult.CheckOutcome(ps.type(), null, false, "no host matches 'on: " + ps.step().on() + "'"));
         }
         for (PlannedStep.Target t : ps.targets()) {
             StepContext c = t.context();

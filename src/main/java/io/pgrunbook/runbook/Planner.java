@@ -56,9 +56,52 @@ public final class Planner {
         for (Step s : rb.steps()) {
             steps.add(r.step(++n, s, "step " + n + " (" + s.name() + ")"));
         }
+        for (int i = 0; i < steps.size(); i++) {
+            steps.set(i, guarded(steps, i, cluster));
+        }
         return new Plan(rb.name(), rb.description(), rb.source(), rb.sha256(), cluster.name(), params,
                 primary != null ? primary : state.primary(),
                 preflight, steps, state);
+    }
+
+    /**
+     * A {@code pgbouncer.pause} step with its guard's deadline in {@code with: {guard}} on each host (the runbook's
+     * value, else {@link GuardDeadline}), described again so that the plan and the journal show it. Other steps as
+     * they are.
+     */
+    private PlannedStep guarded(List<PlannedStep> steps, int i, Cluster cluster) {
+        PlannedStep ps = steps.get(i);
+        if (!ps.kind().equals(StepKind.ACTION.key()) || !ps.type().equals("pgbouncer.pause")) {
+            return ps;
+        }
+        List<PlannedStep.Target> targets = new ArrayList<>();
+        for (PlannedStep.Target t : ps.targets()) {
+            StepContext c = t.context();
+            Map<String, String> with = new LinkedHashMap<>(c.with());
+            String given = with.get("guard");
+            if (given != null) {
+                java.time.Duration d;
+                try {
+                    d = Units.duration(given);
+                } catch (IllegalArgumentException e) {
+                    throw new RunbookException(ps.step().at(), "with: {guard: " + given + "}: " + e.getMessage());
+                }
+                if (d.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+                    throw new RunbookException(ps.step().at(), "with: {guard: " + given + "}: the guard needs at least 1s");
+                }
+                with.put("guard", d.toMillis() + "ms");
+                with.put("guard_basis", "with: {guard: " + given + "}");
+            } else if (t.host() != null) {
+                GuardDeadline.Deadline d = GuardDeadline.compute(steps, i, t.host(), cluster.settings(), registry);
+                with.put("guard", d.after().toMillis() + "ms");
+                with.put("guard_basis", d.basis());
+            }
+            StepContext ctx = new StepContext(c.stepName(), c.cluster(), c.host(), c.text(), with, c.as(), c.database(),
+                    c.timeout(), c.runtime());
+            targets.add(new PlannedStep.Target(t.host(), registry.action(ps.type()).orElseThrow().describe(ctx).lines(), ctx));
+        }
+        return new PlannedStep(ps.number(), ps.name(), ps.kind(), ps.type(), ps.hosts(), targets, ps.destructive(), ps.when(),
+                ps.runs(), ps.onError(), ps.timeout(), ps.step());
     }
 
     /** Checks the given parameters against the runbook: known, typed, required ones present; defaults filled. */

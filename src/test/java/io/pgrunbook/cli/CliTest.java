@@ -109,6 +109,7 @@ class CliTest {
         String json = Json.compact(StatusView.json(state));
         assertEquals("{\"cluster\":\"c\",\"verdict\":\"HEALTHY\",\"primary\":\"db1\",\"hosts\":[{\"name\":\"db1\","
                 + "\"address\":\"10.0.0.1\",\"role\":\"MASTER\",\"state\":\"primary\",\"timeline\":1,\"lsn\":\"0/3000000\","
-                + "\"lag_bytes\":null,\"replay_paused\":null,\"upstream\":null,\"pgbouncer_target\":null}],\"notes\":[]}", json);
+                + "\"lag_bytes\":null,\"replay_paused\":null,\"upstream\":null,\"pgbouncer_target\":null,\"pgbouncer_pause\":null}],"
+                + "\"notes\":[]}", json);
     }
 }

@@ -148,4 +148,65 @@ class VerdictsTest {
         assertEquals(Verdict.DEGRADED, s.verdict());
         assertTrue(s.notes().contains("db3 is not streaming (no walreceiver)"), s.notes().toString());
     }
+
+    private static NodeState withPgBouncer(NodeState n, String target, io.pgrunbook.pgbouncer.PauseGuard.State guard) {
+        return new NodeState(n.name(), n.address(), n.role(), n.state(), n.timeline(), n.lsn(), n.receivedLsn(), n.replayLsn(),
+                n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget(), Map.of("app", target), n.systemIdentifier(),
+                n.serverVersionNum(), n.serverVersion(), n.downstreams(), n.subscriptions(), n.standbySignal(), n.error(),
+                n.probeMillis(), n.receiverStatus(), n.pgbouncerError(), guard);
+    }
+
+    @Test
+    void a_paused_pgbouncer_degrades_and_says_since_when_by_which_run_until_when_and_how_to_resume() {
+        Instant at = Instant.parse("2026-01-01T10:00:00Z");
+        var guard = io.pgrunbook.pgbouncer.PauseGuard.parse("""
+                state=paused
+                run=20260101-095900-switchover-ab12
+                paused_at=1767261558
+                deadline=1767261888
+                databases=app
+                pid=4242
+                token=x
+                alive=1
+                now=1767261600
+                """, at);
+        List<NodeState> l = normal();
+        l.set(1, withPgBouncer(l.get(1), "10.0.0.1:5432 (paused)", guard));
+        ClusterState s = ClusterProbe.judge(CLUSTER, l, at, 1);
+        assertEquals(Verdict.DEGRADED, s.verdict(), s.notes().toString());
+        String note = s.notes().stream().filter(n -> n.startsWith("db2: PgBouncer paused")).findFirst().orElseThrow();
+        assertTrue(note.startsWith("db2: PgBouncer paused app for 42s (since "), note);
+        assertTrue(note.contains("by run 20260101-095900-switchover-ab12); its guard resumes it at "), note);
+        assertTrue(note.contains("(in 4m48s); clients are waiting: resume with `pgrunbook pgbouncer resume`"), note);
+        assertEquals(List.of("app"), s.node("db2").orElseThrow().pgbouncerPaused());
+    }
+
+    @Test
+    void a_pause_without_guard_or_with_a_dead_guard_says_nothing_will_resume_it() {
+        List<NodeState> l = normal();
+        l.set(0, withPgBouncer(l.get(0), "10.0.0.1:5432 (paused)", null));
+        var dead = io.pgrunbook.pgbouncer.PauseGuard.parse("state=paused\nrun=r1\npaused_at=100\ndeadline=400\npid=77\nalive=0\nnow=100\n",
+                Instant.ofEpochSecond(100));
+        l.set(1, withPgBouncer(l.get(1), "10.0.0.1:5432 (paused)", dead));
+        ClusterState s = ClusterProbe.judge(CLUSTER, l, Instant.ofEpochSecond(110), 1);
+        assertEquals(Verdict.DEGRADED, s.verdict());
+        assertTrue(s.notes().contains("db1: PgBouncer paused app; no pause guard (paused by hand or by an older pgrunbook): nothing"
+                + " will resume it; clients are waiting: resume with `pgrunbook pgbouncer resume`"), s.notes().toString());
+        assertTrue(s.notes().stream().anyMatch(n -> n.startsWith("db2: PgBouncer paused app for 10s") && n.contains("by run r1")
+                && n.contains("its guard (pid 77) is not running: nothing will resume it")), s.notes().toString());
+    }
+
+    @Test
+    void a_resume_by_the_guard_is_told_for_a_day_without_degrading_the_cluster() {
+        var fired = io.pgrunbook.pgbouncer.PauseGuard.parse("state=resumed\nrun=r9\npaused_at=1000\ndeadline=1330\npid=5\n"
+                + "resumed_at=1331\nresumed=app\nalive=0\nnow=2000\n", Instant.ofEpochSecond(2000));
+        List<NodeState> l = normal();
+        l.set(1, withPgBouncer(l.get(1), "10.0.0.1:5432", fired));
+        ClusterState s = ClusterProbe.judge(CLUSTER, l, Instant.ofEpochSecond(2000), 1);
+        assertEquals(Verdict.HEALTHY, s.verdict(), s.notes().toString());
+        assertTrue(s.notes().stream().anyMatch(n -> n.startsWith("db2: the pause guard of run r9 resumed PgBouncer (app) at ")
+                && n.endsWith(", after 5m31s paused: that run did not end its pause (see `pgrunbook history show r9`)")), s.notes().toString());
+        ClusterState later = ClusterProbe.judge(CLUSTER, l, Instant.ofEpochSecond(2000 + 86_400), 1);
+        assertTrue(later.notes().isEmpty(), later.notes().toString());
+    }
 }

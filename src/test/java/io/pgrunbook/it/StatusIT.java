@@ -120,7 +120,7 @@ class StatusIT {
         List<String> fields = new java.util.ArrayList<>();
         host(s, "db1").fieldNames().forEachRemaining(fields::add);
         assertEquals(List.of("name", "address", "role", "state", "timeline", "lsn", "lag_bytes", "replay_paused", "upstream",
-                "pgbouncer_target"), fields);
+                "pgbouncer_target", "pgbouncer_pause"), fields);
     }
 
     @Test

@@ -62,7 +62,7 @@ class RepairRunbooksTest {
     @Test
     void failover_preflight_checks_the_node_to_fence_and_a_healthy_primary_so_a_dry_run_shows_them() {
         Runbook rb = shipped("failover");
-        assertEquals(List.of("failover-candidate", "fence-target", "no-healthy-primary"), rb.preflight().stream().map(Step::target).toList());
+        assertEquals(List.of("failover-candidate", "fence-target", "no-healthy-primary", "pgbouncer-consoles"), rb.preflight().stream().map(Step::target).toList());
     }
 
     @Test

@@ -1,0 +1,88 @@
+package io.pgrunbook.action;
+
+import io.pgrunbook.inventory.Host;
+import io.pgrunbook.pgbouncer.PauseGuard;
+import io.pgrunbook.pgbouncer.PgBouncerAdmin;
+import io.pgrunbook.pgbouncer.Repoint;
+import io.pgrunbook.remote.HostKeyException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Preflight checks of the PgBouncers a procedure will pause and repoint. */
+public final class PgBouncerChecks {
+    private PgBouncerChecks() {
+    }
+
+    /**
+     * {@code pgbouncer-consoles}: the host's PgBouncer console answers (SHOW DATABASES), serves every managed database,
+     * and the become user may write the pause guard's state file beside the config. Run before anything is paused: a
+     * PgBouncer that is down would otherwise stop the run after the others were paused.
+     */
+    public static Check consoles() {
+        return new Check() {
+            @Override
+            public boolean passesWithNoHost() {
+                return true;
+            }
+
+            @Override
+            public String name() {
+                return "pgbouncer-consoles";
+            }
+
+            @Override
+            public String defaultOn() {
+                return "pgbouncers";
+            }
+
+            @Override
+            public boolean needsState() {
+                return false;
+            }
+
+            @Override
+            public CheckResult evaluate(CheckContext ctx) {
+                Host h = ctx.host();
+                if (!h.hasPgBouncer()) {
+                    return CheckResult.pass(h.name() + " runs no PgBouncer");
+                }
+                PgBouncerAdmin.DatabasesAndGuard read;
+                try {
+                    read = new PgBouncerAdmin(h, ctx.runtime().transport(h)).databasesAndGuard();
+                } catch (HostKeyException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                    why = (why.startsWith(h.name() + ": ") ? why.substring(h.name().length() + 2) : why).replaceAll("\\s+", " ");
+                    return CheckResult.fail(h.name() + ": the PgBouncer console does not answer (" + why
+                            + "); start PgBouncer on " + h.name() + " or fix pgbouncer.port/admin_user in the inventory");
+                }
+                List<String> names = read.databases().stream().map(PgBouncerAdmin.Database::name).toList();
+                List<String> wanted = h.pgbouncer().databases();
+                List<String> missing = wanted.stream().filter(d -> !names.contains(d)).toList();
+                if (!missing.isEmpty()) {
+                    return CheckResult.fail(h.name() + ": PgBouncer serves no database " + String.join(", ", missing)
+                            + " (pgbouncer.databases in the inventory; it serves " + String.join(", ", names) + ")");
+                }
+                List<String> managed = names.stream().filter(n -> Repoint.managed(h, n)).toList();
+                if (managed.isEmpty()) {
+                    return CheckResult.fail(h.name() + ": PgBouncer serves no database but its console");
+                }
+                if (!read.guardWritable()) {
+                    return CheckResult.fail(h.name() + ": " + PauseGuard.stateDir(h) + " is not writable by "
+                            + (h.become() == null ? "the SSH user" : h.become()) + ": the pause guard keeps its state there"
+                            + " (and pgbouncer point its temp file)");
+                }
+                List<String> facts = new ArrayList<>();
+                List<String> paused = read.databases().stream().filter(d -> Repoint.managed(h, d.name()) && d.paused())
+                        .map(PgBouncerAdmin.Database::name).toList();
+                if (!paused.isEmpty()) {
+                    facts.add("already paused: " + String.join(", ", paused));
+                }
+                return CheckResult.pass(h.name() + ": PgBouncer answers, serves " + String.join(", ", managed)
+                        + (facts.isEmpty() ? "" : "; " + String.join("; ", facts)));
+            }
+        };
+    }
+}

@@ -177,6 +177,16 @@ class RunTest {
     }
 
     @Test
+    void a_wrong_host_name_typed_does_not_run_the_destructive_step() throws Exception {
+        Fixtures.Rig rig = rig();
+        // yes to step 2, then db3 for db2, then no when asked again
+        ScriptedConfirmer c = new ScriptedConfirmer("y", "y", "db3", "n");
+        RunResult r = rig.run("destructive.yaml", Map.of("target", "db2", "out", dir.resolve("out").toString()), c, Fixtures.ask());
+        assertEquals("first\n", out("out"), "the destructive step did not run");
+        assertEquals(ExitCodes.ABORTED, r.exitCode(), rig.err());
+    }
+
+    @Test
     void all_answers_yes_to_the_rest_but_still_asks_for_destructive_steps() throws Exception {
         Fixtures.Rig rig = rig();
         ScriptedConfirmer c = new ScriptedConfirmer("a", "y", "db2");

@@ -100,7 +100,7 @@ public final class BaseBackupAction implements Action {
         ExecResult bb = DataDir.loud(ctx, t, RemoteCommand.of(argv(t, src)), progressListener(ctx, System.nanoTime()));
         if (!bb.ok()) {
             return new Result(false, bb.exitCode(), Secrets.mask(bb.tail(Commands.TAIL)), t.name() + ": pg_basebackup from "
-                    + src.name() + " failed (exit " + bb.exitCode() + ")" + (old != null ? "; the old data directory is " + old : ""));
+                    + src.name() + " failed (" + bb.status() + ")" + (old != null ? "; the old data directory is " + old : ""));
         }
         if (old != null) {
             ExecResult cp = DataDir.copyFiles(ctx, t, old, data, keep);

@@ -59,6 +59,6 @@ public final class FileWriteAction implements Action {
                 || r.ok() && r.stdout().equals(expected)) {
             return Result.ok(ctx.host().name() + ": " + ctx.option("path", "") + " holds the content");
         }
-        return Result.failed(ctx.host().name() + ": " + ctx.option("path", "") + " does not hold the content (exit " + r.exitCode() + ")");
+        return Result.failed(ctx.host().name() + ": " + ctx.option("path", "") + " does not hold the content (" + r.status() + ")");
     }
 }

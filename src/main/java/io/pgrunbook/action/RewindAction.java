@@ -95,7 +95,7 @@ public final class RewindAction implements Action {
         ExecResult rw = DataDir.loud(ctx, t, RemoteCommand.of(argv(t, up, restore)), BaseBackupAction.progressListener(ctx, System.nanoTime()));
         ExecResult back = DataDir.copyFiles(ctx, t, save, data, keep);
         if (!rw.ok()) {
-            return new Result(false, rw.exitCode(), Secrets.mask(rw.tail(Commands.TAIL)), t.name() + ": pg_rewind failed (exit " + rw.exitCode()
+            return new Result(false, rw.exitCode(), Secrets.mask(rw.tail(Commands.TAIL)), t.name() + ": pg_rewind failed (" + rw.status()
                     + "); " + RewindReportAction.rebuildHint(t, up));
         }
         if (!back.ok()) {

@@ -24,7 +24,7 @@ final class PlanRenderer {
             out.flush();
             return;
         }
-        out.println("Plan: " + plan.runbook() + " on cluster " + plan.cluster() + " (live primary: " + plan.primary() + ")");
+        out.println("Plan: " + plan.runbook() + " on cluster " + plan.cluster() + (plan.primary() != null ? " (live primary: " + plan.primary() + ")" : " (no live primary)"));
         if (plan.description() != null) {
             out.println("  " + plan.description().strip());
         }

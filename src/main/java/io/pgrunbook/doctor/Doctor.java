@@ -54,7 +54,7 @@ public final class Doctor {
             t = connections.to(h);
             ExecResult r = t.exec(RemoteCommand.of("true"), QUICK);
             if (!r.ok()) {
-                out.add(Finding.fail(n, "connect", "exit " + r.exitCode() + ": " + r.tail(1), "check the SSH login of this host"));
+                out.add(Finding.fail(n, "connect", r.status() + ": " + r.tail(1), "check the SSH login of this host"));
                 return;
             }
             out.add(Finding.pass(n, "connect", h.transport() == Host.TransportKind.SSH

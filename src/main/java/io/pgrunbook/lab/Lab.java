@@ -604,7 +604,7 @@ public final class Lab {
     private void exec(String host, String what, String... argv) {
         ExecResult r = run(host, argv);
         if (!r.ok()) {
-            throw new PgrunbookException(ExitCodes.FAILED, host + ": " + what + " failed (exit " + r.exitCode() + "): "
+            throw new PgrunbookException(ExitCodes.FAILED, host + ": " + what + " failed (" + r.status() + "): "
                     + oneLine(r.tail(3)));
         }
     }

@@ -101,7 +101,7 @@ public final class LogFiles {
         ExecResult r = connections.to(host).exec(cmd.as(host.become()), opts);
         if (!r.ok()) {
             throw new PgrunbookException(ExitCodes.FAILED, host.name() + ": cannot read " + path + ": "
-                    + (r.stderr().isBlank() ? "exit " + r.exitCode() : r.stderr().strip().replace("\n", " ")));
+                    + (r.stderr().isBlank() ? r.status() : r.stderr().strip().replace("\n", " ")));
         }
         return r.exitCode();
     }

@@ -164,7 +164,7 @@ public final class PgBouncerAdmin {
         if (!r.ok()) {
             String why = r.stderr().strip();
             throw new TransportException(host.name(), "PgBouncer console on port " + host.pgbouncer().port() + ": "
-                    + (why.isEmpty() ? "exit " + r.exitCode() : why.replace("\n", " ")));
+                    + (why.isEmpty() ? r.status() : why.replace("\n", " ")));
         }
         return r.stdout();
     }

@@ -9,6 +9,11 @@ public record ExecResult(Integer exitCode, String stdout, String stderr, Duratio
         return exitCode != null && exitCode == 0;
     }
 
+    /** "exit N", or what it means that there is none: for messages, which never show an internal "null". */
+    public String status() {
+        return exitCode == null ? "no exit status (timed out or connection lost)" : "exit " + exitCode;
+    }
+
     /** The last {@code lines} lines of stdout and stderr, for journals and error messages. */
     public String tail(int lines) {
         String all = (stdout == null ? "" : stdout) + (stderr == null || stderr.isEmpty() ? "" : stderr);

@@ -39,7 +39,7 @@ public final class EventHook {
         try {
             ExecResult r = new LocalTransport("localhost").exec(RemoteCommand.shell(line), ExecOptions.timeout(Duration.ofSeconds(30)));
             if (!r.ok()) {
-                warn("event hook failed (" + (r.exitCode() == null ? "timed out" : "exit " + r.exitCode()) + "): "
+                warn("event hook failed (" + (r.exitCode() == null ? "timed out" : r.status()) + "): "
                         + Secrets.mask(r.tail(3)));
             }
         } catch (RuntimeException e) {

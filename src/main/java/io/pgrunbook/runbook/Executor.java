@@ -198,7 +198,10 @@ public final class Executor {
                                                          StepRuntime runtime) {
         List<RunResult.CheckOutcome> out = new ArrayList<>();
         for (PlannedStep ps : plan.preflight()) {
-            out.addAll(evaluate(ps, cluster, state, registry, runtime));
+            if (ps.runs()) {
+                // a check with a false `when` is left out, as a step is
+                out.addAll(evaluate(ps, cluster, state, registry, runtime));
+            }
         }
         return out;
     }
@@ -414,7 +417,8 @@ public final class Executor {
             String refusal = null;
             if (disarmed.contains(h.kind())) {
                 refusal = "a promotion was attempted since: starting it again could make two primaries";
-            } else if (Hazard.POSTGRES_STOPPED.equals(h.kind())) {
+            } else if (Hazard.POSTGRES_STOPPED.equals(h.kind()) && wasPrimary(h.host())) {
+                // a standby stopped by the run starts as a standby again: only a primary could make two
                 if (now == null) {
                     now = probeQuietly();
                 }
@@ -504,6 +508,12 @@ public final class Executor {
             }
         }
         progress("  " + String.join(", ", followers) + " do not stream from " + host + " yet (they retry on their own)");
+    }
+
+    /** Whether the host was a primary when the run started (or cannot be told: then treated as one). */
+    private boolean wasPrimary(String host) {
+        ClusterState before = plan.state();
+        return before == null || before.node(host).map(n -> n.state() != io.pgrunbook.cluster.LiveState.STANDBY).orElse(true);
     }
 
     private ClusterState probeQuietly() {

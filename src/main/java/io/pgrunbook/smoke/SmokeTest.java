@@ -417,7 +417,7 @@ public final class SmokeTest {
                         ExecOptions.timeout(Duration.ofMinutes(5)));
                 String tail = r.tail(1);
                 out.add(new Check("script " + s.name(), h.name(), r.ok() ? Result.PASS : Result.FAIL, ms(t),
-                        (r.ok() ? "" : "exit " + r.exitCode() + (tail.isEmpty() ? "" : ": ")) + tail));
+                        (r.ok() ? "" : r.status() + (tail.isEmpty() ? "" : ": ")) + tail));
             } catch (HostKeyException e) {
                 throw e;
             } catch (RuntimeException e) {

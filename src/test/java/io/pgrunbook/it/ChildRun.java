@@ -149,6 +149,16 @@ final class ChildRun {
         return events().stream().filter(e -> e.path("event").asText().equals(kind)).toList();
     }
 
+    /** The run's last lines (what it undid and left, the cluster now, the next command), for the test's log. */
+    String closing() {
+        String c = console();
+        int i = c.indexOf("Closing what the run left open");
+        if (i < 0) {
+            i = c.lastIndexOf("\npgrunbook: ");
+        }
+        return i < 0 ? "" : c.substring(i).strip().replaceAll("(?m)^", "    ");
+    }
+
     String result() throws IOException {
         List<JsonNode> end = events("end");
         return end.isEmpty() ? "unfinished" : end.get(end.size() - 1).path("result").asText();

@@ -60,6 +60,7 @@ class FailoverFaultsIT {
         run.signal("CONT");
         int code = run.exit(Duration.ofSeconds(60));
         String console = run.console();
+        System.err.println("[faults] old primary returned, the run's end:\n" + run.closing());
         assertEquals(1, code, console);
         assertTrue(console.contains("db1 runs again since it was fenced"), console);
         assertTrue(console.contains("next: pgrunbook resume " + run.runId()), console);

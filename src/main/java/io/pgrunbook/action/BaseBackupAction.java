@@ -97,10 +97,22 @@ public final class BaseBackupAction implements Action {
                 return Result.failed(src.name() + ": " + e.getMessage() + (old != null ? "; the old data directory is " + old : ""));
             }
         }
-        ExecResult bb = DataDir.loud(ctx, t, RemoteCommand.of(argv(t, src)), progressListener(ctx, System.nanoTime()));
+        ExecResult bb;
+        try {
+            bb = DataDir.loud(ctx, t, RemoteCommand.of(argv(t, src)), progressListener(ctx, System.nanoTime()));
+        } catch (RuntimeException e) {
+            // the copy was cancelled (Ctrl-C) or its connection lost: the old directory goes back all the same
+            boolean interrupted = Thread.interrupted();
+            String back = old == null ? "" : putBack(ctx, t, data, old);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return Result.failed(t.name() + ": pg_basebackup from " + src.name() + " did not finish (" + e.getMessage() + ")" + back);
+        }
         if (!bb.ok()) {
             return new Result(false, bb.exitCode(), Secrets.mask(bb.tail(Commands.TAIL)), t.name() + ": pg_basebackup from "
-                    + src.name() + " failed (" + bb.status() + ")" + (old != null ? "; the old data directory is " + old : ""));
+                    + src.name() + " failed (" + bb.status() + ")"
+                    + (old != null ? putBack(ctx, t, data, old) : ""));
         }
         if (old != null) {
             ExecResult cp = DataDir.copyFiles(ctx, t, old, data, keep);
@@ -111,6 +123,23 @@ public final class BaseBackupAction implements Action {
         }
         return new Result(true, bb.exitCode(), Secrets.mask(bb.tail(5)), t.name() + " copied from " + src.name()
                 + " with pg_basebackup" + (old != null ? "; old data directory: " + old : ""));
+    }
+
+    /**
+     * A copy that failed (disk full, the source gone, pg_basebackup killed) leaves at most a partial directory of its
+     * own: it is removed and the old data directory moved back, so the target is the standby it was (stopped) rather
+     * than a host with no data directory. Returns the sentence for the step's message.
+     */
+    static String putBack(StepContext ctx, Host t, String data, String old) {
+        ExecResult rm = DataDir.quiet(ctx, t, RemoteCommand.of("rm", "-rf", "--", data));
+        ExecResult mv = rm.ok() ? DataDir.quiet(ctx, t, RemoteCommand.of("mv", "--", old, data)) : rm;
+        if (!mv.ok()) {
+            return "; the old data directory is still " + old + " (moving it back failed: " + mv.tail(1)
+                    + "); by hand on " + t.name() + ": rm -rf " + data + " && mv " + old + " " + data;
+        }
+        DataDir.say(ctx, "the partial copy removed; the old data directory moved back to " + data);
+        return "; the old data directory was moved back to " + data + " (" + t.name() + " is stopped: start it as the standby"
+                + " it was, or fix the cause and rebuild again)";
     }
 
     @Override

@@ -14,7 +14,11 @@ final class Commands {
     static Result run(StepContext ctx, RemoteCommand cmd) {
         ExecResult r = ctx.runtime().transport(ctx.host()).exec(cmd, ctx.execOptions());
         String tail = r.tail(TAIL);
-        String msg = r.exitCode() == null ? "no exit status (timed out or connection lost)" : "exit status " + r.exitCode();
+        String msg = r.exitCode() != null ? "exit status " + r.exitCode()
+                // the transports kill a command that outlives the step's timeout and give no exit status: say which it was
+                : ctx.timeout() != null && r.duration() != null && r.duration().compareTo(ctx.timeout()) >= 0
+                ? "timed out after " + io.pgrunbook.inventory.Units.duration(ctx.timeout()) + " (the step's timeout): the command was killed"
+                : "no exit status (the connection was lost or the command was killed)";
         return new Result(r.ok(), r.exitCode(), Secrets.mask(tail), msg);
     }
 

@@ -14,7 +14,8 @@ import java.util.Map;
  * {@code postgres.promote}: resumes replay if it is paused (a paused standby would be promoted at a stale point),
  * promotes with {@code pg_promote(wait => false)} and watches {@code pg_is_in_recovery()} every 10 ms (pg_promote's
  * own wait looks every 100 ms), and waits until the node accepts writes. The caller has fenced the
- * old primary before this step.
+ * old primary before this step; with {@code fenced: HOST} this step checks again, right before promoting, that the
+ * fenced node has not been started since (a colleague, a watchdog, a reboot): it refuses rather than make two primaries.
  */
 public final class PromoteAction implements Action {
     @Override
@@ -23,7 +24,35 @@ public final class PromoteAction implements Action {
     }
 
     @Override
+    public java.util.Set<String> options() {
+        return java.util.Set.of("fenced");
+    }
+
+    /** The old primary fenced by an earlier step, if the runbook names it (not the target itself). */
+    private static Host fenced(StepContext ctx) {
+        String name = ctx.option("fenced", "");
+        if (name.isBlank() || name.equals(ctx.host().name())) {
+            return null;
+        }
+        return ctx.cluster().host(name).orElse(null);
+    }
+
+    @Override
     public Rendered describe(StepContext ctx) {
+        Host f = fenced(ctx);
+        String recheck = f == null ? null : "on " + f.name() + ": pg_ctl status -D " + f.postgres().dataDir()
+                + "   -- refuse if the fenced old primary runs again";
+        Rendered r = describeSteps(ctx);
+        if (recheck == null) {
+            return r;
+        }
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        lines.add(recheck);
+        lines.addAll(r.lines());
+        return Rendered.of(lines.toArray(String[]::new));
+    }
+
+    private static Rendered describeSteps(StepContext ctx) {
         return Rendered.of("on " + ctx.host().name() + ": SELECT pg_wal_replay_resume() -- only when replay is paused",
                 "on " + ctx.host().name() + ": SELECT pg_promote(false), then SELECT pg_is_in_recovery() every 10 ms until it is"
                         + " false (at most " + timeout(ctx).toSeconds() + "s; pg_promote's own wait looks every 100 ms)",
@@ -36,6 +65,10 @@ public final class PromoteAction implements Action {
 
     @Override
     public List<String> preconditions(StepContext ctx) {
+        String back = fencedRunsAgain(ctx);
+        if (back != null) {
+            return List.of(back);
+        }
         try {
             String r = Sql.value(ctx.runtime(), ctx.host(), "SELECT pg_is_in_recovery()");
             // already a primary: a resumed run whose promotion finished before the run was killed; execute says so
@@ -43,6 +76,30 @@ public final class PromoteAction implements Action {
         } catch (SQLException | RuntimeException e) {
             return List.of(ctx.host().name() + " is not reachable: " + e.getMessage());
         }
+    }
+
+    /**
+     * The failover fenced the old primary some steps ago (and the operator may have taken a while at the prompt): if it
+     * runs again now, promoting the target would make two primaries, and clients that reached it since may have
+     * committed there. Null when it is still down or cannot be reached (fenced by a hook or confirmed by the operator).
+     */
+    static String fencedRunsAgain(StepContext ctx) {
+        Host f = fenced(ctx);
+        if (f == null) {
+            return null;
+        }
+        Integer st;
+        try {
+            st = DataDir.pgCtlStatus(ctx, f);
+        } catch (io.pgrunbook.remote.TransportException e) {
+            return null;
+        }
+        if (st == null || st != 0) {
+            return null;
+        }
+        return f.name() + " runs again since it was fenced (pg_ctl status: server is running): promoting " + ctx.host().name()
+                + " now would make two primaries, and nothing was promoted. Check with `pgrunbook status` whether " + f.name()
+                + " took writes; to go on with the failover stop it again (pg_ctl stop on " + f.name() + ") and resume this run";
     }
 
     @Override

@@ -87,7 +87,8 @@ public final class RebuildCheckAction implements Action {
         DataDir.say(ctx, "source databases " + Units.bytes(size) + "; free on " + t.name() + ":" + dir + " " + Units.bytes(free));
         String why = RebuildGuards.refuseSpace(free, size);
         if (why != null) {
-            return Result.failed(t.name() + ": " + why);
+            return Result.failed(t.name() + ": " + why + " on " + dir + "; nothing was changed: make room there (or put the data"
+                    + " directory on a larger file system) and run the rebuild again");
         }
         return Result.ok("room for " + Units.bytes(size) + " on " + t.name() + " (" + Units.bytes(free) + " free); source system identifier " + srcId);
     }

@@ -740,6 +740,11 @@ public final class Executor {
         if (!pre.isEmpty()) {
             return new Done(started, Result.failed("precondition: " + String.join("; ", pre)), null);
         }
+        synchronized (open) {
+            // attempted is enough (a promotion that failed half way may still have happened); refused by its
+            // preconditions is not: nothing was done
+            disarmed.addAll(action.disarms());
+        }
         try {
             Result r = action.execute(ctx);
             return new Done(started, r, r.ok() ? action.verify(ctx) : null);
@@ -750,10 +755,6 @@ public final class Executor {
 
     private boolean action(PlannedStep ps, String how, List<RunResult.StepOutcome> outcomes) {
         Action action = registry.action(ps.type()).orElseThrow();
-        synchronized (open) {
-            // attempted is enough: a promotion that failed half way may still have happened
-            disarmed.addAll(action.disarms());
-        }
         cancellable = action.cancellable();
         try {
             return actionTargets(action, ps, how, outcomes);

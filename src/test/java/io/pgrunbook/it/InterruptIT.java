@@ -26,10 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The fault matrix's interruptions, on a real lab: a real pgrunbook JVM runs a switchover (and a failover after the
- * master is killed) and is interrupted at each step in turn, by SIGINT and by kill -9, while a client writes through
- * PgBouncer. After each: exactly one primary (SIGINT: at once; kill -9: after resume), no PgBouncer left paused, the
+ * master is killed) and is interrupted at each step in turn, by SIGINT, SIGTERM and kill -9, while a client writes through
+ * PgBouncer. After each: exactly one primary (SIGINT, SIGTERM: at once; kill -9: after resume), no PgBouncer left paused, the
  * lock free, and `resume` completes the procedure; at the end no acknowledged commit is lost.
  */
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
 class InterruptIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -169,16 +170,18 @@ class InterruptIT {
         String result = lastResult(c);
         String where = "step " + n + " SIG" + sig + " (exit " + code + ", journal '" + result + "')";
         JsonNode s = LabState.status(lab);
-        if (sig.equals("INT")) {
-            // 130 also when the signal came after the last step, while the command printed the status: the journal says ok
-            assertTrue(code == 130 || (code == 0 && result.equals("ok")), () -> where + ": " + c.console());
+        if (!sig.equals("KILL")) {
+            // 130 (SIGINT) or 143 (SIGTERM) also when the signal came after the last step, while the command printed the
+            // status: the journal then says ok
+            int expected = sig.equals("INT") ? 130 : 143;
+            assertTrue(code == expected || (code == 0 && result.equals("ok")), () -> where + ": " + c.console());
             // back where it started (the old primary runs again, or the failover's dead one stays down), or the target
             // promoted and the rest left to resume: never two
             int primaries = physicalPrimaries(s);
-            assertTrue(hadPrimary ? primaries == 1 : primaries <= 1, () -> where + ": " + primaries + " primaries right after SIGINT\n"
+            assertTrue(hadPrimary ? primaries == 1 : primaries <= 1, () -> where + ": " + primaries + " primaries right after SIG" + sig + "\n"
                     + c.console() + s.toPrettyString());
-            assertEquals(List.of(), paused(lab, "db1"), () -> where + ": PgBouncer on db1 paused after SIGINT\n" + c.console());
-            assertEquals(List.of(), paused(lab, "db2"), () -> where + ": PgBouncer on db2 paused after SIGINT\n" + c.console());
+            assertEquals(List.of(), paused(lab, "db1"), () -> where + ": PgBouncer on db1 paused after SIG" + sig + "\n" + c.console());
+            assertEquals(List.of(), paused(lab, "db2"), () -> where + ": PgBouncer on db2 paused after SIG" + sig + "\n" + c.console());
             assertEquals(0, locks(), () -> where + ": the lock is released\n" + c.console());
             if (!result.equals("ok")) {
                 assertTrue(c.console().contains("next: pgrunbook resume " + runId(c)), () -> where + ": names the next command\n" + c.console());
@@ -227,7 +230,7 @@ class InterruptIT {
         try (Writer w = new Writer(lab.address("db1"), 6432, "app", "intr-fo-")) {
             w.awaitProgress(20, 10_000);
             for (int n = 1; n <= steps; n++) {
-                for (String sig : List.of("INT", "KILL")) {
+                for (String sig : List.of("INT", "TERM", "KILL")) {
                     String to = primary.equals("db1") ? "db2" : "db1";
                     // the primary crashes: what a failover is for
                     ops.stop(primary, "immediate");
@@ -254,7 +257,7 @@ class InterruptIT {
         try (Writer w = new Writer(lab.address("db1"), 6432, "app", "intr-")) {
             w.awaitProgress(20, 10_000);
             for (int n = 1; n <= steps; n++) {
-                for (String sig : List.of("INT", "KILL")) {
+                for (String sig : List.of("INT", "TERM", "KILL")) {
                     String to = primary.equals("db1") ? "db2" : "db1";
                     seen.add(interruptAndResume(lab, n, sig, to, true, "switchover", "--to", to, "--yes"));
                     primary = to;

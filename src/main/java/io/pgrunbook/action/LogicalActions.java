@@ -1,5 +1,6 @@
 package io.pgrunbook.action;
 
+import io.pgrunbook.pg.Conninfo;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Role;
 import io.pgrunbook.pg.Lsn;
@@ -212,8 +213,9 @@ public final class LogicalActions {
             }
 
             String conninfo(Host replica, Host to) {
-                return "host=" + to.pgHost() + " port=" + to.postgres().port() + " dbname=" + replica.replication().database()
-                        + " user=" + to.replication().user() + " application_name=" + replica.name();
+                return Conninfo.of("host", to.pgHost(), "port", String.valueOf(to.postgres().port()),
+                        "dbname", replica.replication().database(), "user", to.replication().user(),
+                        "application_name", replica.name());
             }
 
             @Override

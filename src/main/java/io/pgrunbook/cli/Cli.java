@@ -2,6 +2,7 @@ package io.pgrunbook.cli;
 
 import io.pgrunbook.inventory.InventoryException;
 import io.pgrunbook.remote.HostKeyException;
+import io.pgrunbook.remote.Sanitize;
 import io.pgrunbook.remote.TransportException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -59,11 +60,11 @@ public final class Cli {
                 java.util.List<String> unknown = unknownOptions(ex.getCommandLine(), a);
                 if (!unknown.isEmpty()) {
                     CommandLine.UnmatchedArgumentException u = new CommandLine.UnmatchedArgumentException(ex.getCommandLine(), unknown);
-                    e.println("pgrunbook: " + u.getMessage());
+                    e.println("pgrunbook: " + Sanitize.text(u.getMessage()));
                     CommandLine.UnmatchedArgumentException.printSuggestions(u, e);
                 }
             }
-            e.println("pgrunbook: " + ex.getMessage());
+            e.println("pgrunbook: " + Sanitize.text(ex.getMessage()));
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
             e.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
             return ExitCodes.USAGE;
@@ -175,9 +176,9 @@ public final class Cli {
                 }
                 message = "internal error: " + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName());
             }
-            err.println("pgrunbook: " + message);
+            err.println("pgrunbook: " + Sanitize.text(message));
             if (ex instanceof PgrunbookException p && p.hint() != null) {
-                err.println("  hint: " + p.hint());
+                err.println("  hint: " + Sanitize.text(p.hint()));
             }
             if (root.global.verbose()) {
                 ex.printStackTrace(err);

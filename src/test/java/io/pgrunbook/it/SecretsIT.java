@@ -9,8 +9,8 @@ import io.pgrunbook.remote.LocalTransport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,8 +86,7 @@ class SecretsIT {
     }
 
     @Test
-    void no_planted_secret_appears_in_any_file_written_or_any_output_of_a_real_procedure() throws Exception {
-        Path home = Files.createTempDirectory("pgrunbook-secrets-");
+    void no_planted_secret_appears_in_any_file_written_or_any_output_of_a_real_procedure(@TempDir Path home) throws Exception {
         Files.writeString(home.resolve(".pgpass"), "*:*:*:*:" + PGPASS_FILE_PASSWORD + "\n");
         Files.setPosixFilePermissions(home.resolve(".pgpass"), PosixFilePermissions.fromString("rw-------"));
         // a step that shows what it was given, as postgres and as the operator, and then fails

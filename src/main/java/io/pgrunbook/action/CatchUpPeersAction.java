@@ -1,5 +1,6 @@
 package io.pgrunbook.action;
 
+import io.pgrunbook.pg.Conninfo;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.pg.Lsn;
 import io.pgrunbook.pg.StandbyConfig;
@@ -63,8 +64,8 @@ public final class CatchUpPeersAction implements Action {
         return Rendered.of(
                 "on " + t.name() + " and " + String.join(", ", names) + ": SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()",
                 "when a peer P received more than " + t.name() + ": " + backupCommand(t).describe() + "; "
-                        + "set primary_conninfo = 'host=P port=P's port user=" + t.replication().user()
-                        + " application_name=" + t.name() + "' (no primary_slot_name); "
+                        + "set primary_conninfo = 'host=P port=P's port " + Conninfo.of("user", t.replication().user(),
+                        "application_name", t.name()) + "' (no primary_slot_name); "
                         + "SELECT pg_reload_conf()",
                 "wait until " + t.name() + " has received and replayed as much as P; then " + restoreCommand(t).describe()
                         + "; SELECT pg_reload_conf()");

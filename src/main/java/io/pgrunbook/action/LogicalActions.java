@@ -1,5 +1,6 @@
 package io.pgrunbook.action;
 
+import io.pgrunbook.pg.Conninfo;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Role;
 import io.pgrunbook.pg.Lsn;

@@ -1,5 +1,6 @@
 package io.pgrunbook.action;
 
+import io.pgrunbook.pg.Conninfo;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.ReplicationSettings;
 import io.pgrunbook.inventory.Units;
@@ -98,8 +99,8 @@ public final class ReplicaAction implements Action {
      */
     static String conninfo(Host replica, Host primary) {
         ReplicationSettings r = repl(replica);
-        return "host=" + primary.pgHost() + " port=" + primary.postgres().port() + " dbname=" + r.database() + " user="
-                + r.user() + " application_name=" + replica.name();
+        return Conninfo.of("host", primary.pgHost(), "port", String.valueOf(primary.postgres().port()),
+                "dbname", r.database(), "user", r.user(), "application_name", replica.name());
     }
 
     static Host upstream(StepContext ctx) {

@@ -1,5 +1,6 @@
 package io.pgrunbook.action;
 
+import io.pgrunbook.pg.Conninfo;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.PgSettings;
 import io.pgrunbook.pg.ControlData;
@@ -33,7 +34,8 @@ public final class RewindAction implements Action {
     }
 
     static String sourceServer(Host up) {
-        return "host=" + up.pgHost() + " port=" + up.postgres().port() + " user=" + up.postgres().user() + " dbname=" + up.postgres().database();
+        return Conninfo.of("host", up.pgHost(), "port", String.valueOf(up.postgres().port()), "user", up.postgres().user(),
+                "dbname", up.postgres().database());
     }
 
     static List<String> argv(Host t, Host up, boolean restoreTargetWal) {

@@ -2,6 +2,7 @@ package io.pgrunbook.cli;
 
 import io.pgrunbook.inventory.InventoryException;
 import io.pgrunbook.remote.HostKeyException;
+import io.pgrunbook.remote.Sanitize;
 import io.pgrunbook.remote.TransportException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -54,7 +55,16 @@ public final class Cli {
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter e = ex.getCommandLine().getErr();
-            e.println("pgrunbook: " + ex.getMessage());
+            if (ex instanceof CommandLine.MissingParameterException) {
+                // picocli checks required options before unknown ones: '--to' missing would hide the typo '--fomr'
+                java.util.List<String> unknown = unknownOptions(ex.getCommandLine(), a);
+                if (!unknown.isEmpty()) {
+                    CommandLine.UnmatchedArgumentException u = new CommandLine.UnmatchedArgumentException(ex.getCommandLine(), unknown);
+                    e.println("pgrunbook: " + Sanitize.text(u.getMessage()));
+                    CommandLine.UnmatchedArgumentException.printSuggestions(u, e);
+                }
+            }
+            e.println("pgrunbook: " + Sanitize.text(ex.getMessage()));
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
             e.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
             return ExitCodes.USAGE;
@@ -67,6 +77,43 @@ public final class Cli {
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl;
+    }
+
+    /** The arguments that look like options and are none of this command's (inherited ones included). */
+    static java.util.List<String> unknownOptions(CommandLine cl, String[] args) {
+        java.util.List<String> unknown = new java.util.ArrayList<>();
+        CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+        boolean takesValue = false;
+        for (String arg : args) {
+            if (arg == null || arg.equals("--")) {
+                break;
+            }
+            if (takesValue) {
+                takesValue = false;
+                continue;
+            }
+            if (!arg.startsWith("-") || arg.equals("-") || arg.matches("-\\d.*")) {
+                continue;
+            }
+            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            CommandLine.Model.OptionSpec o = spec.findOption(name);
+            if (o == null && spec.root() != spec) {
+                o = spec.root().findOption(name);
+            }
+            if (o == null && !name.startsWith("--") && name.length() > 2) {
+                // clustered short options (-yv) and a short option with its value attached (-ifile)
+                o = spec.findOption(name.substring(0, 2));
+                if (o != null) {
+                    continue;
+                }
+            }
+            if (o == null) {
+                unknown.add(arg);
+            } else {
+                takesValue = o.arity().max() > 0 && !arg.contains("=");
+            }
+        }
+        return unknown;
     }
 
     private static String[] distinct(String[] args) {
@@ -129,9 +176,9 @@ public final class Cli {
                 }
                 message = "internal error: " + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName());
             }
-            err.println("pgrunbook: " + message);
+            err.println("pgrunbook: " + Sanitize.text(message));
             if (ex instanceof PgrunbookException p && p.hint() != null) {
-                err.println("  hint: " + p.hint());
+                err.println("  hint: " + Sanitize.text(p.hint()));
             }
             if (root.global.verbose()) {
                 ex.printStackTrace(err);

@@ -29,6 +29,18 @@ abstract class EngineCommand extends AbstractCommand {
         return this;
     }
 
+    /** The inventory, with every --confirm-host checked against the cluster before anything is probed or planned. */
+    @Override
+    protected io.pgrunbook.inventory.Inventory inventory() {
+        io.pgrunbook.inventory.Inventory inv = super.inventory();
+        for (picocli.CommandLine.Model.CommandSpec m : spec.mixins().values()) {
+            if (m.userObject() instanceof ExecutionOptions exec) {
+                exec.checkHosts(inv.cluster(global().cluster()));
+            }
+        }
+        return inv;
+    }
+
     /** The command's SQL sessions: one pool per command, closed with its transports. */
     static io.pgrunbook.action.StepRuntime.SqlOpener sessions(Connections connections) {
         io.pgrunbook.pg.SessionPool pool = connections.attach(

@@ -32,6 +32,17 @@ public class ExecutionOptions {
         return new Executor.Options(dryRun, yes, hosts, breakLock);
     }
 
+    /** A --confirm-host that names no host of the cluster is a typo that would leave a destructive step unconfirmed. */
+    void checkHosts(io.pgrunbook.inventory.Cluster cluster) {
+        for (String h : confirmHosts) {
+            if (cluster.host(h).isEmpty()) {
+                throw new PgrunbookException(ExitCodes.USAGE, "--confirm-host " + h + ": cluster " + cluster.name()
+                        + " has no host of that name", "its hosts: " + String.join(", ",
+                        cluster.hosts().stream().map(io.pgrunbook.inventory.Host::name).toList()));
+            }
+        }
+    }
+
     public Map<String, String> params() {
         return params;
     }

@@ -29,38 +29,41 @@ public class HistoryShowCommand extends AbstractCommand {
             out().println(Json.pretty(events));
             return ExitCodes.OK;
         }
+        // journals hold remote output as it came: shown here, its escape sequences are neutralised
+        java.io.PrintWriter o = io.pgrunbook.remote.Sanitize.writer(out());
         for (JsonNode e : events) {
             String ev = e.path("event").asText();
             switch (ev) {
-                case "start" -> out().printf("%s start  %s on %s by %s@%s, params %s, primary %s%s%n", e.path("time").asText(),
+                case "start" -> o.printf("%s start  %s on %s by %s@%s, params %s, primary %s%s%n", e.path("time").asText(),
                         e.path("runbook").asText(), e.path("cluster").asText(), e.path("user").asText(), e.path("machine").asText(),
                         e.path("params"), e.path("primary").asText(), e.path("resumed_from").isTextual()
                                 ? ", resumes " + e.path("resumed_from").asText() : "");
-                case "preflight" -> out().printf("%s check  %s%s: %s %s%n", e.path("time").asText(), e.path("check").asText(),
+                case "preflight" -> o.printf("%s check  %s%s: %s %s%n", e.path("time").asText(), e.path("check").asText(),
                         e.path("host").isTextual() ? " on " + e.path("host").asText() : "", e.path("pass").asBoolean() ? "ok" : "FAILED",
                         e.path("reason").asText());
                 case "step" -> {
-                    out().printf("%s step %s %s%s: %s (answer %s, exit %s) %s%n", e.path("time").asText(), e.path("number").asText(),
+                    o.printf("%s step %s %s%s: %s (answer %s, exit %s) %s%n", e.path("time").asText(), e.path("number").asText(),
                             e.path("name").asText(), e.path("host").isTextual() ? " on " + e.path("host").asText() : "",
                             e.path("result").asText(), e.path("answer").asText(), e.path("exit_status").asText(), e.path("detail").asText());
                     for (JsonNode c : e.path("command")) {
-                        out().println("      $ " + c.asText());
+                        o.println("      $ " + c.asText());
                     }
                     if (e.path("output_tail").isTextual() && !e.path("output_tail").asText().isBlank()) {
-                        e.path("output_tail").asText().lines().forEach(l -> out().println("      | " + l));
+                        e.path("output_tail").asText().lines().forEach(l -> o.println("      | " + l));
                     }
                 }
                 case "step_result" -> {
                     if (!e.path("result").asText().equals("ok") && !e.path("result").asText().equals("failed")) {
-                        out().printf("%s step %s %s: %s %s%n", e.path("time").asText(), e.path("number").asText(),
+                        o.printf("%s step %s %s: %s %s%n", e.path("time").asText(), e.path("number").asText(),
                                 e.path("name").asText(), e.path("result").asText(), e.path("detail").asText(""));
                     }
                 }
-                case "end" -> out().printf("%s end    %s (exit %s) %s%n", e.path("time").asText(), e.path("result").asText(),
+                case "end" -> o.printf("%s end    %s (exit %s) %s%n", e.path("time").asText(), e.path("result").asText(),
                         e.path("exit_code").asText(), e.path("message").asText());
-                default -> out().println(e);
+                default -> o.println(e);
             }
         }
+        o.flush();
         return ExitCodes.OK;
     }
 }

@@ -14,7 +14,9 @@ final class PlanRenderer {
     private PlanRenderer() {
     }
 
-    static void render(Plan plan, List<RunResult.CheckOutcome> preflight, boolean json, PrintWriter out) throws Exception {
+    static void render(Plan plan, List<RunResult.CheckOutcome> preflight, boolean json, PrintWriter terminal) throws Exception {
+        // parameters and probe answers are shown as given: an escape sequence in them must not reach the terminal
+        PrintWriter out = io.pgrunbook.remote.Sanitize.writer(terminal);
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("plan", plan);

@@ -36,6 +36,7 @@ public class RootCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        // 'pgrunbook -i FILE' used to print the usage and exit 0: a script would take it for success
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no command given");
     }
 }

@@ -1,6 +1,5 @@
 package io.pgrunbook.cli;
 
-import io.pgrunbook.inventory.Units;
 import io.pgrunbook.remote.Connections;
 import io.pgrunbook.smoke.SmokeReport;
 import io.pgrunbook.smoke.SmokeTest;
@@ -20,18 +19,13 @@ import java.time.Duration;
                         + " table, the table and ALTER SUBSCRIPTION ... REFRESH PUBLICATION when the subscription lacks it."},
         footer = {"", "Exit codes: 0 every check passed (SKIP included), 1 a check failed."})
 public class SmokeCommand extends AbstractCommand {
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
             description = "How long to wait for the probe row on each standby and replica (default: ${DEFAULT-VALUE}).")
-    String timeout;
+    Duration timeout;
 
     @Override
     public Integer call() throws Exception {
-        Duration wait;
-        try {
-            wait = Units.duration(timeout);
-        } catch (RuntimeException e) {
-            throw new PgrunbookException(ExitCodes.USAGE, "--timeout: " + e.getMessage(), "e.g. --timeout 30s");
-        }
+        Duration wait = timeout;
         SmokeReport report;
         try (Connections connections = context().connections()) {
             report = new SmokeTest(connections, context().env(), wait).run(cluster());

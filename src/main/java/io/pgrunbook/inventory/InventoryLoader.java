@@ -142,6 +142,9 @@ public final class InventoryLoader {
             throw new InventoryException(c.at(), "cluster '" + name + "' has no 'hosts'");
         }
         YMap hostsMap = map(hostsNode, "hosts");
+        if (hostsMap.entries().isEmpty()) {
+            throw new InventoryException(hostsNode.at(), "cluster '" + name + "' has no hosts: list at least its MASTER under 'hosts'");
+        }
         List<Host> hosts = new ArrayList<>();
         Host master = null;
         for (Map.Entry<String, YNode.Entry> he : hostsMap.entries().entrySet()) {
@@ -186,6 +189,7 @@ public final class InventoryLoader {
             throw new InventoryException(at, "host '" + name + "' has no 'address'");
         }
         String address = scalar(addressNode, "address").text();
+        checkAddress(address, addressNode.at(), "address");
         YNode roleNode = own.get("role");
         if (roleNode == null) {
             throw new InventoryException(at, "host '" + name + "' has no 'role' (MASTER, SLAVE, BCP or REPLICA)");
@@ -234,11 +238,11 @@ public final class InventoryLoader {
         if (id == null) {
             identities = List.of(home("~/.ssh/id_ed25519"), home("~/.ssh/id_ecdsa"), home("~/.ssh/id_rsa"));
         } else if (id instanceof YList l) {
-            identities = l.items().stream().map(n -> home(scalar(n, "identity").text())).toList();
+            identities = l.items().stream().map(n -> home(checkPath(scalar(n, "identity").text(), n.at(), "identity"))).toList();
         } else {
-            identities = List.of(home(scalar(id, "identity").text()));
+            identities = List.of(home(checkPath(scalar(id, "identity").text(), id.at(), "identity")));
         }
-        return new SshSettings(user, integer(m, "port", 22), identities, home(str(m, "known_hosts", "~/.ssh/known_hosts")),
+        return new SshSettings(user, port(m, "port", 22), identities, home(path(m, "known_hosts", "~/.ssh/known_hosts")),
                 str(m, "jump", null), duration(m, "connect_timeout", Duration.ofSeconds(10)),
                 duration(m, "keepalive", Duration.ofSeconds(15)), agent(m));
     }
@@ -263,11 +267,15 @@ public final class InventoryLoader {
         YMap svc = sub(m, "service");
         PgSettings.ServiceCommands service = new PgSettings.ServiceCommands(str(svc, "start", null), str(svc, "stop", null),
                 str(svc, "restart", null), str(svc, "reload", null));
-        return new PgSettings(integer(m, "port", 5432), str(m, "user", "postgres"), str(m, "database", "postgres"),
-                str(m, "bin_dir", "/usr/lib/postgresql/15/bin"), str(m, "data_dir", "/var/lib/postgresql/15/main"),
-                str(m, "config_file", null), str(m, "log_file", null), str(m, "archive_dir", null), service, connect,
-                str(m, "host", null), duration(m, "connect_timeout", Duration.ofSeconds(5)),
-                duration(m, "statement_timeout", Duration.ofSeconds(30)), str(m, "socket_dir", null));
+        String host = str(m, "host", null);
+        if (host != null) {
+            checkAddress(host, m.get("host").at(), "postgres.host");
+        }
+        return new PgSettings(port(m, "port", 5432), str(m, "user", "postgres"), str(m, "database", "postgres"),
+                path(m, "bin_dir", "/usr/lib/postgresql/15/bin"), path(m, "data_dir", "/var/lib/postgresql/15/main"),
+                path(m, "config_file", null), path(m, "log_file", null), path(m, "archive_dir", null), service, connect,
+                host, duration(m, "connect_timeout", Duration.ofSeconds(5)),
+                duration(m, "statement_timeout", Duration.ofSeconds(30)), path(m, "socket_dir", null));
     }
 
     private ReplicationSettings replication(YMap m, Role role, String host, SourceLocation at) {
@@ -298,9 +306,9 @@ public final class InventoryLoader {
         List<String> databases = dbs == null ? List.of() : list(dbs, "databases").items().stream()
                 .map(n -> scalar(n, "databases").text()).toList();
         YMap svc = sub(m, "service");
-        return new PgBouncerSettings(integer(m, "port", 6432), str(m, "admin_user", "pgbouncer"),
-                str(m, "config_file", "/etc/pgbouncer/pgbouncer.ini"), databases, str(m, "marker", null),
-                str(m, "log_file", null), new PgBouncerSettings.ServiceCommandsRef(str(svc, "start", null),
+        return new PgBouncerSettings(port(m, "port", 6432), str(m, "admin_user", "pgbouncer"),
+                path(m, "config_file", "/etc/pgbouncer/pgbouncer.ini"), databases, str(m, "marker", null),
+                path(m, "log_file", null), new PgBouncerSettings.ServiceCommandsRef(str(svc, "start", null),
                 str(svc, "stop", null), str(svc, "reload", null)));
     }
 
@@ -435,6 +443,69 @@ public final class InventoryLoader {
         } catch (NumberFormatException e) {
             throw new InventoryException(n.at(), key + ": '" + v + "' is not a whole number");
         }
+    }
+
+    private static int port(YMap m, String key, int dflt) {
+        int p = integer(m, key, dflt);
+        if (p < 1 || p > 65535) {
+            throw new InventoryException(m.get(key).at(), key + ": " + p + " is not a TCP port (1 to 65535)");
+        }
+        return p;
+    }
+
+    /** A path on a server or here; it reaches remote command lines as an argument, never as an option. */
+    private static String path(YMap m, String key, String dflt) {
+        String v = str(m, key, dflt);
+        return m.get(key) == null ? v : checkPath(v, m.get(key).at(), key);
+    }
+
+    static String checkPath(String v, SourceLocation at, String key) {
+        if (v == null) {
+            return null;
+        }
+        if (v.isBlank()) {
+            throw new InventoryException(at, key + " is empty: give a path");
+        }
+        if (v.startsWith("-")) {
+            throw new InventoryException(at, key + ": '" + v + "' starts with '-', which a command would read as an option;"
+                    + " give an absolute path");
+        }
+        if (v.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new InventoryException(at, key + ": a path with a control character (tab, new line, ...) is refused");
+        }
+        return v;
+    }
+
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?");
+    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}(%[A-Za-z0-9_.-]{1,32})?");
+
+    /** A host name (RFC 1123 labels) or an IPv4 or IPv6 address, nothing else: it reaches ssh, JDBC URLs and conninfo. */
+    static void checkAddress(String v, SourceLocation at, String key) {
+        if (!isAddress(v)) {
+            String shown = v.chars().anyMatch(c -> c < 0x20 || c == 0x7f) ? "a value with a control character"
+                    : "'" + (v.length() > 60 ? v.substring(0, 60) + "..." : v) + "'";
+            throw new InventoryException(at, key + ": " + shown + " is not a host name or an IP address");
+        }
+    }
+
+    static boolean isAddress(String v) {
+        if (v == null || v.isEmpty() || v.length() > 253) {
+            return false;
+        }
+        if (v.indexOf(':') >= 0) {
+            return IPV6.matcher(v).matches() && v.chars().filter(c -> c == ':').count() >= 2;
+        }
+        if (v.matches("[0-9.]+")) {
+            return IPV4.matcher(v).matches();
+        }
+        String name = v.endsWith(".") ? v.substring(0, v.length() - 1) : v;
+        for (String label : name.split("\\.", -1)) {
+            if (!LABEL.matcher(label).matches()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean bool(YMap m, String key, boolean dflt) {

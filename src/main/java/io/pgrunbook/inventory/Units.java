@@ -1,5 +1,7 @@
 package io.pgrunbook.inventory;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -13,31 +15,44 @@ public final class Units {
     private Units() {
     }
 
-    /** A duration; a bare number is seconds. */
+    /** Longer than any timeout makes sense for; also far from where milliseconds overflow a long. */
+    public static final Duration MAX_DURATION = Duration.ofDays(365);
+    /** 1 EB: more than any disk or lag, far from where bytes overflow a long. */
+    public static final long MAX_SIZE = 1L << 60;
+
+    /** A duration; a bare number is seconds; at most {@link #MAX_DURATION}. */
     public static Duration duration(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("no value: give a duration (examples: 500ms, 10s, 2m, 1h)");
+        }
         Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a duration (examples: 500ms, 10s, 2m, 1h)");
         }
-        double n = Double.parseDouble(m.group(1));
         String u = m.group(2) == null ? "s" : m.group(2);
-        double ms = switch (u) {
-            case "ms" -> n;
-            case "s" -> n * 1000;
-            case "m", "min" -> n * 60_000;
-            case "h" -> n * 3_600_000;
-            default -> n * 86_400_000;
+        long perUnit = switch (u) {
+            case "ms" -> 1;
+            case "s" -> 1000;
+            case "m", "min" -> 60_000;
+            case "h" -> 3_600_000;
+            default -> 86_400_000;
         };
-        return Duration.ofMillis(Math.round(ms));
+        BigDecimal ms = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(perUnit));
+        if (ms.compareTo(BigDecimal.valueOf(MAX_DURATION.toMillis())) > 0) {
+            throw new IllegalArgumentException("'" + text + "' is too long (at most 365d)");
+        }
+        return Duration.ofMillis(ms.setScale(0, RoundingMode.HALF_UP).longValueExact());
     }
 
     /** A size in bytes; units are powers of 1024 as in PostgreSQL ({@code 16MB} = 16777216); a bare number is bytes. */
     public static long size(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("no value: give a size (examples: 512kB, 16MB, 1GB)");
+        }
         Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a size (examples: 512kB, 16MB, 1GB)");
         }
-        double n = Double.parseDouble(m.group(1));
         String u = m.group(2) == null ? "b" : m.group(2);
         long mul = switch (u.charAt(0)) {
             case 'k' -> 1L << 10;
@@ -46,7 +61,11 @@ public final class Units {
             case 't' -> 1L << 40;
             default -> 1L;
         };
-        return Math.round(n * mul);
+        BigDecimal bytes = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(mul));
+        if (bytes.compareTo(BigDecimal.valueOf(MAX_SIZE)) > 0) {
+            throw new IllegalArgumentException("'" + text + "' is too large (at most 1024TB)");
+        }
+        return bytes.setScale(0, RoundingMode.HALF_UP).longValueExact();
     }
 
     /** A byte count as people read it: 0 B, 712 B, 16.0 MB. */

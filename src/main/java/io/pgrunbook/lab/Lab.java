@@ -619,7 +619,8 @@ public final class Lab {
         p.setProperty("connectTimeout", "5");
         p.setProperty("socketTimeout", "60");
         p.setProperty("ApplicationName", "pgrunbook-lab");
-        return DriverManager.getConnection("jdbc:postgresql://" + layout.host(host).address() + ":" + port + "/" + database, p);
+        return DriverManager.getConnection(io.pgrunbook.pg.PgSessions.url(
+                java.net.InetSocketAddress.createUnresolved(layout.host(host).address(), port), database), p);
     }
 
     private void sql(String host, String database, String... statements) {

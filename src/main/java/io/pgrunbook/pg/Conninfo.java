@@ -5,9 +5,11 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reading and rewriting libpq connection strings ("host=10.0.0.1 port=5432 ..."), by libpq's own quoting rules. */
+/** Writing, reading and rewriting libpq connection strings ("host=10.0.0.1 port=5432 ..."), by libpq's own quoting rules. */
 public final class Conninfo {
     private static final Pattern HOST = Pattern.compile("(?:^|\\s)host\\s*=\\s*'?([^'\\s]+)'?");
+    /** Values libpq reads the same bare or quoted; anything else is quoted (keeps the plans and the lab readable). */
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_.,:/@%+-]+");
 
     private Conninfo() {
     }
@@ -184,10 +186,31 @@ public final class Conninfo {
         return b.toString();
     }
 
-    /** A value as libpq reads it back unchanged. */
+    /**
+     * A conninfo from keyword/value pairs, every value quoted by libpq's rules where it needs it: a database named
+     * {@code app user=x} or a user {@code replicator host=evil} stays one value and cannot add a keyword.
+     */
+    public static String of(String... keywordsAndValues) {
+        if (keywordsAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("keyword without a value");
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < keywordsAndValues.length; i += 2) {
+            if (keywordsAndValues[i + 1] == null) {
+                continue;
+            }
+            if (b.length() > 0) {
+                b.append(' ');
+            }
+            b.append(keywordsAndValues[i]).append('=').append(quote(keywordsAndValues[i + 1]));
+        }
+        return b.toString();
+    }
+
+    /** One value as libpq reads it back unchanged: bare when plain, else in single quotes with ' and \ escaped. */
     public static String quote(String value) {
         String v = value == null ? "" : value;
-        if (!v.isEmpty() && v.chars().noneMatch(c -> Character.isWhitespace(c) || c == '\'' || c == '\\')) {
+        if (PLAIN.matcher(v).matches()) {
             return v;
         }
         return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'";

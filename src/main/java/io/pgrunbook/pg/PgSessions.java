@@ -69,7 +69,7 @@ public final class PgSessions {
             p.setProperty("password", pw);
         }
         try {
-            return DriverManager.getConnection("jdbc:postgresql://" + hostPort(target) + "/" + db, p);
+            return DriverManager.getConnection(url(target, db), p);
         } catch (SQLException e) {
             throw new PgException(host.name(), db, e);
         }
@@ -81,6 +81,15 @@ public final class PgSessions {
             return connections.to(host).forward(host.pgHost(), port);
         }
         return InetSocketAddress.createUnresolved(host.address(), port);
+    }
+
+    /**
+     * The JDBC URL: only where to connect and the database, which is URL-encoded: PgJDBC reads what follows a '?' as
+     * settings that override the Properties, so a database named {@code app?user=x} would have changed the user.
+     * Everything else (user, application name, password, timeouts) goes in Properties, never in the URL.
+     */
+    public static String url(InetSocketAddress target, String database) {
+        return "jdbc:postgresql://" + hostPort(target) + "/" + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     static String hostPort(InetSocketAddress a) {

@@ -28,8 +28,8 @@ public final class StandbyConfig {
 
     /** libpq conninfo from {@code standby} to {@code upstream}; the password comes from the standby's own ~/.pgpass. */
     public static String conninfo(Host standby, Host upstream) {
-        return "host=" + upstream.pgHost() + " port=" + upstream.postgres().port() + " user="
-                + upstream.replication().user() + " application_name=" + standby.name();
+        return Conninfo.of("host", upstream.pgHost(), "port", String.valueOf(upstream.postgres().port()),
+                "user", upstream.replication().user(), "application_name", standby.name());
     }
 
     /** A value in postgresql.conf syntax: single quotes, quotes doubled. */

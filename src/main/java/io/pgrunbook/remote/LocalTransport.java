@@ -16,7 +16,8 @@ import java.util.function.Consumer;
 
 /**
  * Runs commands on this machine without a shell: the argv goes to the OS exactly as given. Becoming another user uses
- * {@code runuser} when we are root (no sudo, no password) and {@code sudo -n} otherwise.
+ * {@code runuser} when we are root (no sudo, no password) and {@code sudo -n} otherwise. Commands get a clean
+ * environment ({@link #cleanEnvironment}): the operator's secrets stay in this process.
  * <p>
  * ProcessBuilder rather than Commons Exec: Commons Exec trims every argument, so a value with leading or trailing
  * white space (a psql field separator, a line of a file we write) would not arrive as given.
@@ -27,6 +28,22 @@ public final class LocalTransport implements Transport {
 
     public LocalTransport(String host) {
         this.host = host;
+    }
+
+    /** What a command run as another user keeps of ours; runuser and sudo set HOME, USER, LOGNAME to the target's. */
+    private static final java.util.regex.Pattern KEPT = java.util.regex.Pattern.compile("PATH|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TERM");
+    /** Names whose values are secrets: never handed to a command, not even one run as the operator. */
+    private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile(
+            "(?i).*(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL).*");
+
+    /**
+     * The environment a local command gets, edited in place (ProcessBuilder's copy of ours). As another user: only
+     * {@link #KEPT}, as sudo's env_reset would (runuser, used as root, keeps everything: PGPASSWORD and
+     * PGRUNBOOK_SSH_PASSPHRASE reached a step run as postgres and its output). As the operator: everything but the
+     * secrets; libpq tools read ~/.pgpass, as over SSH, where no variable of ours arrives either.
+     */
+    static void cleanEnvironment(java.util.Map<String, String> env, boolean otherUser) {
+        env.keySet().removeIf(k -> otherUser ? !KEPT.matcher(k).matches() : SECRET.matcher(k).matches());
     }
 
     public static boolean runningAsRoot() {
@@ -57,6 +74,7 @@ public final class LocalTransport implements Transport {
     public ExecResult exec(RemoteCommand command, ExecOptions options) {
         List<String> argv = wrap(command);
         ProcessBuilder pb = new ProcessBuilder(argv);
+        cleanEnvironment(pb.environment(), command.asUser() != null && !command.asUser().equals(CURRENT_USER));
         // another user may not be allowed into our working directory (e.g. /root); "/" always works
         if (command.asUser() != null) {
             pb.directory(new File("/"));

@@ -922,7 +922,7 @@ public final class Executor {
 
     private StepRuntime runtime() {
         Consumer<ExecOptions.OutputLine> listener = line -> {
-            String text = Secrets.mask(line.text());
+            String text = io.pgrunbook.remote.Sanitize.text(Secrets.mask(line.text()));
             progress("  [" + line.host() + "] " + text);
             log.debug("[" + line.host() + (line.stderr() ? " err" : "") + "] " + text);
         };
@@ -931,7 +931,7 @@ public final class Executor {
 
     private void progress(String line) {
         synchronized (err) {
-            err.println(line);
+            err.println(io.pgrunbook.remote.Sanitize.text(line));
             err.flush();
         }
     }

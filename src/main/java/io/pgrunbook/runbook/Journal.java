@@ -24,7 +24,13 @@ import java.util.stream.Stream;
  * killed run leaves everything up to the moment it died. Every string is masked ({@link Secrets}) on the way in.
  */
 public final class Journal implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Non-ASCII escaped as well as control characters: {@code cat} of a journal cannot reach the terminal with an
+     * escape sequence or a bidi mark from remote output; Jackson reads the text back unchanged.
+     */
+    static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
+    private static final java.nio.file.attribute.FileAttribute<java.util.Set<java.nio.file.attribute.PosixFilePermission>> USER_ONLY_FILE =
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     private final String runId;
     private final Path file;
     private final BufferedWriter out;
@@ -34,11 +40,36 @@ public final class Journal implements AutoCloseable {
         this.runId = runId;
         this.secrets = secrets;
         this.file = file;
-        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        createUserOnly(file);
+        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.WRITE);
     }
 
     public static Path runsDir(Path stateDir) {
         return stateDir.resolve("runs");
+    }
+
+    /**
+     * The runs directory, created or tightened to 0700 (and the state directory above it): journals and logs hold
+     * commands, hosts and output that are the operator's alone.
+     */
+    static Path privateRunsDir(Path stateDir) throws IOException {
+        Path runs = runsDir(stateDir);
+        Files.createDirectories(runs);
+        for (Path d : List.of(stateDir, runs)) {
+            if (Files.getFileStore(d).supportsFileAttributeView("posix")) {
+                Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            }
+        }
+        return runs;
+    }
+
+    /** A new file that only its owner can read, from the first byte (never created wider and narrowed after). */
+    static void createUserOnly(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createFile(file, USER_ONLY_FILE);
+        } else {
+            Files.createFile(file);
+        }
     }
 
     public static Journal create(Path stateDir, String runId) {
@@ -48,7 +79,7 @@ public final class Journal implements AutoCloseable {
     /** {@code secrets}: values to mask wherever they appear (the values of secret parameters). */
     public static Journal create(Path stateDir, String runId, java.util.Set<String> secrets) {
         try {
-            Files.createDirectories(runsDir(stateDir));
+            privateRunsDir(stateDir);
             return new Journal(runId, runsDir(stateDir).resolve(runId + ".jsonl"), java.util.Set.copyOf(secrets));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the journal under " + runsDir(stateDir), e);

@@ -6,13 +6,15 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.FileAppender;
+import io.pgrunbook.remote.Sanitize;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 
 /**
  * The per-run DEBUG log beside the journal ({@code STATE/runs/ID.log}): the operator's trail of every command.
- * Its own logger, not additive, so the console stays at the chosen verbosity. Callers pass masked text.
+ * Its own logger, not additive, so the console stays at the chosen verbosity. Callers pass masked text; control
+ * characters from remote output are neutralised here.
  */
 public final class RunLog implements AutoCloseable {
     private final Logger logger;
@@ -28,6 +30,16 @@ public final class RunLog implements AutoCloseable {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
             return new RunLog(null, null);
         }
+        Path file = Journal.runsDir(stateDir).resolve(runId + ".log");
+        try {
+            // logback would create it with the umask's permissions; the appender appends to the 0600 file made here
+            Journal.privateRunsDir(stateDir);
+            if (!java.nio.file.Files.exists(file)) {
+                Journal.createUserOnly(file);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the run log " + file, e);
+        }
         PatternLayoutEncoder enc = new PatternLayoutEncoder();
         enc.setContext(ctx);
         enc.setPattern("%d{ISO8601} %-5level %msg%n");
@@ -35,7 +47,8 @@ public final class RunLog implements AutoCloseable {
         FileAppender<ILoggingEvent> app = new FileAppender<>();
         app.setContext(ctx);
         app.setName("run-" + runId);
-        app.setFile(Journal.runsDir(stateDir).resolve(runId + ".log").toString());
+        app.setFile(file.toString());
+        app.setAppend(true);
         app.setEncoder(enc);
         app.setImmediateFlush(true);
         app.start();
@@ -53,19 +66,19 @@ public final class RunLog implements AutoCloseable {
 
     public void debug(String msg) {
         if (logger != null) {
-            logger.debug(Secrets.mask(msg, secrets));
+            logger.debug(Sanitize.logLine(Secrets.mask(msg, secrets)));
         }
     }
 
     public void info(String msg) {
         if (logger != null) {
-            logger.info(Secrets.mask(msg, secrets));
+            logger.info(Sanitize.logLine(Secrets.mask(msg, secrets)));
         }
     }
 
     public void warn(String msg) {
         if (logger != null) {
-            logger.warn(Secrets.mask(msg, secrets));
+            logger.warn(Sanitize.logLine(Secrets.mask(msg, secrets)));
         }
     }
 

@@ -8,7 +8,7 @@ public final class Secrets {
     private static final String MASK = "****";
     // password=x, PGPASSWORD=x, passwd: x, "password": "x" (keys of any case, quoted or not)
     private static final Pattern ASSIGN = Pattern.compile(
-            "(?i)(\"?[A-Za-z_]*(?:password|passwd|secret|token)\"?\\s*[=:]\\s*)(\"[^\"]*\"|'[^']*'|[^\\s&;,'\"]+)");
+            "(?i)(\"?[A-Za-z_]*(?:password|passwd|passphrase|secret|token)\"?\\s*[=:]\\s*)(\"[^\"]*\"|'[^']*'|[^\\s&;,'\"]+)");
     // SQL: PASSWORD 'x' (CREATE/ALTER ROLE), also E'x' and $$x$$
     private static final Pattern SQL = Pattern.compile("(?i)(password\\s+)(E?'(?:[^']|'')*'|\\$\\$.*?\\$\\$)");
     // URIs: scheme://user:secret@host
@@ -19,7 +19,7 @@ public final class Secrets {
 
     /** Whether a parameter or field name says its value is a secret. */
     public static boolean secretName(String name) {
-        return name != null && name.toLowerCase(java.util.Locale.ROOT).matches(".*(password|passwd|secret|token|pgpass).*");
+        return name != null && name.toLowerCase(java.util.Locale.ROOT).matches(".*(password|passwd|passphrase|secret|token|pgpass).*");
     }
 
     /** Masks the patterns, and every occurrence of the given secret values (e.g. values of secret parameters). */

@@ -112,4 +112,56 @@ class CliTest {
                 + "\"lag_bytes\":null,\"replay_paused\":null,\"upstream\":null,\"pgbouncer_target\":null,\"pgbouncer_pause\":null}],"
                 + "\"notes\":[]}", json);
     }
+
+    private Path twoHosts() throws Exception {
+        Path inv = dir.resolve("inventory.yaml");
+        Files.writeString(inv, "clusters:\n  c:\n    hosts:\n      db1: {address: 10.0.0.1, role: MASTER}\n"
+                + "      db2: {address: 10.0.0.2, role: SLAVE}\n");
+        return inv;
+    }
+
+    @Test
+    void an_unknown_option_is_named_even_when_a_required_option_is_missing() {
+        Run r = run("switchover", "--fomr", "db1", "--yes");
+        assertEquals(64, r.code(), r.toString());
+        assertTrue(r.err().contains("Unknown option: '--fomr'"), r.toString());
+        assertTrue(r.err().contains("Missing required option: '--to=HOST'"), r.toString());
+        assertTrue(r.err().contains("Try 'pgrunbook switchover --help'"), r.toString());
+        Run known = run("failover", "--from", "db1", "-y", "-i", "x.yaml");
+        assertEquals(64, known.code(), known.toString());
+        assertFalse(known.err().contains("Unknown option"), known.toString());
+    }
+
+    @Test
+    void a_zero_or_overflowing_duration_is_a_usage_error_before_anything_is_probed() throws Exception {
+        twoHosts();
+        for (String bad : new String[]{"0", "0s", "99999999999999999999999d", "soon"}) {
+            Run r = run("smoke", "--timeout", bad);
+            assertEquals(64, r.code(), bad + ": " + r);
+            assertTrue(r.err().contains("Invalid value for option '--timeout'"), r.toString());
+            assertTrue(r.err().contains("--help"), r.toString());
+        }
+    }
+
+    @Test
+    void confirm_host_naming_no_host_of_the_cluster_is_a_usage_error_before_any_probe() throws Exception {
+        twoHosts();
+        Run r = run("switchover", "--to", "db2", "--yes", "--confirm-host", "db9");
+        assertEquals(64, r.code(), r.toString());
+        assertTrue(r.err().contains("--confirm-host db9: cluster c has no host of that name"), r.toString());
+        assertTrue(r.err().contains("its hosts: db1, db2"), r.toString());
+        Run dry = run("run", "switchover", "--dry-run", "-p", "to=db2", "--confirm-host", "db1x");
+        assertEquals(64, dry.code(), dry.toString());
+    }
+
+    @Test
+    void options_without_a_command_are_a_usage_error_not_success() throws Exception {
+        Path inv = twoHosts();
+        for (String[] args : List.of(new String[]{"-i", inv.toString()}, new String[]{}, new String[]{"-o", "json"})) {
+            Run r = run(args);
+            assertEquals(64, r.code(), r.toString());
+            assertTrue(r.err().contains("no command given"), r.toString());
+            assertTrue(r.out().isEmpty(), r.toString());
+        }
+    }
 }

@@ -171,4 +171,68 @@ class InventoryLoaderTest {
         Inventory inv = loader.load(Path.of("inventory.example.yaml"));
         assertFalse(inv.clusters().isEmpty());
     }
+
+    @Test
+    void a_second_yaml_document_is_refused_at_its_start() {
+        String m = error(GOOD + "---\nclusters: {}\n");
+        assertTrue(m.startsWith("inv.yaml:19:1: a second YAML document"), m);
+    }
+
+    @Test
+    void an_undefined_alias_is_refused_and_a_defined_one_is_its_value() {
+        String m = error(GOOD.replace("become: postgres", "become: *DD"));
+        assertTrue(m.startsWith("inv.yaml:5:11: undefined alias '*DD'"), m);
+        Inventory inv = load(GOOD.replace("become: postgres", "become: &who postgres")
+                .replace("admin_user: x", "").replace("role: BCP,", "role: BCP, become: *who,"));
+        assertEquals("postgres", inv.cluster(null).host("db3").orElseThrow().become());
+    }
+
+    @Test
+    void nested_aliases_that_expand_without_bound_are_refused() {
+        StringBuilder y = new StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (int i = 1; i < 9; i++) {
+            y.append("a").append(i).append(": &a").append(i).append(" [").append(("*a" + (i - 1) + ", ").repeat(9))
+                    .append("*a").append(i - 1).append("]\n");
+        }
+        String m = error(y.toString());
+        assertTrue(m.contains("values once aliases are expanded"), m);
+    }
+
+    @Test
+    void an_address_that_is_not_a_host_name_or_ip_address_is_refused() {
+        for (String bad : new String[]{"\"10.1.7.106\\tx\"", "\"db 1\"", "1".repeat(150), "999.1.1.1", "\"-oProxyCommand=x\"",
+                "\"a..b\"", "\"db1;reboot\"", "\"x\\u001b[2J\""}) {
+            String m = error(GOOD.replace("address: 10.1.7.107", "address: " + bad));
+            assertTrue(m.startsWith("inv.yaml:15:22: address: "), bad + " -> " + m);
+            assertTrue(m.contains("is not a host name or an IP address"), m);
+        }
+        for (String ok : new String[]{"db2.example.com", "10.0.0.2", "::1", "fe80::1%eth0", "db-2"}) {
+            assertEquals(ok, load(GOOD.replace("address: 10.1.7.107", "address: \"" + ok + "\"")).cluster(null)
+                    .host("db2").orElseThrow().address());
+        }
+    }
+
+    @Test
+    void a_path_that_starts_with_a_dash_is_refused() {
+        String m = error(GOOD.replace("data_dir: /var/lib/postgresql/15/main", "data_dir: --help"));
+        assertTrue(m.startsWith("inv.yaml:6:36: data_dir: '--help' starts with '-'"), m);
+        assertTrue(error(GOOD.replace("identity: ~/.ssh/id_ed25519", "identity: [-i]")).contains("identity: '-i' starts with '-'"));
+    }
+
+    @Test
+    void sizes_durations_and_ports_that_overflow_are_refused_at_their_place() {
+        String m = error(GOOD.replace("max_lag: 32MB", "max_lag: 99999999999999999999TB"));
+        assertTrue(m.startsWith("inv.yaml:12:25: max_lag: '99999999999999999999TB' is too large"), m);
+        m = error(GOOD.replace("connect_timeout: 7s", "connect_timeout: 99999999999999999999999d"));
+        assertTrue(m.startsWith("inv.yaml:4:76: connect_timeout: '99999999999999999999999d' is too long"), m);
+        m = error(GOOD.replace("port: 5433", "port: 99999999999999999999"));
+        assertTrue(m.startsWith("inv.yaml:16:62: port: "), m);
+        assertTrue(error(GOOD.replace("port: 5433", "port: 70000")).contains("is not a TCP port"));
+    }
+
+    @Test
+    void a_cluster_with_no_hosts_is_refused() {
+        assertTrue(error("clusters:\n  c:\n    hosts: {}\n").startsWith("inv.yaml:3:12: cluster 'c' has no hosts"));
+        assertTrue(error("clusters:\n  c:\n    hosts:\n").contains("cluster 'c' has no hosts"));
+    }
 }

@@ -109,4 +109,25 @@ class RunbookLoaderTest {
         assertEquals(ExitCodes.USAGE, assertThrows(io.pgrunbook.cli.PgrunbookException.class,
                 () -> loader.resolve("no-such-runbook", Path.of("."))).exitCode());
     }
+
+    @Test
+    void a_stray_document_marker_in_a_runbook_is_refused_instead_of_dropping_the_steps_after_it() throws Exception {
+        String text = java.nio.file.Files.readString(Path.of("runbooks/switchover.yaml"));
+        int resume = text.indexOf("  - name: Point PgBouncer at the new primary");
+        assertTrue(resume > 0, "switchover.yaml has the step that resumes PgBouncer");
+        String broken = text.substring(0, resume) + "---\n" + text.substring(resume);
+        RunbookException e = assertThrows(RunbookException.class, () -> loader.parse("rb.yaml", broken));
+        int line = (int) text.substring(0, resume).chars().filter(c -> c == '\n').count() + 1;
+        assertTrue(e.getMessage().startsWith("rb.yaml:" + line + ":1: a second YAML document"), e.getMessage());
+        assertEquals(ExitCodes.INVALID_INPUT, e.exitCode());
+    }
+
+    @Test
+    void an_undefined_alias_in_a_runbook_is_refused_where_it_stands() {
+        RunbookException e = assertThrows(RunbookException.class, () -> loader.parse("rb.yaml",
+                "name: x\nsteps:\n  - note: *DD\n"));
+        assertTrue(e.getMessage().startsWith("rb.yaml:3:11: undefined alias '*DD'"), e.getMessage());
+        Runbook ok = loader.parse("rb.yaml", "name: x\nsteps:\n  - note: &n hello\n  - note: *n\n");
+        assertEquals("hello", ok.steps().get(1).text().source());
+    }
 }

@@ -187,7 +187,8 @@ class InterruptIT {
                 assertTrue(c.console().contains("next: pgrunbook resume " + runId(c)), () -> where + ": names the next command\n" + c.console());
             }
         } else {
-            assertEquals(137, code, () -> where + ": " + c.console());
+            // 0 when the run ended before the signal (a last step that is left out by the run's options never starts)
+            assertTrue(code == 137 || (code == 0 && result.equals("ok")), () -> where + ": " + c.console());
         }
         if (!result.equals("ok")) {
             CliRunner.Result r = CliRunner.run("-i", lab.inventory().toString(), "resume", runId(c), "--yes");

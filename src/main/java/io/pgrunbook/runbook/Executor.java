@@ -121,6 +121,15 @@ public final class Executor {
         return this;
     }
 
+    /** The node a promotion of this run made primary (null: none): a PAUSE still open is closed by pointing there. */
+    private volatile String promoted;
+
+    /** A resumed run whose first run promoted {@code host}: its open PAUSE is closed by pointing PgBouncer there. */
+    public Executor promotedEarlier(String host) {
+        this.promoted = host;
+        return this;
+    }
+
     /** Why the preflight is not run again (a resumed run that already changed the cluster); null: it runs. */
     private String noPreflight;
 
@@ -336,6 +345,7 @@ public final class Executor {
             boolean ok = execute(ps, how, outcomes);
             if (ok && "postgres.promote".equals(ps.type()) && ps.hosts().size() == 1) {
                 knownPrimary = ps.hosts().get(0);
+                promoted = knownPrimary;
             }
             if (stopRequested.get() != null) {
                 // the step was cancelled (or, uncancellable, allowed to finish): its own result says which
@@ -438,9 +448,17 @@ public final class Executor {
                 journal.write("hazard_left", fields("kind", h.kind(), "host", h.host(), "step", h.step(), "what", h.what(), "reason", refusal));
                 continue;
             }
-            Action undo = registry.action(h.undo()).orElseThrow();
+            String undoName = h.undo();
+            Map<String, String> undoWith = h.undoWith();
+            if (Hazard.PGBOUNCER_PAUSED.equals(h.kind()) && promoted != null) {
+                // after a promotion a RESUME alone would send clients to the stopped old primary: roll forward instead,
+                // point PgBouncer at the new primary (which resumes it)
+                undoName = "pgbouncer.point";
+                undoWith = Map.of("to", promoted);
+            }
+            Action undo = registry.action(undoName).orElseThrow();
             Host host = cluster.host(h.host()).orElseThrow();
-            StepContext ctx = new StepContext("undo: " + h.what(), cluster, host, null, h.undoWith(), null, null,
+            StepContext ctx = new StepContext("undo: " + h.what(), cluster, host, null, undoWith, null, null,
                     Duration.ofSeconds(120), runtime());
             Instant t0 = Instant.now();
             Result r;
@@ -457,10 +475,10 @@ public final class Executor {
             }
             String by = String.join("; ", undo.describe(ctx).lines());
             journal.write("compensation", fields("kind", h.kind(), "host", h.host(), "step", h.step(), "what", h.what(),
-                    "action", h.undo(), "command", undo.describe(ctx).lines(), "start", t0.toString(), "end", Instant.now().toString(),
+                    "action", undoName, "command", undo.describe(ctx).lines(), "start", t0.toString(), "end", Instant.now().toString(),
                     "exit_status", r.exitStatus(), "output_tail", r.output(), "result", r.ok() ? "ok" : "failed", "detail", r.message()));
             if (r.ok()) {
-                undone.add(h.what() + ": undone (" + h.undo() + ")");
+                undone.add(h.what() + ": undone (" + undoName + ")");
                 undoneSteps.add(h.step());
                 progress("  undone: " + h.what() + " -> " + r.message());
                 if (Hazard.POSTGRES_STOPPED.equals(h.kind())) {

@@ -78,6 +78,11 @@ public final class Replay {
         return e.path("kind").asText() + "@" + e.path("host").asText();
     }
 
+    /** The node this run promoted that is the live primary now, or null. */
+    public String promotedPrimary(ClusterState state) {
+        return state.primary() != null && promoted.containsKey(state.primary()) ? state.primary() : null;
+    }
+
     /** The primary the run started from: {@code {{primary}}} of its plan. */
     public String startPrimary() {
         return startPrimary;

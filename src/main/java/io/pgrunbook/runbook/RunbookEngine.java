@@ -65,7 +65,7 @@ public final class RunbookEngine {
     /** A run (or a dry-run) of a runbook from step 1. */
     public RunResult run(Inventory inv, Cluster cluster, Runbook rb, Map<String, String> params, Executor.Options opts) {
         Plan plan = plan(rb, cluster, params);
-        return execute(inv, cluster, plan, opts, Set.of(), null, List.of(), null);
+        return execute(inv, cluster, plan, opts, Set.of(), null, List.of(), null, null);
     }
 
     /** Continues a run at its failed or unanswered step, after checking that the cluster still fits it. */
@@ -115,11 +115,12 @@ public final class RunbookEngine {
         for (var h : past.open()) {
             env.err().println("  still open: " + h.what() + " (step " + h.step() + ")");
         }
-        return execute(inv, cluster, plan, opts, done, runId, past.open(), past.changedCluster());
+        return execute(inv, cluster, plan, opts, done, runId, past.open(), past.changedCluster(), past.promotedPrimary(state));
     }
 
     private RunResult execute(Inventory inv, Cluster cluster, Plan plan, Executor.Options opts, Set<Integer> done,
-                              String resumedFrom, List<io.pgrunbook.action.Hazard> reopened, String changedByEarlierRun) {
+                              String resumedFrom, List<io.pgrunbook.action.Hazard> reopened, String changedByEarlierRun,
+                              String promotedEarlier) {
         if (!opts.dryRun()) {
             refuseUnanswerable(plan, opts, done);
         }
@@ -139,6 +140,9 @@ public final class RunbookEngine {
         EventHook hook = new EventHook(cluster.hooks() == null ? null : cluster.hooks().event(), cluster.name(), env.err());
         Executor ex = new Executor(plan, cluster, env.registry(), env.states(), env.connections(), env.sql(),
                 env.confirmer(), env.err(), opts, journal, log, hook).reopen(reopened);
+        if (promotedEarlier != null) {
+            ex.promotedEarlier(promotedEarlier);
+        }
         if (changedByEarlierRun != null) {
             ex.skipPreflight(changedByEarlierRun + "; the cluster was checked to fit the run instead");
         }
@@ -213,9 +217,7 @@ public final class RunbookEngine {
             err.flush();
             return;
         }
-        if (!ex.undone().isEmpty()) {
-            err.println("  undone: " + String.join("; ", ex.undone()));
-        }
+        // what was undone is said above as it happened; what is left is said again here, where the eye lands
         for (String l : ex.left()) {
             err.println("  LEFT: " + l);
         }

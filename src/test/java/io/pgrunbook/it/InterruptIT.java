@@ -158,7 +158,7 @@ class InterruptIT {
      * Interrupts {@code args} at step {@code n} with {@code sig}; checks what must hold right after; resumes; checks
      * that the procedure ended with {@code expectedPrimary} primary and clients flowing. Returns a line for the log.
      */
-    static String interruptAndResume(LabFixture lab, int n, String sig, String expectedPrimary, boolean hadPrimary,
+    static String interruptAndResume(LabFixture lab, Writer w, int n, String sig, String expectedPrimary, boolean hadPrimary,
                                      String... args) throws Exception {
         Child c = start(lab, args);
         boolean started = awaitStep(c, n);
@@ -185,6 +185,12 @@ class InterruptIT {
             assertEquals(0, locks(), () -> where + ": the lock is released\n" + c.console());
             if (!result.equals("ok")) {
                 assertTrue(c.console().contains("next: pgrunbook resume " + runId(c)), () -> where + ": names the next command\n" + c.console());
+            }
+            if (hadPrimary) {
+                // clients flow through PgBouncer before any resume: to the old primary, or (rolled forward) to the new one
+                long before = w.acknowledged().size();
+                LabOps.await(where + ": the writer commits through PgBouncer right after the stop", Duration.ofSeconds(30),
+                        () -> w.acknowledged().size() > before + 5);
             }
         } else {
             // 0 when the run ended before the signal (a last step that is left out by the run's options never starts)
@@ -235,7 +241,7 @@ class InterruptIT {
                     String to = primary.equals("db1") ? "db2" : "db1";
                     // the primary crashes: what a failover is for
                     ops.stop(primary, "immediate");
-                    seen.add(interruptAndResume(lab, n, sig, to, false, "failover", "--to", to, "--from", primary, "--yes"));
+                    seen.add(interruptAndResume(lab, w, n, sig, to, false, "failover", "--to", to, "--from", primary, "--yes"));
                     long before = w.acknowledged().size();
                     LabOps.await("the writer commits through PgBouncer again", Duration.ofSeconds(30),
                             () -> w.acknowledged().size() > before + 5);
@@ -260,7 +266,7 @@ class InterruptIT {
             for (int n = 1; n <= steps; n++) {
                 for (String sig : List.of("INT", "TERM", "KILL")) {
                     String to = primary.equals("db1") ? "db2" : "db1";
-                    seen.add(interruptAndResume(lab, n, sig, to, true, "switchover", "--to", to, "--yes"));
+                    seen.add(interruptAndResume(lab, w, n, sig, to, true, "switchover", "--to", to, "--yes"));
                     primary = to;
                     long before = w.acknowledged().size();
                     LabOps.await("the writer commits through PgBouncer again", Duration.ofSeconds(30),

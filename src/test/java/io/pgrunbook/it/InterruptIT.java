@@ -33,6 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
 class InterruptIT {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Each test's own state directory (journals, locks): the two tests run side by side and must not see each other's. */
+    private static final ThreadLocal<Path> STATE = new ThreadLocal<>();
 
     static int steps(String runbook) {
         return new RunbookLoader(Registry.builtins()).load(Path.of("runbooks", runbook + ".yaml")).steps().size();
@@ -50,7 +52,11 @@ class InterruptIT {
     }
 
     static Path runsDir() {
-        return CliRunner.stateDir().resolve("pgrunbook").resolve("runs");
+        return STATE.get().resolve("pgrunbook").resolve("runs");
+    }
+
+    static CliRunner.Result cli(String... args) {
+        return CliRunner.run(java.util.Map.of("XDG_STATE_HOME", STATE.get().toString()), args);
     }
 
     static Set<String> runs() throws IOException {
@@ -69,7 +75,7 @@ class InterruptIT {
                 "-XX:TieredStopAtLevel=1", "-cp", cp, "io.pgrunbook.cli.Main", "-i", lab.inventory().toString()));
         argv.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(argv);
-        pb.environment().put("XDG_STATE_HOME", CliRunner.stateDir().toString());
+        pb.environment().put("XDG_STATE_HOME", STATE.get().toString());
         Path console = Files.createTempFile("pgrunbook-interrupt-", ".log");
         pb.redirectErrorStream(true);
         pb.redirectOutput(console.toFile());
@@ -130,7 +136,7 @@ class InterruptIT {
     }
 
     static long locks() throws IOException {
-        Path d = CliRunner.stateDir().resolve("pgrunbook").resolve("locks");
+        Path d = STATE.get().resolve("pgrunbook").resolve("locks");
         if (!Files.isDirectory(d)) {
             return 0;
         }
@@ -197,7 +203,7 @@ class InterruptIT {
             assertTrue(code == 137 || (code == 0 && result.equals("ok")), () -> where + ": " + c.console());
         }
         if (!result.equals("ok")) {
-            CliRunner.Result r = CliRunner.run("-i", lab.inventory().toString(), "resume", runId(c), "--yes");
+            CliRunner.Result r = cli("-i", lab.inventory().toString(), "resume", runId(c), "--yes");
             assertEquals(0, r.code(), () -> where + ", then resume:\n" + c.console() + "\n" + r);
         }
         JsonNode after = LabState.status(lab);
@@ -212,6 +218,7 @@ class InterruptIT {
     @Test
     void switchover_interrupted_at_every_step_by_sigint_and_kill_9_ends_with_one_primary_and_resume_completes_it() throws Exception {
         LabFixture lab = LabFixture.start("interrupt-sw", "127.0.160.11");
+        STATE.set(Files.createTempDirectory("pgrunbook-interrupt-sw-state-"));
         try {
             switchovers(lab);
         } finally {
@@ -222,6 +229,7 @@ class InterruptIT {
     @Test
     void failover_interrupted_at_every_step_by_sigint_and_kill_9_never_makes_two_primaries_and_resume_completes_it() throws Exception {
         LabFixture lab = LabFixture.start("interrupt-fo", "127.0.161.11");
+        STATE.set(Files.createTempDirectory("pgrunbook-interrupt-fo-state-"));
         try {
             failovers(lab);
         } finally {
@@ -246,7 +254,7 @@ class InterruptIT {
                     LabOps.await("the writer commits through PgBouncer again", Duration.ofSeconds(30),
                             () -> w.acknowledged().size() > before + 5);
                     // the crashed primary rejoins as a standby, ready to be the next failover's target
-                    CliRunner.Result fb = CliRunner.run("-i", lab.inventory().toString(), "failback", primary, "--yes",
+                    CliRunner.Result fb = cli("-i", lab.inventory().toString(), "failback", primary, "--yes",
                             "--confirm-host", primary);
                     assertEquals(0, fb.code(), fb::toString);
                     primary = to;

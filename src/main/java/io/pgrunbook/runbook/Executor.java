@@ -512,9 +512,13 @@ public final class Executor {
             return;
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        List<String> missing = followers;
         while (System.nanoTime() < deadline) {
             ClusterState now = probeQuietly();
-            if (now != null && followers.stream().allMatch(f -> now.node(f).map(n -> host.equals(n.upstream())).orElse(false))) {
+            if (now != null) {
+                missing = followers.stream().filter(f -> !now.node(f).map(n -> host.equals(n.upstream())).orElse(false)).toList();
+            }
+            if (missing.isEmpty()) {
                 progress("  " + String.join(", ", followers) + " stream from " + host + " again");
                 return;
             }
@@ -525,7 +529,8 @@ public final class Executor {
                 return;
             }
         }
-        progress("  " + String.join(", ", followers) + " do not stream from " + host + " yet (they retry on their own)");
+        progress("  " + String.join(", ", missing) + (missing.size() > 1 ? " do" : " does") + " not stream from " + host
+                + " yet (a walreceiver or subscription worker retries on its own)");
     }
 
     /** Whether the host was a primary when the run started (or cannot be told: then treated as one). */

@@ -22,6 +22,8 @@ import java.util.TreeSet;
 public final class Replay {
     private final String startPrimary;
     private final Set<Integer> done = new TreeSet<>();
+    /** The first step whose effect was undone when the run stopped (MAX_VALUE: none). */
+    private int firstUndone = Integer.MAX_VALUE;
     private final Map<String, Hazard> open = new LinkedHashMap<>();
     /** Host -> step number of every promotion the run attempted (started, whatever its outcome). */
     private final Map<String, Integer> promoted = new LinkedHashMap<>();
@@ -39,6 +41,9 @@ public final class Replay {
                 case "step_result" -> {
                     String res = e.path("result").asText();
                     int n = e.path("number").asInt();
+                    if (res.equals("undone")) {
+                        r.firstUndone = Math.min(r.firstUndone, n);
+                    }
                     if (res.equals("ok") || res.equals("skipped") || res.equals("done")) {
                         r.done.add(n);
                     } else {
@@ -69,6 +74,9 @@ public final class Replay {
                 }
             }
         }
+        // what a step undone on the way out had opened is closed again, so the steps after it ran against a cluster that
+        // is back where it was (the REPLICA's confirmation before a stop that was undone is stale): they all run again
+        r.done.removeIf(n -> n >= r.firstUndone);
         // a PAUSE still open may have been lifted by its guard since: its step runs again (idempotent, re-arms the guard)
         r.open.values().stream().filter(h -> Hazard.PGBOUNCER_PAUSED.equals(h.kind())).forEach(h -> r.done.remove(h.step()));
         return r;

@@ -77,13 +77,8 @@ public final class Executor {
     private volatile Thread runner;
     private volatile boolean cancellable = true;
     private final CountDownLatch ended = new CountDownLatch(1);
-    /** Hazards open now, oldest first. */
-    private final List<Hazard> open = new ArrayList<>();
-    /** Hazard kinds that may no longer be undone (a promotion was attempted). */
-    private final Set<String> disarmed = new java.util.HashSet<>();
-    /** What the last stop undid and left, for the closing lines. */
-    private final List<String> undone = new ArrayList<>();
-    private final List<String> left = new ArrayList<>();
+    /** What the steps left open, and how it is undone when the run stops early. */
+    private final Hazards hazards;
     /** Safety gates the operator skipped by typing the host name: the run then ends incomplete. */
     private final List<PlannedStep> gatesSkipped = new ArrayList<>();
     /** Per host, the steps of this run that changed it since the last probe (shown instead of a stale state). */
@@ -113,21 +108,33 @@ public final class Executor {
         this.log = log;
         this.hook = hook;
         this.live = plan.state();
+        this.hazards = new Hazards(plan, cluster, registry, states, journal, this::progress, this::runtime);
     }
 
     /** Hazards a run being resumed left open: they are undone like this run's own if it stops early. */
-    public Executor reopen(List<Hazard> hazards) {
-        hazards.forEach(this::addOpen);
+    public Executor reopen(List<Hazard> open) {
+        open.forEach(hazards::add);
         return this;
     }
 
-    /** The node a promotion of this run made primary (null: none): a PAUSE still open is closed by pointing there. */
-    private volatile String promoted;
-
     /** A resumed run whose first run promoted {@code host}: its open PAUSE is closed by pointing PgBouncer there. */
     public Executor promotedEarlier(String host) {
-        this.promoted = host;
+        hazards.promoted(host);
         return this;
+    }
+
+    /** The hazards open now (oldest first). */
+    public List<Hazard> openHazards() {
+        return hazards.open();
+    }
+
+    /** What the end of the run undid ("PgBouncer on db1 resumed") and left open with the reason. */
+    public List<String> undone() {
+        return hazards.undone();
+    }
+
+    public List<String> left() {
+        return hazards.left();
     }
 
     /** Why the preflight is not run again (a resumed run that already changed the cluster); null: it runs. */
@@ -141,31 +148,6 @@ public final class Executor {
     public Executor skipPreflight(String why) {
         this.noPreflight = why;
         return this;
-    }
-
-    /** One entry per kind and host: a PAUSE sent again keeps the time clients have waited since the first. */
-    private void addOpen(Hazard h) {
-        synchronized (open) {
-            if (open.stream().noneMatch(o -> o.kind().equals(h.kind()) && o.host().equals(h.host()))) {
-                open.add(h);
-            }
-        }
-    }
-
-    /** The hazards open now (oldest first). */
-    public List<Hazard> openHazards() {
-        synchronized (open) {
-            return List.copyOf(open);
-        }
-    }
-
-    /** What the end of the run undid ("PgBouncer on db1 resumed") and left open with the reason. */
-    public List<String> undone() {
-        return List.copyOf(undone);
-    }
-
-    public List<String> left() {
-        return List.copyOf(left);
     }
 
     /**
@@ -345,7 +327,7 @@ public final class Executor {
             boolean ok = execute(ps, how, outcomes);
             if (ok && "postgres.promote".equals(ps.type()) && ps.hosts().size() == 1) {
                 knownPrimary = ps.hosts().get(0);
-                promoted = knownPrimary;
+                hazards.promoted(knownPrimary);
             }
             if (stopRequested.get() != null) {
                 // the step was cancelled (or, uncancellable, allowed to finish): its own result says which
@@ -403,147 +385,14 @@ public final class Executor {
         return end("aborted", ExitCodes.ABORTED, step, "stopped: " + why, pre, outcomes);
     }
 
-    /**
-     * Undoes the hazards still open, newest first: RESUME a paused PgBouncer, start again a server this run stopped
-     * while nothing was promoted and no other node is primary. What cannot be undone safely is left and said.
-     */
+    /** Undoes what is open (see {@link Hazards#closeAll}); the steps whose effect was undone are journaled "undone". */
     private void closeHazards(String why) {
         // a stop interrupted the runner: the undo must run with a clear flag, or every command would fail at once
         Thread.interrupted();
-        List<Hazard> todo;
-        synchronized (open) {
-            todo = new ArrayList<>(open);
-            open.clear();
-        }
-        if (todo.isEmpty()) {
-            return;
-        }
-        progress("");
-        progress("Closing what the run left open (" + why + "):");
-        java.util.Collections.reverse(todo);
-        ClusterState now = null;
-        Set<Integer> undoneSteps = new java.util.TreeSet<>();
-        for (Hazard h : todo) {
-            String refusal = null;
-            if (disarmed.contains(h.kind())) {
-                refusal = "a promotion was attempted since: starting it again could make two primaries";
-            } else if (Hazard.POSTGRES_STOPPED.equals(h.kind()) && wasPrimary(h.host())) {
-                // a standby stopped by the run starts as a standby again: only a primary could make two
-                if (now == null) {
-                    now = probeQuietly();
-                }
-                if (now == null) {
-                    refusal = "the cluster cannot be probed to prove no other node is primary";
-                } else {
-                    List<String> others = now.primaries().stream().filter(n -> n.role().isPhysical() && !n.name().equals(h.host()))
-                            .map(NodeState::name).toList();
-                    if (!others.isEmpty()) {
-                        refusal = String.join(", ", others) + " is primary now";
-                    }
-                }
-            }
-            if (refusal != null) {
-                left.add(h.what() + " (left: " + refusal + ")");
-                progress("  left:   " + h.what() + ": " + refusal);
-                journal.write("hazard_left", fields("kind", h.kind(), "host", h.host(), "step", h.step(), "what", h.what(), "reason", refusal));
-                continue;
-            }
-            String undoName = h.undo();
-            Map<String, String> undoWith = h.undoWith();
-            if (Hazard.PGBOUNCER_PAUSED.equals(h.kind()) && promoted != null) {
-                // after a promotion a RESUME alone would send clients to the stopped old primary: roll forward instead,
-                // point PgBouncer at the new primary (which resumes it)
-                undoName = "pgbouncer.point";
-                undoWith = Map.of("to", promoted);
-            }
-            Action undo = registry.action(undoName).orElseThrow();
-            Host host = cluster.host(h.host()).orElseThrow();
-            StepContext ctx = new StepContext("undo: " + h.what(), cluster, host, null, undoWith, null, null,
-                    Duration.ofSeconds(120), runtime());
-            Instant t0 = Instant.now();
-            Result r;
-            try {
-                r = undo.execute(ctx);
-                if (r.ok()) {
-                    Result v = undo.verify(ctx);
-                    // the verify says what holds now ("db1 is running"), which reads better than "exit status 0"
-                    r = v.ok() ? (v.message().equals("nothing to verify") ? r : new Result(true, r.exitStatus(), r.output(), v.message()))
-                            : Result.failed("verify failed: " + v.message());
-                }
-            } catch (RuntimeException e) {
-                r = Result.failed(e.getMessage());
-            }
-            String by = String.join("; ", undo.describe(ctx).lines());
-            journal.write("compensation", fields("kind", h.kind(), "host", h.host(), "step", h.step(), "what", h.what(),
-                    "action", undoName, "command", undo.describe(ctx).lines(), "start", t0.toString(), "end", Instant.now().toString(),
-                    "exit_status", r.exitStatus(), "output_tail", r.output(), "result", r.ok() ? "ok" : "failed", "detail", r.message()));
-            if (r.ok()) {
-                undone.add(h.what() + ": undone (" + undoName + ")");
-                undoneSteps.add(h.step());
-                progress("  undone: " + h.what() + " -> " + r.message());
-                if (Hazard.POSTGRES_STOPPED.equals(h.kind())) {
-                    awaitFollowers(h.host());
-                }
-            } else {
-                left.add(h.what() + " (could not undo: " + r.message() + "; by hand: " + by + ")");
-                progress("  FAILED to undo: " + h.what() + ": " + r.message());
-                progress("    by hand on " + h.host() + ": " + by);
-            }
-        }
-        for (int n : undoneSteps) {
+        for (int n : hazards.closeAll(why)) {
             // resume runs these again: what they did was undone
             plan.steps().stream().filter(ps -> ps.number() == n).findFirst()
                     .ifPresent(ps -> stepResult(ps, "undone", "undone when the run stopped", null));
-        }
-    }
-
-    /**
-     * After a stopped primary runs again: waits (at most 20 s) until the standbys that streamed from it when the run
-     * started stream again (a walreceiver retries every wal_retrieve_retry_interval, 5 s by default), so that the
-     * cluster is back where it started before the run says so, and a resume's preflight finds them streaming.
-     */
-    private void awaitFollowers(String host) {
-        ClusterState before = plan.state();
-        if (before == null) {
-            return;
-        }
-        List<String> followers = before.hosts().stream().filter(n -> host.equals(n.upstream())).map(NodeState::name).toList();
-        if (followers.isEmpty()) {
-            return;
-        }
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        List<String> missing = followers;
-        while (System.nanoTime() < deadline) {
-            ClusterState now = probeQuietly();
-            if (now != null) {
-                missing = followers.stream().filter(f -> !now.node(f).map(n -> host.equals(n.upstream())).orElse(false)).toList();
-            }
-            if (missing.isEmpty()) {
-                progress("  " + String.join(", ", followers) + " stream from " + host + " again");
-                return;
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                // a second signal: stop waiting, the closing lines say what the cluster is
-                return;
-            }
-        }
-        progress("  " + String.join(", ", missing) + (missing.size() > 1 ? " do" : " does") + " not stream from " + host
-                + " yet (a walreceiver or subscription worker retries on its own)");
-    }
-
-    /** Whether the host was a primary when the run started (or cannot be told: then treated as one). */
-    private boolean wasPrimary(String host) {
-        ClusterState before = plan.state();
-        return before == null || before.node(host).map(n -> n.state() != io.pgrunbook.cluster.LiveState.STANDBY).orElse(true);
-    }
-
-    private ClusterState probeQuietly() {
-        try {
-            return states.probe(cluster);
-        } catch (RuntimeException e) {
-            return null;
         }
     }
 
@@ -553,20 +402,6 @@ public final class Executor {
             return true;
         }
         return ps.kind().equals("action") && registry.action(ps.type()).map(Action::gate).orElse(false);
-    }
-
-    /** "clients waiting 12 s on db1, db2" while a PAUSE is open; empty otherwise. */
-    String clientsWaiting() {
-        List<Hazard> paused;
-        synchronized (open) {
-            paused = open.stream().filter(h -> Hazard.PGBOUNCER_PAUSED.equals(h.kind())).toList();
-        }
-        if (paused.isEmpty()) {
-            return "";
-        }
-        long s = Duration.between(paused.stream().map(Hazard::since).min(Instant::compareTo).orElseThrow(), Instant.now()).toSeconds();
-        return "[clients waiting " + s + " s on " + paused.stream().map(Hazard::host).distinct()
-                .collect(java.util.stream.Collectors.joining(", ")) + "] ";
     }
 
     private RunResult end(String status, int code, Integer step, String message, List<RunResult.CheckOutcome> pre,
@@ -694,7 +529,7 @@ public final class Executor {
         String q = ps.kind().equals("confirm") ? "  " + ps.targets().get(0).context().text() + "\n" : "";
         gateSkipTyped = null;
         while (true) {
-            Confirmer.Answer a = confirmer.ask(q + clientsWaiting() + "Run step " + ps.number()
+            Confirmer.Answer a = confirmer.ask(q + hazards.clientsWaiting() + "Run step " + ps.number()
                     + "? [y]es  [n]o=abort  [s]kip  [d]etails  [a]ll remaining: ");
             if (a == Confirmer.Answer.DETAILS) {
                 details(ps);
@@ -758,16 +593,14 @@ public final class Executor {
         }
         StepContext ctx = t.context().withRuntime(runtime());
         log.debug("step " + ps.number() + " on " + t.host() + ": " + String.join("\n", t.commands()));
-        tentative(action, ps, t);
+        hazards.tentative(action, ps, t);
         List<String> pre = action.preconditions(ctx);
         if (!pre.isEmpty()) {
             return new Done(started, Result.failed("precondition: " + String.join("; ", pre)), null);
         }
-        synchronized (open) {
-            // attempted is enough (a promotion that failed half way may still have happened); refused by its
-            // preconditions is not: nothing was done
-            disarmed.addAll(action.disarms());
-        }
+        // attempted is enough (a promotion that failed half way may still have happened); refused by its
+        // preconditions is not: nothing was done
+        hazards.attempted(action);
         try {
             Result r = action.execute(ctx);
             return new Done(started, r, r.ok() ? action.verify(ctx) : null);
@@ -810,69 +643,16 @@ public final class Executor {
             log.debug("step " + ps.number() + " on " + t.host() + " -> " + (ok ? "ok" : "failed") + ": " + detail + "\n" + r.output());
             journalStep(ps, t.host(), how, d.started(), r, detail, v, ok ? "ok" : "failed");
             outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), t.host(), ok ? "ok" : "failed", detail));
-            track(action, ps, t, r, ok);
+            hazards.track(action, ps, t, r, ok);
+            if (ok && t.host() != null && !action.readOnly()) {
+                changedSinceProbe.merge(t.host(), "step " + ps.number() + " (" + ps.type() + ")", (a, b) -> a + ", " + b);
+            }
             allOk &= ok;
             if ((!ok || stopRequested.get() != null) && parallel == null) {
                 break;
             }
         }
         return allOk;
-    }
-
-    /**
-     * Before a target runs: the hazards it may open are held open at once, so that a step that fails or is cancelled
-     * half way (a shutdown that goes on without pg_ctl) is undone too. A success replaces them with what it reports.
-     */
-    private void tentative(Action action, PlannedStep ps, PlannedStep.Target t) {
-        if (t.host() == null) {
-            return;
-        }
-        for (Hazard h : action.mayOpen(t.context())) {
-            addOpen(h.at(ps.number()));
-        }
-    }
-
-    /** Keeps the hazards a target opened (even when its verify failed: the PAUSE was sent) and closes those it closed. */
-    private void track(Action action, PlannedStep ps, PlannedStep.Target t, Result r, boolean ok) {
-        if (r.ok() && t.host() != null) {
-            // it succeeded: what it reports it opened is the truth, the tentative ones go
-            List<Hazard> maybe = action.mayOpen(t.context());
-            synchronized (open) {
-                open.removeIf(h -> h.step() == ps.number() && h.host().equals(t.host())
-                        && maybe.stream().anyMatch(m -> m.kind().equals(h.kind())));
-            }
-        } else if (t.host() != null) {
-            for (Hazard h : openHazards()) {
-                if (h.step() == ps.number() && h.host().equals(t.host())) {
-                    journal.write("hazard_opened", fields("kind", h.kind(), "host", h.host(), "step", h.step(), "what", h.what(),
-                            "undo", h.undo(), "since", h.since().toString(), "uncertain", true));
-                }
-            }
-        }
-        for (Hazard h : r.opened()) {
-            Hazard at = h.at(ps.number());
-            addOpen(at);
-            journal.write("hazard_opened", fields("kind", at.kind(), "host", at.host(), "step", at.step(), "what", at.what(),
-                    "undo", at.undo(), "since", at.since().toString()));
-        }
-        if (!ok || t.host() == null) {
-            return;
-        }
-        if (!action.readOnly()) {
-            changedSinceProbe.merge(t.host(), "step " + ps.number() + " (" + ps.type() + ")", (a, b) -> a + ", " + b);
-        }
-        Set<String> kinds = action.closes(t.context());
-        if (kinds.isEmpty()) {
-            return;
-        }
-        List<Hazard> closed;
-        synchronized (open) {
-            closed = open.stream().filter(h -> h.host().equals(t.host()) && kinds.contains(h.kind())).toList();
-            open.removeAll(closed);
-        }
-        for (Hazard h : closed) {
-            journal.write("hazard_closed", fields("kind", h.kind(), "host", h.host(), "step", h.step(), "closed_by", ps.number()));
-        }
     }
 
     private boolean needsState(PlannedStep ps) {

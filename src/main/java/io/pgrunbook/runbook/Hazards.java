@@ -200,11 +200,19 @@ final class Hazards {
                         "reason", refusal));
                 continue;
             }
-            if (undo(h)) {
+            if (undo(h) && !rolledForward(h)) {
                 undoneSteps.add(h.step());
             }
         }
         return undoneSteps;
+    }
+
+    /**
+     * Whether this hazard is closed forward (a PAUSE pointed at the promoted node) rather than undone: its step is not
+     * to be run again, the procedure goes on from where it stopped.
+     */
+    private boolean rolledForward(Hazard h) {
+        return Hazard.PGBOUNCER_PAUSED.equals(h.kind()) && promoted != null;
     }
 
     private static String otherPrimary(ClusterState now, String host) {
@@ -217,7 +225,7 @@ final class Hazards {
     private boolean undo(Hazard h) {
         String undoName = h.undo();
         Map<String, String> undoWith = h.undoWith();
-        if (Hazard.PGBOUNCER_PAUSED.equals(h.kind()) && promoted != null) {
+        if (rolledForward(h)) {
             // after a promotion a RESUME alone would send clients to the stopped old primary: roll forward instead,
             // point PgBouncer at the new primary (which resumes it)
             undoName = "pgbouncer.point";

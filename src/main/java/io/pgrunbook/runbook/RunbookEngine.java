@@ -186,17 +186,19 @@ public final class RunbookEngine {
                 printEnding(cluster, ex, result);
             }
         } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(onSignal);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running or has run: it journals the abort
-            }
+            // released while the hook is still registered: a signal now makes the JVM wait for this, where after the
+            // hook's removal it would halt at once and leave the lock behind
             if (lock != null) {
                 lock.close();
             }
             journal.close();
             log.close();
             ex.markEnded();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
         }
         if (result.status().equals("ok")) {
             env.err().println(result.message() + " (run " + result.runId() + ")");

@@ -217,7 +217,7 @@ class RepairGuardsTest {
 
     @Test
     void basebackup_runs_with_the_standbys_slot_and_application_name() {
-        List<String> argv = BaseBackupAction.argv(host("db3"), host("db1"));
+        List<String> argv = BaseBackupAction.argv(host("db3"), host("db1"), List.of());
         assertEquals(List.of("/usr/lib/postgresql/15/bin/pg_basebackup", "-X", "stream", "-R", "-C", "-S", "db3", "-c", "fast", "-P", "-D",
                 "/var/lib/pg/main", "-d", "host=127.0.0.1 port=5432 user=replicator application_name=db3"), argv);
     }

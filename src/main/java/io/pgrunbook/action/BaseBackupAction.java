@@ -127,6 +127,10 @@ public final class BaseBackupAction implements Action {
                 return Result.failed(src.name() + ": " + e.getMessage() + (old != null ? "; the old data directory is " + old : ""));
             }
         }
+        List<String> mapped = Tablespaces.mappingArgs(tablespaces, t, src);
+        if (!mapped.isEmpty()) {
+            DataDir.say(ctx, "tablespaces mapped: " + String.join(" ", mapped));
+        }
         ExecResult bb = DataDir.loud(ctx, t, RemoteCommand.of(argv(t, src, tablespaces)), progressListener(ctx, System.nanoTime()));
         if (!bb.ok()) {
             return new Result(false, bb.exitCode(), Secrets.mask(bb.tail(Commands.TAIL)), t.name() + ": pg_basebackup from "

@@ -281,8 +281,12 @@ public final class TargetReady {
                             + " puts it at " + path + "; fix: correct postgres.tablespace_map of " + t.name() + ", or pgrunbook rebuild "
                             + t.name() + " --from " + src.name();
                 }
-                if ("absent".equals(state) ? !parentOk : !writable) {
-                    return what + ("absent".equals(state) ? " does not exist; " + fixOwn : " is not writable by " + as + "; fix: chown -R " + as + " " + path);
+                // pg_rewind makes a missing link but not the directory it points at: then it cannot write through it
+                if ("absent".equals(state)) {
+                    return what + " does not exist; " + fixOwn;
+                }
+                if (!writable) {
+                    return what + " is not writable by " + as + "; fix: chown -R " + as + " " + path;
                 }
             }
         }

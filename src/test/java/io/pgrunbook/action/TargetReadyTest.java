@@ -138,6 +138,8 @@ class TargetReadyTest {
         assertTrue(none.stream().anyMatch(s -> s.contains("no pg_tblspc/16390") && s.contains("pgrunbook rebuild db3 --from db1")), none::toString);
         assertEquals(List.of(), TargetReady.refusals(DB3, DB1, "rewind", SOURCE, probe(GOOD.replace("ts0.link /srv/ts1", "ts0.link"))),
                 "same path on every host: pg_rewind makes the link itself");
+        List<String> gone = TargetReady.refusals(DB3, DB1, "rewind", SOURCE, probe(GOOD.replace("ts0.state full", "ts0.state absent")));
+        assertTrue(gone.stream().anyMatch(s -> s.contains("tablespace ts1 at /srv/ts1 does not exist; fix: create /srv/ts1 on db3")), gone::toString);
     }
 
     static TargetReady.Probe runScript(String script) throws Exception {

@@ -241,4 +241,27 @@ class TablespaceIT {
         assertTrue(db2Files <= filesIn(layout.tablespaceDir("db2")), "db2's own tablespace directory kept its files");
         tsRowArrives("db2", "db1", "after failback");
     }
+
+    @Test
+    @Order(7)
+    void failback_is_refused_when_a_tablespace_made_after_the_failover_would_be_linked_to_the_new_primarys_directory() throws Exception {
+        // db2 (primary since the last test) crashes, db1 takes over and gets a tablespace nobody mapped
+        ops.stop("db2", "immediate");
+        ops.promote("db1");
+        Path dir = Files.createDirectories(layout.hostDir("db1").resolve("ts_late"));
+        if (io.pgrunbook.remote.LocalTransport.runningAsRoot()) {
+            Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres"));
+        }
+        ops.exec("db1", "postgres", "CREATE TABLESPACE late_ts LOCATION '" + dir + "'",
+                "CREATE TABLE late_items TABLESPACE late_ts AS SELECT g AS id FROM generate_series(1, 1000) g");
+        long db1Files = filesIn(dir);
+        String before = ops.listing("db2");
+
+        CliRunner.Result r = cli(lab.inventory(), "failback", "db2", "--yes", "--confirm-host", "db2").expect(3);
+
+        assertTrue(r.err().contains("tablespace late_ts at " + dir + " is the very directory db1 uses"), r::toString);
+        assertEquals(before, ops.listing("db2"), "db2 untouched");
+        assertEquals(db1Files, filesIn(dir), "db1's new tablespace untouched");
+        assertEquals("1000", ops.one("db1", "postgres", "SELECT count(*) FROM late_items"));
+    }
 }

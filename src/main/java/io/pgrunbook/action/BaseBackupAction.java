@@ -1,5 +1,6 @@
 package io.pgrunbook.action;
 
+import io.pgrunbook.action.Tablespaces.Tablespace;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.PgSettings;
 import io.pgrunbook.pg.BaseBackupProgress;
@@ -7,6 +8,7 @@ import io.pgrunbook.pg.StandbyConfig;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.RemoteCommand;
+import io.pgrunbook.remote.Shell;
 import io.pgrunbook.runbook.Secrets;
 
 import java.sql.Connection;
@@ -19,7 +21,9 @@ import java.util.function.Consumer;
 /**
  * {@code rebuild.basebackup} (with: from): stop the target, move its data directory aside
  * ({@code DATA.pgrunbook-old-<timestamp>}, kept until {@code rebuild.discard-old}), take a fresh copy with
- * {@code pg_basebackup} run on the target, then put the target's own configuration files back. Starting it as a
+ * {@code pg_basebackup} run on the target, then put the target's own configuration files back. Each tablespace
+ * directory holding an earlier copy is moved aside the same way ({@code DIR.pgrunbook-old-<timestamp>}); the copy goes to
+ * the target's own path ({@code --tablespace-mapping} where its tablespace_map, or the source's, says so). Starting it as a
  * standby is the next step ({@code standby.follow}).
  */
 public final class BaseBackupAction implements Action {
@@ -38,12 +42,13 @@ public final class BaseBackupAction implements Action {
         return StandbyConfig.conninfo(target, source);
     }
 
-    static List<String> argv(Host target, Host source) {
+    static List<String> argv(Host target, Host source, List<Tablespace> tablespaces) {
         PgSettings pg = target.postgres();
         List<String> a = new ArrayList<>(List.of(pg.bin("pg_basebackup"), "-X", "stream", "-R"));
         if (target.replication().slots()) {
             a.addAll(List.of("-C", "-S", StandbyConfig.slotName(target)));
         }
+        a.addAll(Tablespaces.mappingArgs(tablespaces, target, source));
         a.addAll(List.of("-c", "fast", "-P", "-D", pg.dataDir(), "-d", conninfo(target, source)));
         return a;
     }
@@ -56,8 +61,12 @@ public final class BaseBackupAction implements Action {
         return Rendered.of(
                 "stop PostgreSQL on " + t.name() + " if it runs (pg_ctl stop -m fast)",
                 "(as " + t.become() + ") mv " + data + " " + data + ".pgrunbook-old-<timestamp>   (kept until --discard-old)",
+                "(as " + t.become() + ") mv TABLESPACE_DIR TABLESPACE_DIR.pgrunbook-old-<timestamp> for each tablespace directory"
+                        + " holding an earlier copy (kept until --discard-old)",
                 "on " + src.name() + ": drop slot " + StandbyConfig.slotName(t) + " if it exists and is inactive",
-                RemoteCommand.of(argv(t, src)).as(t.become()).describe(),
+                RemoteCommand.of(argv(t, src, List.of())).as(t.become()).describe()
+                        + (t.postgres().tablespaceMap().isEmpty() && src.postgres().tablespaceMap().isEmpty() ? ""
+                        : "   (with --tablespace-mapping=SOURCE_PATH=PATH_ON_" + t.name() + " by postgres.tablespace_map)"),
                 "copy back " + t.name() + "'s own configuration files (postgresql.conf, pg_hba.conf, pg_ident.conf, included files) from the old directory");
     }
 
@@ -78,14 +87,35 @@ public final class BaseBackupAction implements Action {
         if (!stopped.ok()) {
             return stopped;
         }
+        List<Tablespace> tablespaces;
+        try (Connection c = ctx.runtime().sql(src, null)) {
+            tablespaces = Tablespaces.of(c);
+        } catch (SQLException e) {
+            return Result.failed(src.name() + ": cannot list its tablespaces: " + e.getMessage());
+        }
+        String stamp = DataDir.timestamp();
         String old = null;
         if (DataDir.exists(ctx, t, data)) {
-            old = data + ".pgrunbook-old-" + DataDir.timestamp();
+            old = data + ".pgrunbook-old-" + stamp;
             ExecResult mv = DataDir.quiet(ctx, t, RemoteCommand.of("mv", data, old));
             if (!mv.ok()) {
                 return new Result(false, mv.exitCode(), mv.tail(5), t.name() + ": cannot move " + data + " aside");
             }
             DataDir.say(ctx, "old data directory moved aside to " + old + " (kept until --discard-old)");
+        }
+        // pg_basebackup writes a tablespace only into an empty directory: an earlier copy goes aside with the data directory
+        for (Tablespace ts : tablespaces) {
+            String dir = ts.pathOn(t, src);
+            String aside = dir + ".pgrunbook-old-" + stamp;
+            ExecResult mv = DataDir.quiet(ctx, t, RemoteCommand.shell("if [ -d " + Shell.quote(dir) + " ] && [ -n \"$(ls -A " + Shell.quote(dir)
+                    + ")\" ]; then mv " + Shell.quote(dir) + " " + Shell.quote(aside) + " && echo moved; fi"));
+            if (!mv.ok()) {
+                return new Result(false, mv.exitCode(), mv.tail(5), t.name() + ": cannot move tablespace " + ts.name() + "'s directory " + dir
+                        + " aside" + (old != null ? "; the old data directory is " + old : ""));
+            }
+            if (mv.stdout().contains("moved")) {
+                DataDir.say(ctx, "old tablespace " + ts.name() + " moved aside to " + aside + " (kept until --discard-old)");
+            }
         }
         if (t.replication().slots()) {
             try (Connection c = ctx.runtime().sql(src, null)) {
@@ -97,9 +127,13 @@ public final class BaseBackupAction implements Action {
                 return Result.failed(src.name() + ": " + e.getMessage() + (old != null ? "; the old data directory is " + old : ""));
             }
         }
+        List<String> mapped = Tablespaces.mappingArgs(tablespaces, t, src);
+        if (!mapped.isEmpty()) {
+            DataDir.say(ctx, "tablespaces mapped: " + String.join(" ", mapped));
+        }
         ExecResult bb;
         try {
-            bb = DataDir.loud(ctx, t, RemoteCommand.of(argv(t, src)), progressListener(ctx, System.nanoTime()));
+            bb = DataDir.loud(ctx, t, RemoteCommand.of(argv(t, src, tablespaces)), progressListener(ctx, System.nanoTime()));
         } catch (RuntimeException e) {
             // the copy was cancelled (Ctrl-C) or its connection lost: the old directory goes back all the same
             boolean interrupted = Thread.interrupted();
@@ -120,6 +154,13 @@ public final class BaseBackupAction implements Action {
                 return new Result(false, cp.exitCode(), cp.tail(5), t.name() + ": cannot copy its configuration files back from " + old);
             }
             DataDir.say(ctx, "kept " + t.name() + "'s own configuration: " + String.join(", ", cp.stdout().strip().split("\n")));
+        }
+        if (!tablespaces.isEmpty()) {
+            ExecResult links = DataDir.quiet(ctx, t, RemoteCommand.shell(Tablespaces.linksScript(tablespaces, t, src)));
+            if (!links.ok()) {
+                return new Result(false, links.exitCode(), links.tail(5), t.name() + ": after pg_basebackup " + links.stdout().strip().replace('\n', ' '));
+            }
+            DataDir.say(ctx, "tablespaces: " + Tablespaces.names(tablespaces, t, src));
         }
         return new Result(true, bb.exitCode(), Secrets.mask(bb.tail(5)), t.name() + " copied from " + src.name()
                 + " with pg_basebackup" + (old != null ? "; old data directory: " + old : ""));

@@ -6,7 +6,8 @@ import io.pgrunbook.remote.Shell;
 
 /**
  * {@code rebuild.discard-old}: removes the data directories a rebuild moved aside ({@code DATA.pgrunbook-old-*}) once
- * the new copy streams. Only those names, next to the host's own data directory.
+ * the new copy streams, and the tablespace directories moved aside with them ({@code DIR.pgrunbook-old-*} beside each
+ * directory the new copy's pg_tblspc links point at). Only those names.
  */
 public final class DiscardOldAction implements Action {
     @Override
@@ -16,12 +17,16 @@ public final class DiscardOldAction implements Action {
 
     static String script(String dataDir) {
         // the glob stays outside the quotes; the directory name inside them
-        return "for d in " + Shell.quote(dataDir + ".pgrunbook-old-") + "*; do if [ -d \"$d\" ]; then rm -rf -- \"$d\"; echo \"removed $d\"; fi; done";
+        return "for d in " + Shell.quote(dataDir + ".pgrunbook-old-") + "*; do if [ -d \"$d\" ]; then rm -rf -- \"$d\"; echo \"removed $d\"; fi; done; "
+                // the tablespaces' earlier copies, beside the directories the new copy's pg_tblspc links point at
+                + "for l in " + Shell.quote(dataDir + "/pg_tblspc/") + "*; do t=$(readlink \"$l\") || continue; case \"$t\" in /*) ;; *) continue;; esac; "
+                + "for d in \"$t\".pgrunbook-old-*; do if [ -d \"$d\" ]; then rm -rf -- \"$d\"; echo \"removed $d\"; fi; done; done; true";
     }
 
     @Override
     public Rendered describe(StepContext ctx) {
-        return Rendered.of("(as " + ctx.host().become() + ") rm -rf " + ctx.host().postgres().dataDir() + ".pgrunbook-old-*");
+        return Rendered.of("(as " + ctx.host().become() + ") rm -rf " + ctx.host().postgres().dataDir() + ".pgrunbook-old-*",
+                "(as " + ctx.host().become() + ") rm -rf TABLESPACE_DIR.pgrunbook-old-* for each pg_tblspc link of " + ctx.host().postgres().dataDir());
     }
 
     @Override

@@ -71,7 +71,9 @@ public final class RewindAction implements Action {
         PgSettings pg = t.postgres();
         String data = pg.dataDir();
         ControlData cd = DataDir.controlData(ctx, t);
+        List<Tablespaces.Tablespace> tablespaces;
         try (Connection c = ctx.runtime().sql(up, null)) {
+            tablespaces = Tablespaces.of(c);
             Divergence d = Divergence.of(cd, c);
             if (!d.problems().isEmpty()) {
                 return Result.failed(t.name() + " cannot be rewound: " + String.join("; ", d.problems()) + "; " + RewindReportAction.rebuildHint(t, up));
@@ -113,6 +115,15 @@ public final class RewindAction implements Action {
         ExecResult same = DataDir.quiet(ctx, t, RemoteCommand.shell(cmp + "exit $rc"));
         if (!same.ok()) {
             return new Result(false, same.exitCode(), same.tail(5), t.name() + ": configuration files differ from the saved ones in " + save + ": " + same.stdout().strip());
+        }
+        if (!tablespaces.isEmpty()) {
+            // pg_rewind writes through the target's own pg_tblspc links and leaves them as they were (target-ready proved
+            // they point at this host's paths): proven again, since a wrong link would be another host's directory
+            ExecResult links = DataDir.quiet(ctx, t, RemoteCommand.shell(Tablespaces.linksScript(tablespaces, t, up)));
+            if (!links.ok()) {
+                return new Result(false, links.exitCode(), links.tail(5), t.name() + ": after pg_rewind " + links.stdout().strip().replace('\n', ' '));
+            }
+            DataDir.say(ctx, "tablespaces rewound in place: " + Tablespaces.names(tablespaces, t, up));
         }
         boolean none = rw.stdout().contains("no rewind required") || rw.stderr().contains("no rewind required");
         return new Result(true, rw.exitCode(), Secrets.mask(rw.tail(5)), none ? t.name() + ": no rewind required"

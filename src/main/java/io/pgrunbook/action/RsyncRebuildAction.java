@@ -1,5 +1,6 @@
 package io.pgrunbook.action;
 
+import io.pgrunbook.action.Tablespaces.Tablespace;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.pg.ConfigFiles;
 import io.pgrunbook.pg.StandbyConfig;
@@ -25,7 +26,9 @@ import java.util.regex.Pattern;
  * ({@code pg_backup_start}, or {@code pg_start_backup} before 15) in one SQL session held open for the whole copy;
  * rsync, run on the target, pulls the source's data directory over what the target already has (so a re-run after an
  * interruption sends only what changed); then {@code pg_backup_stop} gives the backup_label (and tablespace_map)
- * written into the copy. The target's own configuration files are excluded and stay. Starting it as a standby is the
+ * written into the copy. The target's own configuration files are excluded and stay. Each tablespace is rsynced the
+ * same way, still in backup mode, to the target's own path (postgres.tablespace_map, else the site path), and the
+ * target's pg_tblspc links and tablespace_map name that path, never the source's. Starting it as a standby is the
  * next step ({@code standby.follow}): restore_command or streaming from the slot supplies the WAL.
  * <p>
  * Where rsync reads the source: both on one machine (local transports): the source's path. Otherwise
@@ -46,11 +49,30 @@ public final class RsyncRebuildAction implements Action {
     }
 
     static String sourcePath(Host target, Host source) {
-        String dir = source.postgres().dataDir() + "/";
+        return sourcePath(target, source, source.postgres().dataDir() + "/");
+    }
+
+    static String sourcePath(Host target, Host source, String dir) {
         if (target.transport() == Host.TransportKind.LOCAL && source.transport() == Host.TransportKind.LOCAL) {
             return dir;
         }
         return (source.become() != null ? source.become() + "@" : "") + source.address() + ":" + dir;
+    }
+
+    /**
+     * rsync of one tablespace: only its directories of this major version ({@code PG_15_*}, the only ones the server
+     * writes); anything else there, such as another version's after pg_upgrade, is neither copied nor deleted.
+     */
+    static List<String> tablespaceRsyncArgv(Host target, Host source, Tablespace ts, String major) {
+        return List.of("rsync", "-a", "--delete", "--info=progress2", "--no-inc-recursive", "--include=/PG_" + major + "_*",
+                "--exclude=/*", sourcePath(target, source, ts.location() + "/"), ts.pathOn(target, source) + "/");
+    }
+
+    static RemoteCommand tablespaceRsyncCommand(Host target, Host source, Tablespace ts, String major) {
+        List<String> argv = tablespaceRsyncArgv(target, source, ts, major);
+        String dir = Shell.quote(ts.pathOn(target, source));
+        String script = "mkdir -p " + dir + " && chmod 700 " + dir + "; ( " + Shell.join(argv) + "; echo \"" + EXIT_MARK + "$?\" ) 2>&1 | tr '\\r' '\\n'";
+        return RemoteCommand.shell(script).withDisplay(Shell.join(argv));
     }
 
     static List<String> rsyncArgv(Host target, Host source, List<String> keep) {
@@ -107,7 +129,10 @@ public final class RsyncRebuildAction implements Action {
                 "on " + src.name() + ", one session held open: " + startSql(150000).replace("?", "'pgrunbook rebuild " + t.name() + "'")
                         + " (pg_start_backup before 15)",
                 "(as " + t.become() + ") " + rsyncCommand(t, src, ConfigFiles.STANDARD).describe(),
-                "on " + src.name() + ": " + stopSql(150000) + "; write backup_label (and tablespace_map) into " + data,
+                "(as " + t.become() + ") for each tablespace: rsync -a --delete --include=/PG_<major>_* --exclude=/* "
+                        + sourcePath(t, src, "SOURCE_PATH/") + " PATH_ON_" + t.name() + "/   (postgres.tablespace_map, else the same path)",
+                "on " + src.name() + ": " + stopSql(150000) + "; write backup_label (and tablespace_map, with " + t.name()
+                        + "'s own paths) into " + data + "; point pg_tblspc links at them",
                 "empty " + data + "/pg_wal and pg_replslot (not part of a backup)");
     }
 
@@ -131,8 +156,10 @@ public final class RsyncRebuildAction implements Action {
         ExecResult rs;
         String label;
         String spcmap;
+        List<Tablespace> tablespaces;
         try (Connection c = ctx.runtime().sql(src, null)) {
             int version = DataDir.serverVersion(c);
+            tablespaces = Tablespaces.of(c);
             if (t.replication().slots()) {
                 // the slot first: it keeps every WAL segment from the backup's start until the standby streams
                 String dropped = DataDir.dropInactiveSlot(c, StandbyConfig.slotName(t));
@@ -153,6 +180,15 @@ public final class RsyncRebuildAction implements Action {
                 return new Result(false, code, rs.tail(Commands.TAIL), t.name() + ": rsync from " + src.name() + " failed (exit "
                         + code + "); run the rebuild again: rsync continues from what was copied");
             }
+            for (Tablespace ts : tablespaces) {
+                DataDir.say(ctx, "tablespace " + ts.name() + ": rsync " + sourcePath(t, src, ts.location() + "/") + " -> " + ts.pathOn(t, src));
+                ExecResult tr = DataDir.loud(ctx, t, tablespaceRsyncCommand(t, src, ts, TargetReady.major(version)), throttled(ctx));
+                Integer tc = rsyncExit(tr.stdout());
+                if (tc == null || (tc != 0 && tc != 24)) {
+                    return new Result(false, tc, tr.tail(Commands.TAIL), t.name() + ": rsync of tablespace " + ts.name() + " from " + src.name()
+                            + " failed (exit " + tc + "); run the rebuild again: rsync continues from what was copied");
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement(stopSql(version)); ResultSet r = ps.executeQuery()) {
                 r.next();
                 DataDir.say(ctx, "on " + src.name() + ": backup mode ended at " + r.getString(1));
@@ -168,8 +204,10 @@ public final class RsyncRebuildAction implements Action {
             return new Result(false, w.exitCode(), w.tail(5), t.name() + ": cannot write backup_label");
         }
         if (spcmap != null && !spcmap.isBlank()) {
+            // the source's paths, which start-up would link pg_tblspc to: this host keeps its tablespaces at its own
+            String mapped = Tablespaces.remap(spcmap, tablespaces, t, src);
             w = DataDir.quiet(ctx, t, RemoteCommand.shell("umask 077; cat > " + Shell.quote(data + "/tablespace_map"))
-                    .withStdin(spcmap.getBytes(StandardCharsets.UTF_8)));
+                    .withStdin(mapped.getBytes(StandardCharsets.UTF_8)));
             if (!w.ok()) {
                 return new Result(false, w.exitCode(), w.tail(5), t.name() + ": cannot write tablespace_map");
             }
@@ -181,6 +219,20 @@ public final class RsyncRebuildAction implements Action {
                 + "find " + d + "/pg_wal/archive_status -mindepth 1 -delete; rm -f " + d + "/backup_label.old " + d + "/tablespace_map.old"));
         if (!clean.ok()) {
             return new Result(false, clean.exitCode(), clean.tail(5), t.name() + ": cannot empty pg_wal and pg_replslot");
+        }
+        if (!tablespaces.isEmpty()) {
+            // rsync copied the source's links; start-up remakes them from tablespace_map, but the copy on disk must not
+            // point at the source's directories meanwhile (a later rsync or rewind would follow them)
+            StringBuilder ln = new StringBuilder("set -e; ");
+            for (Tablespace ts : tablespaces) {
+                ln.append("ln -sfn ").append(Shell.quote(ts.pathOn(t, src))).append(' ').append(Shell.quote(ts.link(t))).append("; ");
+            }
+            ExecResult links = DataDir.quiet(ctx, t, RemoteCommand.shell(ln + Tablespaces.linksScript(tablespaces, t, src)));
+            if (!links.ok()) {
+                return new Result(false, links.exitCode(), links.tail(5), t.name() + ": cannot point pg_tblspc at its own tablespace directories: "
+                        + links.stdout().strip().replace('\n', ' '));
+            }
+            DataDir.say(ctx, "tablespaces: " + Tablespaces.names(tablespaces, t, src));
         }
         return new Result(true, 0, rs.tail(3), t.name() + " copied from " + src.name() + " with rsync (" + keep.size()
                 + " own configuration files kept)");

@@ -1,5 +1,6 @@
 package io.pgrunbook.action;
 
+import io.pgrunbook.action.Tablespaces.Tablespace;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
@@ -7,9 +8,7 @@ import io.pgrunbook.remote.RemoteCommand;
 import io.pgrunbook.remote.Shell;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,8 +23,11 @@ import java.util.regex.Pattern;
  * failback is about to move or overwrite: everything the copy needs, proven read-only before anything changes, so
  * that a missing binary or a full disk is a refusal (exit 3) and not a node left without its data directory. The
  * target's bin_dir has the programs the method runs, of the source's major version; the become user can write the
- * data directory, its parent and every tablespace directory; the file system holds the source's databases (copies);
- * a rewind needs the same system identifier on both sides.
+ * data directory and its parent; the file system holds the source's databases (copies); a rewind needs the same
+ * system identifier on both sides. Each tablespace, at the target's own path (postgres.tablespace_map, else the
+ * site path): never the source's very directory (one machine, no map); for a base backup empty and writable, or
+ * absent with a writable parent, or holding an earlier copy that can be moved aside (not a mount point, parent
+ * writable); for rsync writable; for a rewind linked from pg_tblspc to that path and writable.
  */
 public final class TargetReady {
     private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?");
@@ -78,7 +80,7 @@ public final class TargetReady {
     }
 
     /** One shell script, run as the become user, that reports every fact the refusals need (changes nothing). */
-    static String script(Host t, String method, List<String> tablespaces) {
+    static String script(Host t, Host src, String method, List<Tablespace> tablespaces) {
         String data = t.postgres().dataDir();
         String parent = RebuildCheckAction.parent(data);
         StringBuilder s = new StringBuilder();
@@ -93,10 +95,7 @@ public final class TargetReady {
         s.append("if [ -w ").append(Shell.quote(parent)).append(" ] && [ -x ").append(Shell.quote(parent)).append(" ]; then echo w.parent yes; else echo w.parent no; fi; ");
         s.append("if [ -e ").append(Shell.quote(data)).append(" ]; then if [ -w ").append(Shell.quote(data)).append(" ]; then echo w.data yes; else echo w.data no; fi; fi; ");
         for (int i = 0; i < tablespaces.size(); i++) {
-            String d = Shell.quote(tablespaces.get(i));
-            // a missing directory is made by the copy: then its parent must be writable
-            s.append("if [ -d ").append(d).append(" ]; then if [ -w ").append(d).append(" ]; then echo w.ts").append(i).append(" yes; else echo w.ts").append(i)
-                    .append(" no; fi; elif [ -w \"$(dirname ").append(d).append(")\" ]; then echo w.ts").append(i).append(" yes; else echo w.ts").append(i).append(" no; fi; ");
+            s.append(tablespaceScript(i, tablespaces.get(i).pathOn(t, src), tablespaces.get(i).link(t)));
         }
         s.append("echo \"df $(df -Pk ").append(Shell.quote(parent)).append(" 2>/dev/null | tail -n 1)\"; ");
         s.append("echo \"sysid $(LC_ALL=C ").append(Shell.quote(t.postgres().bin("pg_controldata"))).append(" -D ").append(Shell.quote(data))
@@ -104,21 +103,68 @@ public final class TargetReady {
         return s.toString();
     }
 
-    /** The source's facts: major version, databases' size, system identifier, tablespace directories. */
-    record Source(int versionNum, long size, String systemId, List<String> tablespaces) {
+    /** The identity of a directory on its machine: boot id, device and inode; two paths with one identity are one directory. */
+    static String identityScript(String key, String path) {
+        String p = Shell.quote(path);
+        return "if [ -d " + p + " ]; then echo \"" + key + " $(cat /proc/sys/kernel/random/boot_id 2>/dev/null):$(stat -c %d:%i " + p
+                + " 2>/dev/null)\"; fi; ";
+    }
+
+    /**
+     * What the target has at a tablespace's path: absent, empty, full (an earlier copy) or a file; whether it (or the
+     * nearest existing parent, which a copy creates it in) is writable; whether it is a mount point (cannot be moved
+     * aside); its identity; and where the data directory's pg_tblspc link points.
+     */
+    static String tablespaceScript(int i, String path, String link) {
+        String p = Shell.quote(path);
+        String k = "ts" + i;
+        return "if [ -d " + p + " ]; then if [ -z \"$(ls -A " + p + " 2>/dev/null)\" ]; then echo " + k + ".state empty; else echo " + k
+                + ".state full; fi; if [ -w " + p + " ]; then echo " + k + ".w yes; else echo " + k + ".w no; fi; "
+                + "if [ \"$(stat -c %d " + p + ")\" != \"$(stat -c %d " + p + "/..)\" ]; then echo " + k + ".mnt yes; fi; "
+                + "elif [ -e " + p + " ]; then echo " + k + ".state file; else echo " + k + ".state absent; fi; "
+                + identityScript(k + ".id", path)
+                + "d=$(dirname " + p + "); while [ ! -e \"$d\" ]; do d=$(dirname \"$d\"); done; "
+                + "if [ -w \"$d\" ] && [ -x \"$d\" ]; then echo " + k + ".pw yes; else echo " + k + ".pw no; fi; "
+                + "echo \"" + k + ".link $(readlink " + Shell.quote(link) + " 2>/dev/null)\"; ";
+    }
+
+    /**
+     * The source's facts: major version, databases' size, system identifier, tablespaces, and the identity of each
+     * tablespace directory on the source's machine (empty when unknown).
+     */
+    record Source(int versionNum, long size, String systemId, List<Tablespace> tablespaces, Map<String, String> ids) {
+        Source(int versionNum, long size, String systemId, List<Tablespace> tablespaces) {
+            this(versionNum, size, systemId, tablespaces, Map.of());
+        }
     }
 
     static Source source(StepRuntime rt, Host src) throws SQLException {
         try (Connection c = rt.sql(src, null)) {
-            List<String> ts = new ArrayList<>();
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE pg_tablespace_location(oid) <> '' ORDER BY 1")) {
-                while (rs.next()) {
-                    ts.add(rs.getString(1));
-                }
-            }
-            return new Source(DataDir.serverVersion(c), DataDir.databaseSize(c), DataDir.systemIdentifier(c), ts);
+            List<Tablespace> ts = Tablespaces.of(c);
+            return new Source(DataDir.serverVersion(c), DataDir.databaseSize(c), DataDir.systemIdentifier(c), ts, ids(rt, src, ts));
         }
+    }
+
+    /** The identities of the source's tablespace directories, read on the source; empty when it cannot be asked. */
+    private static Map<String, String> ids(StepRuntime rt, Host src, List<Tablespace> ts) {
+        if (ts.isEmpty()) {
+            return Map.of();
+        }
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < ts.size(); i++) {
+            s.append(identityScript("ts" + i + ".id", ts.get(i).location()));
+        }
+        try {
+            ExecResult r = rt.transport(src).exec(RemoteCommand.shell(s + "true").as(src.become()), ExecOptions.timeout(Duration.ofSeconds(30)));
+            return r.ok() ? Probe.parse(r.stdout()).facts() : Map.of();
+        } catch (RuntimeException e) {
+            return Map.of();
+        }
+    }
+
+    /** A boot id, device and inode: anything less identifies nothing. */
+    private static boolean identity(String id) {
+        return id != null && id.matches("[0-9a-f-]{8,}:\\d+:\\d+");
     }
 
     /** Why the target is not ready for {@code method} from {@code src}: each a line naming the host, what and the fix. */
@@ -154,9 +200,9 @@ public final class TargetReady {
             out.add(t.name() + ": " + data + " does not exist: there is nothing to rewind; fix: pgrunbook rebuild " + t.name() + " --from " + src.name());
         }
         for (int i = 0; i < s.tablespaces().size(); i++) {
-            if (!"yes".equals(p.get("w.ts" + i))) {
-                out.add(t.name() + ": " + as + " cannot write the tablespace directory " + s.tablespaces().get(i)
-                        + " (tablespaces keep the same path on every host); fix: create it on " + t.name() + " owned by " + as);
+            String why = refuseTablespace(t, src, method, s.tablespaces().get(i), as, i, s, p);
+            if (why != null) {
+                out.add(why);
             }
         }
         if (!method.equals("rewind")) {
@@ -182,6 +228,71 @@ public final class TargetReady {
         return out;
     }
 
+    /** Why a tablespace stops {@code method} on the target; null when it does not. */
+    static String refuseTablespace(Host t, Host src, String method, Tablespace ts, String as, int i, Source s, Probe p) {
+        String k = "ts" + i;
+        String path = ts.pathOn(t, src);
+        String what = t.name() + ": tablespace " + ts.name() + " at " + path;
+        String state = p.get(k + ".state");
+        String srcId = s.ids().get(k + ".id");
+        if (identity(srcId) && srcId.equals(p.get(k + ".id"))) {
+            return what + " is the very directory " + src.name() + " uses (" + ts.location() + ", one machine):"
+                    + " the copy would overwrite it; fix: give " + t.name() + " its own path with postgres.tablespace_map, e.g. {\""
+                    + ts.sitePath(src) + "\": \"" + ts.sitePath(src) + "-" + t.name() + "\"}";
+        }
+        if ("file".equals(state)) {
+            return what + " is a file, not a directory; fix: move it away on " + t.name();
+        }
+        boolean parentOk = "yes".equals(p.get(k + ".pw"));
+        boolean writable = "yes".equals(p.get(k + ".w"));
+        String fixOwn = "fix: create " + path + " on " + t.name() + " owned by " + as + " (mode 0700)"
+                + (ts.sitePath(src).equals(path) ? "" : ", or correct postgres.tablespace_map of " + t.name());
+        switch (method) {
+            case "basebackup" -> {
+                if ("absent".equals(state) && !parentOk) {
+                    return what + " does not exist and " + as + " cannot create it; " + fixOwn;
+                }
+                if ("empty".equals(state) && !writable) {
+                    return what + " is not writable by " + as + "; fix: chown " + as + " " + path;
+                }
+                if ("full".equals(state) && ("yes".equals(p.get(k + ".mnt")) || !parentOk)) {
+                    return what + " holds an earlier copy that must be moved aside (pg_basebackup writes only into an empty"
+                            + " directory), but " + ("yes".equals(p.get(k + ".mnt")) ? "it is a mount point"
+                            : as + " cannot write its parent") + "; fix: move its contents elsewhere on " + t.name()
+                            + " (keep them until the new copy streams), or rebuild with --method rsync";
+                }
+            }
+            case "rsync" -> {
+                if ("absent".equals(state) ? !parentOk : !writable) {
+                    return what + ("absent".equals(state) ? " does not exist and " + as + " cannot create it; " + fixOwn
+                            : " is not writable by " + as + "; fix: chown -R " + as + " " + path);
+                }
+            }
+            default -> {
+                String link = p.get(k + ".link");
+                if (link == null || link.isEmpty()) {
+                    if (!path.equals(ts.location())) {
+                        return t.name() + " has no pg_tblspc/" + ts.oid() + " for tablespace " + ts.name() + " (made after it left):"
+                                + " pg_rewind would link it to " + src.name() + "'s path " + ts.location() + ", not " + path
+                                + "; fix: pgrunbook rebuild " + t.name() + " --from " + src.name();
+                    }
+                } else if (!link.equals(path)) {
+                    return t.name() + ": pg_tblspc/" + ts.oid() + " (tablespace " + ts.name() + ") points at " + link + ", but the inventory"
+                            + " puts it at " + path + "; fix: correct postgres.tablespace_map of " + t.name() + ", or pgrunbook rebuild "
+                            + t.name() + " --from " + src.name();
+                }
+                // pg_rewind makes a missing link but not the directory it points at: then it cannot write through it
+                if ("absent".equals(state)) {
+                    return what + " does not exist; " + fixOwn;
+                }
+                if (!writable) {
+                    return what + " is not writable by " + as + "; fix: chown -R " + as + " " + path;
+                }
+            }
+        }
+        return null;
+    }
+
     /** The proof for a target and source; empty when ready. */
     static List<String> prove(StepRuntime rt, Host t, Host src, String method) {
         Source s;
@@ -190,7 +301,7 @@ public final class TargetReady {
         } catch (SQLException e) {
             return List.of("cannot read the source " + src.name() + ": " + e.getMessage());
         }
-        ExecResult r = rt.transport(t).exec(RemoteCommand.shell(script(t, method, s.tablespaces())).as(t.become()),
+        ExecResult r = rt.transport(t).exec(RemoteCommand.shell(script(t, src, method, s.tablespaces())).as(t.become()),
                 ExecOptions.timeout(Duration.ofSeconds(60)));
         if (r.exitCode() == null) {
             return List.of(t.name() + ": cannot look at its binaries and directories: " + r.tail(2).replace('\n', ' '));

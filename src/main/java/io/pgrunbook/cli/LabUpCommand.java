@@ -25,11 +25,16 @@ public class LabUpCommand extends AbstractCommand {
     @Option(names = "--ssh", description = "Also start an sshd on port 2222 of every lab address and write DIR/inventory-ssh.yaml.")
     boolean ssh;
 
+    @Option(names = "--tablespace", description = {"Also a tablespace outside the data directories (" + LabLayout.TABLESPACE
+            + ", a directory per host, mapped by postgres.tablespace_map in the inventory) with a table "
+            + LabLayout.TABLESPACE_TABLE + " of rows in it (database postgres)."})
+    boolean tablespace;
+
     @Override
     public Integer call() {
         PrintWriter err = err();
         Path where = context().workDir().resolve(dir).toAbsolutePath().normalize();
-        Lab.LabInfo info = Lab.up(where, baseAddress, ssh, line -> {
+        Lab.LabInfo info = Lab.up(where, baseAddress, ssh, tablespace, line -> {
             synchronized (err) {
                 err.println(line);
                 err.flush();

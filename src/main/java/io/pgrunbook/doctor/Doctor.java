@@ -25,7 +25,8 @@ import java.util.Map;
 /**
  * Checks, host by host, that the procedures will work when they are needed: SSH and host key, become, server binaries
  * and one major version, paths, rewind prerequisites, archiving and restore, replication slots, WAL sender headroom,
- * the PgBouncer console, free disk, clock skew. Read-only. The judgements are in {@link DoctorRules}.
+ * the PgBouncer console, free disk, clock skew, each tablespace outside the data directory (name, path, size; its
+ * directory writable; where the inventory's tablespace_map puts it). Read-only. The judgements are in {@link DoctorRules}.
  */
 public final class Doctor {
     private static final ExecOptions QUICK = ExecOptions.timeout(Duration.ofSeconds(20));
@@ -100,7 +101,16 @@ public final class Doctor {
             path(t, h, out, "pgbouncer config", "-f", h.pgbouncer().configFile());
         }
 
-        Long largest = sql(cluster, h, out);
+        List<String[]> tablespaces = new ArrayList<>();
+        Long largest = sql(cluster, h, out, tablespaces);
+        for (String[] ts : tablespaces) {
+            String p = io.pgrunbook.remote.Shell.quote(ts[1]);
+            ExecResult r = t.exec(RemoteCommand.shell("if [ ! -d " + p + " ]; then echo missing; elif [ -w " + p + " ]; then echo ok; else echo readonly; fi")
+                    .as(h.become()), QUICK);
+            String inventoryPath = h.postgres().tablespacePath(h.postgres().tablespaceSitePath(ts[1]));
+            out.add(DoctorRules.tablespace(n, ts[0], ts[1], ts[2] == null ? null : Long.valueOf(ts[2]), inventoryPath,
+                    r.ok() ? r.stdout().strip() : null, h.become() == null ? "the login user" : h.become()));
+        }
 
         ExecResult df = t.exec(RemoteCommand.of("df", "-Pk", h.postgres().dataDir()).as(h.become()), QUICK);
         Long avail = df.ok() ? DoctorRules.dfAvailableKb(df.stdout()) : null;
@@ -138,7 +148,7 @@ public final class Doctor {
     }
 
     /** The SQL checks of one server; returns its largest database size for the disk check. */
-    private Long sql(Cluster cluster, Host h, List<Finding> out) {
+    private Long sql(Cluster cluster, Host h, List<Finding> out, List<String[]> tablespaces) {
         String n = h.name();
         try (Connection c = PgSessions.open(h, connections, null, h.postgres().statementTimeout(), env);
              Statement st = c.createStatement()) {
@@ -150,6 +160,15 @@ public final class Doctor {
                 primaryChecks(cluster, h, st, out);
             }
             String size = text(st, "SELECT max(pg_database_size(oid)) FROM pg_database WHERE datallowconn");
+            // in-place tablespaces (a relative location) live inside the data directory; the size needs CREATE on the
+            // tablespace or pg_read_all_stats, and without them is left out rather than failing the whole check
+            try (ResultSet rs = st.executeQuery("SELECT spcname, pg_tablespace_location(oid), CASE WHEN has_tablespace_privilege(oid, 'CREATE')"
+                    + " OR pg_has_role('pg_read_all_stats', 'MEMBER') THEN pg_tablespace_size(oid) END"
+                    + " FROM pg_tablespace WHERE pg_tablespace_location(oid) LIKE '/%' ORDER BY spcname")) {
+                while (rs.next()) {
+                    tablespaces.add(new String[]{rs.getString(1), rs.getString(2), rs.getString(3)});
+                }
+            }
             return size == null ? null : Long.valueOf(size);
         } catch (HostKeyException e) {
             throw e;

@@ -147,4 +147,26 @@ public final class DoctorRules {
                 ? Finding.fail(host, "clock skew", d, "synchronise the clocks (chrony/ntpd): lag times and journals lie otherwise")
                 : Finding.pass(host, "clock skew", d);
     }
+
+    /**
+     * A tablespace outside the data directory, as the server on {@code host} uses it ({@code location}: its pg_tblspc
+     * link): listed with its size, and failed when the directory is not there for the become user to write (a rebuild
+     * or failback would fail half-way) or when it is not where the inventory's tablespace_map puts it on this host.
+     */
+    public static Finding tablespace(String host, String name, String location, Long sizeBytes, String inventoryPath,
+                                     String dirState, String as) {
+        String check = "tablespace " + name;
+        String detail = location + (sizeBytes == null ? "" : ", " + Units.bytes(sizeBytes));
+        if (!location.equals(inventoryPath)) {
+            return Finding.fail(host, check, detail + ": the server uses " + location + " but postgres.tablespace_map puts it at " + inventoryPath,
+                    "correct postgres.tablespace_map of " + host + " (rebuilds and failbacks copy to the inventory's path)");
+        }
+        return switch (dirState == null ? "" : dirState) {
+            case "ok" -> Finding.pass(host, check, detail + ", directory writable by " + as);
+            case "missing" -> Finding.fail(host, check, detail + ": the directory is missing", "restore " + location
+                    + " on " + host + " (owned by " + as + "), or rebuild " + host);
+            case "readonly" -> Finding.fail(host, check, detail + ": " + as + " cannot write the directory", "chown -R " + as + " " + location);
+            default -> Finding.fail(host, check, detail + ": cannot look at the directory", "check the login and become of " + host);
+        };
+    }
 }

@@ -275,7 +275,43 @@ public final class InventoryLoader {
                 path(m, "bin_dir", "/usr/lib/postgresql/15/bin"), path(m, "data_dir", "/var/lib/postgresql/15/main"),
                 path(m, "config_file", null), path(m, "log_file", null), path(m, "archive_dir", null), service, connect,
                 host, duration(m, "connect_timeout", Duration.ofSeconds(5)),
-                duration(m, "statement_timeout", Duration.ofSeconds(30)), path(m, "socket_dir", null));
+                duration(m, "statement_timeout", Duration.ofSeconds(30)), path(m, "socket_dir", null), tablespaceMap(m));
+    }
+
+    /**
+     * postgres.tablespace_map: {SITE_PATH: THIS_HOST_PATH}. Sites keep a tablespace at one path on every host and leave
+     * it out; a lab (every host on one machine) maps the site path to a directory per host. Absolute paths, no '='
+     * (pg_basebackup's --tablespace-mapping separator), and no two site paths onto one directory.
+     */
+    private static Map<String, String> tablespaceMap(YMap m) {
+        YNode n = m.get("tablespace_map");
+        if (n == null) {
+            return Map.of();
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        Map<String, String> seen = new HashMap<>();
+        map(n, "postgres.tablespace_map").entries().forEach((site, e) -> {
+            String local = scalar(e.value(), "postgres.tablespace_map").text();
+            for (String p : new String[]{site, local}) {
+                if (p == null || !p.startsWith("/") || p.contains("=")) {
+                    throw new InventoryException(e.keyAt(), "postgres.tablespace_map: '" + p + "' is not an absolute path without '='"
+                            + " (write {SITE_PATH: PATH_ON_THIS_HOST}, e.g. {\"/srv/ts/app\": \"/srv/ts/app-db3\"})");
+                }
+            }
+            String siteKey = trimSlash(site);
+            String localPath = trimSlash(local);
+            String other = seen.put(localPath, siteKey);
+            if (other != null) {
+                throw new InventoryException(e.keyAt(), "postgres.tablespace_map: " + other + " and " + siteKey
+                        + " both map to " + localPath + "; two tablespaces cannot share a directory");
+            }
+            out.put(siteKey, localPath);
+        });
+        return out;
+    }
+
+    private static String trimSlash(String p) {
+        return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
     }
 
     private ReplicationSettings replication(YMap m, Role role, String host, SourceLocation at) {

@@ -15,7 +15,7 @@ final class Schema {
     static final Set<String> HOST = union(DEFAULTS, Set.of("address", "role"));
     static final Set<String> SSH = Set.of("user", "port", "identity", "agent", "known_hosts", "jump", "connect_timeout", "keepalive");
     static final Set<String> POSTGRES = Set.of("port", "user", "database", "bin_dir", "data_dir", "config_file", "log_file",
-            "archive_dir", "service", "connect", "host", "connect_timeout", "statement_timeout", "socket_dir");
+            "archive_dir", "service", "connect", "host", "connect_timeout", "statement_timeout", "socket_dir", "tablespace_map");
     static final Set<String> PG_SERVICE = Set.of("start", "stop", "restart", "reload");
     static final Set<String> REPLICATION = Set.of("user", "slots", "kind", "database", "subscription", "publication", "upstream");
     static final Set<String> PGBOUNCER = Set.of("port", "admin_user", "config_file", "databases", "marker", "log_file", "service");

@@ -60,13 +60,22 @@ public sealed interface YNode permits YNode.YMap, YNode.YList, YNode.YScalar {
             if (t == null) {
                 return new YMap(new LinkedHashMap<>(), new SourceLocation(file, 1, 1));
             }
-            YNode root = new Reader(file, text).read(p);
-            if (p.nextToken() != null) {
-                // a stray '---' used to end the file there in silence: every step after it was dropped
-                throw new InventoryException(documentStart(file, text, p.currentTokenLocation()), "a second YAML document (after a '---'"
-                        + " line): a file holds one document; remove the '---' or move what follows it into the first");
+            try {
+                YNode root = new Reader(file, text).read(p);
+                if (p.nextToken() != null) {
+                    // a stray '---' used to end the file there in silence: every step after it was dropped
+                    throw new InventoryException(documentStart(file, text, p.currentTokenLocation()), "a second YAML document (after a '---'"
+                            + " line): a file holds one document; remove the '---' or move what follows it into the first");
+                }
+                return root;
+            } catch (InventoryException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // SnakeYAML itself trips on some malformed input (an index past its 1024-character buffer, found by the
+                // fuzz test): still a located refusal, never a stack trace
+                throw new InventoryException(loc(file, p.currentLocation()), "YAML syntax: the parser cannot read the file from"
+                        + " here (" + e.getClass().getSimpleName() + "); check the quoting and indentation at this place");
             }
-            return root;
         } catch (InventoryException e) {
             throw e;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -68,11 +68,17 @@ public final class Lab {
     private final LabLayout layout;
     private final Consumer<String> progress;
     private final String osUser; // null: the current user
+    private final boolean tablespace;
     private ServerBinaries bin;
 
     private Lab(LabLayout layout, Consumer<String> progress) {
+        this(layout, false, progress);
+    }
+
+    private Lab(LabLayout layout, boolean tablespace, Consumer<String> progress) {
         this.layout = layout;
         this.progress = progress;
+        this.tablespace = tablespace;
         this.osUser = LocalTransport.runningAsRoot() ? PG_OS_USER : null;
     }
 
@@ -80,7 +86,15 @@ public final class Lab {
 
     /** Builds and starts the lab, or reports the one already running in that directory. */
     public static LabInfo up(Path dir, String baseAddress, boolean ssh, Consumer<String> progress) {
-        return new Lab(new LabLayout(dir, baseAddress), progress).up(ssh);
+        return up(dir, baseAddress, ssh, false, progress);
+    }
+
+    /**
+     * As above; with {@code tablespace} also a tablespace outside the data directories (a directory per host, the
+     * mapping in the inventory), with a table of rows in it, made on db1 before the standbys are copied.
+     */
+    public static LabInfo up(Path dir, String baseAddress, boolean ssh, boolean tablespace, Consumer<String> progress) {
+        return new Lab(new LabLayout(dir, baseAddress), tablespace, progress).up(ssh);
     }
 
     private LabInfo up(boolean ssh) {
@@ -138,6 +152,9 @@ public final class Lab {
                 "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + LabLayout.REPLICATION_USER,
                 "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO " + LabLayout.REPLICATION_USER,
                 "CREATE PUBLICATION " + LabLayout.PUBLICATION + " FOR ALL TABLES");
+        if (tablespace) {
+            tablespace();
+        }
 
         // db2, db3 (physical standbys) and db4 (logical replica) are independent of each other: build them at once
         ExecutorService pool = Executors.newFixedThreadPool(3);
@@ -164,10 +181,28 @@ public final class Lab {
 
         verify();
         String become = osUser;
-        write(layout.inventory(), LabInventory.render(layout, bin.binDir(), become, null), false);
+        write(layout.inventory(), LabInventory.render(layout, bin.binDir(), become, null, tablespace), false);
         if (ssh) {
             startSshd();
         }
+    }
+
+    /**
+     * Before any standby exists: a standby replaying CREATE TABLESPACE would take the primary's very directory (one
+     * machine), so the standbys get the tablespace from their base backup, mapped to their own directories.
+     */
+    private void tablespace() {
+        for (LabHost h : layout.hosts()) {
+            if (h.role() != io.pgrunbook.inventory.Role.REPLICA) {
+                mkdir(layout.tablespaceDir(h.name()), osUser);
+            }
+        }
+        progress.accept("db1: tablespace " + LabLayout.TABLESPACE + " in " + layout.tablespaceDir("db1") + ", table "
+                + LabLayout.TABLESPACE_TABLE + " in it");
+        sql("db1", "postgres", "CREATE TABLESPACE " + LabLayout.TABLESPACE + " LOCATION " + conf(layout.tablespaceDir("db1").toString()),
+                "CREATE TABLE " + LabLayout.TABLESPACE_TABLE + " (id bigserial PRIMARY KEY, note text, created timestamptz DEFAULT now())"
+                        + " TABLESPACE " + LabLayout.TABLESPACE,
+                "INSERT INTO " + LabLayout.TABLESPACE_TABLE + "(note) SELECT 'lab row ' || g FROM generate_series(1, 100) g");
     }
 
     static final String ITEMS_DDL = "CREATE TABLE items (id bigserial PRIMARY KEY, note text, created timestamptz DEFAULT now())";
@@ -183,8 +218,12 @@ public final class Lab {
         progress.accept(host + ": pg_basebackup from db1 (slot " + host + ")");
         String conninfo = "host=" + primary.address() + " port=" + LabLayout.PG_PORT + " user="
                 + LabLayout.REPLICATION_USER + " application_name=" + host;
-        exec(host, "pg_basebackup", bin.bin("pg_basebackup").toString(), "-D", layout.dataDir(host).toString(),
-                "-X", "stream", "-R", "-C", "-S", host, "-c", "fast", "-d", conninfo);
+        List<String> argv = new ArrayList<>(List.of(bin.bin("pg_basebackup").toString(), "-D", layout.dataDir(host).toString(),
+                "-X", "stream", "-R", "-C", "-S", host, "-c", "fast", "-d", conninfo));
+        if (tablespace) {
+            argv.add("--tablespace-mapping=" + layout.tablespaceDir("db1") + "=" + layout.tablespaceDir(host));
+        }
+        exec(host, "pg_basebackup", argv.toArray(String[]::new));
         Path auto = layout.dataDir(host).resolve("postgresql.auto.conf");
         String autoText = read(auto);
         if (!autoText.contains("application_name=" + host) || !Files.exists(layout.dataDir(host).resolve("standby.signal"))) {
@@ -364,7 +403,7 @@ public final class Lab {
         progress.accept("ssh: start sshd on port " + LabLayout.SSH_PORT + " of every lab address, login " + login);
         LabSshd sshd = LabSshd.start(layout.sshDir(), layout.addresses(), LabLayout.SSH_PORT, login);
         write(layout.sshInventory(), LabInventory.render(layout, bin.binDir(), null,
-                new LabInventory.Ssh(login, sshd.port(), sshd.clientKey(), sshd.knownHosts())), false);
+                new LabInventory.Ssh(login, sshd.port(), sshd.clientKey(), sshd.knownHosts()), tablespace), false);
     }
 
     // ------------------------------------------------------------------ down

@@ -18,6 +18,11 @@ public final class LabInventory {
      * {@code ssh}: null for the local transport.
      */
     public static String render(LabLayout layout, Path binDir, String become, Ssh ssh) {
+        return render(layout, binDir, become, ssh, false);
+    }
+
+    /** As above; with {@code tablespace} each physical host maps the tablespace's site path to its own directory. */
+    public static String render(LabLayout layout, Path binDir, String become, Ssh ssh, boolean tablespace) {
         StringBuilder y = new StringBuilder();
         y.append("# Written by `pgrunbook lab up`: a throwaway PostgreSQL cluster on this machine's loopback addresses.\n");
         y.append("# Lab only: every server trusts every local connection (no passwords). Remove with:\n");
@@ -61,6 +66,11 @@ public final class LabInventory {
             y.append("          data_dir: ").append(q(layout.dataDir(n))).append('\n');
             y.append("          socket_dir: ").append(q(layout.socketDir(n))).append('\n');
             y.append("          log_file: ").append(q(layout.logFile(n))).append('\n');
+            if (tablespace && h.role() != Role.REPLICA) {
+                // a site leaves this out (one path on every host); the lab's hosts share one machine
+                y.append("          tablespace_map: {").append(q(layout.tablespaceSitePath())).append(": ")
+                        .append(q(layout.tablespaceDir(n))).append("}\n");
+            }
             if (h.pgbouncer()) {
                 y.append("        pgbouncer:\n");
                 y.append("          config_file: ").append(q(layout.pgbouncerIni(n))).append('\n');

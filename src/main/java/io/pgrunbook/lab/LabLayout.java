@@ -23,6 +23,9 @@ public record LabLayout(Path dir, String baseAddress) {
     public static final String SUBSCRIPTION = "app_sub";
     public static final String REPLICATION_USER = "replicator";
     public static final String PGBOUNCER_ADMIN = "pgbouncer";
+    /** {@code lab up --tablespace}: a tablespace, and a table in it (database postgres: outside the logical publication). */
+    public static final String TABLESPACE = "app_ts";
+    public static final String TABLESPACE_TABLE = "ts_items";
 
     /** Characters a lab path may hold: it goes into postgresql.conf, pgbouncer.ini and archive_command unquoted-safe. */
     private static final Pattern SAFE_PATH = Pattern.compile("[A-Za-z0-9_@+=:,./-]+");
@@ -124,6 +127,19 @@ public record LabLayout(Path dir, String baseAddress) {
 
     public Path pgbouncerLog(String host) {
         return hostDir(host).resolve("pgbouncer.log");
+    }
+
+    /**
+     * The tablespace's site path: what a site would use on every host. On one machine the hosts cannot share it, so
+     * nothing is made there; each host's {@code postgres.tablespace_map} sends it to {@link #tablespaceDir}.
+     */
+    public Path tablespaceSitePath() {
+        return dir.resolve("ts").resolve(TABLESPACE);
+    }
+
+    /** Where {@code host} keeps the tablespace. */
+    public Path tablespaceDir(String host) {
+        return hostDir(host).resolve("ts_" + TABLESPACE);
     }
 
     public Path inventory() {

@@ -217,14 +217,29 @@ class RepairGuardsTest {
 
     @Test
     void basebackup_runs_with_the_standbys_slot_and_application_name() {
-        List<String> argv = BaseBackupAction.argv(host("db3"), host("db1"));
+        List<String> argv = BaseBackupAction.argv(host("db3"), host("db1"), List.of());
         assertEquals(List.of("/usr/lib/postgresql/15/bin/pg_basebackup", "-X", "stream", "-R", "-C", "-S", "db3", "-c", "fast", "-P", "-D",
                 "/var/lib/pg/main", "-d", "host=127.0.0.1 port=5432 user=replicator application_name=db3"), argv);
     }
 
     @Test
-    void discard_old_removes_only_the_moved_aside_directories_with_the_name_quoted() {
-        assertEquals("for d in '/srv/my data.pgrunbook-old-'*; do if [ -d \"$d\" ]; then rm -rf -- \"$d\"; echo \"removed $d\"; fi; done",
-                DiscardOldAction.script("/srv/my data"));
+    void discard_old_removes_only_the_moved_aside_directories_with_the_name_quoted(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        assertTrue(DiscardOldAction.script("/srv/my data").startsWith("for d in '/srv/my data.pgrunbook-old-'*; do if [ -d \"$d\" ]; then rm -rf -- \"$d\";"));
+        // run for real: the data directory's old copies, and the tablespaces' beside the directories its links point at
+        Path data = java.nio.file.Files.createDirectories(tmp.resolve("my data"));
+        Path ts = java.nio.file.Files.createDirectories(tmp.resolve("ts app"));
+        java.nio.file.Files.createDirectories(data.resolve("pg_tblspc"));
+        java.nio.file.Files.createSymbolicLink(data.resolve("pg_tblspc").resolve("16390"), ts);
+        for (Path p : List.of(tmp.resolve("my data.pgrunbook-old-20260101-000000"), tmp.resolve("ts app.pgrunbook-old-20260101-000000"),
+                tmp.resolve("my data.keep"), tmp.resolve("ts app.keep"))) {
+            java.nio.file.Files.createDirectories(p.resolve("x"));
+        }
+        Process pr = new ProcessBuilder("sh", "-c", DiscardOldAction.script(data.toString())).redirectErrorStream(true).start();
+        String out = new String(pr.getInputStream().readAllBytes());
+        assertEquals(0, pr.waitFor(), out);
+        try (var s = java.nio.file.Files.list(tmp)) {
+            assertEquals(List.of("my data", "my data.keep", "ts app", "ts app.keep"), s.map(p -> p.getFileName().toString()).sorted().toList(), out);
+        }
+        assertTrue(out.contains("removed " + tmp.resolve("ts app.pgrunbook-old-20260101-000000")), out);
     }
 }

@@ -102,4 +102,20 @@ class DoctorRulesTest {
         assertEquals(Finding.Result.FAIL, DoctorRules.rewindable("db1", "off", "off").result());
         assertEquals(Finding.Result.FAIL, DoctorRules.restoreCommand("db2", "").result());
     }
+
+    @Test
+    void a_tablespace_is_listed_with_its_size_and_fails_when_its_directory_is_missing_unwritable_or_not_where_the_inventory_says() {
+        Finding ok = DoctorRules.tablespace("db3", "app_ts", "/srv/ts/app", 8L << 20, "/srv/ts/app", "ok", "postgres");
+        assertEquals(Finding.Result.PASS, ok.result());
+        assertEquals("tablespace app_ts", ok.check());
+        assertTrue(ok.detail().startsWith("/srv/ts/app, 8") && ok.detail().endsWith("directory writable by postgres"), ok.detail());
+        Finding missing = DoctorRules.tablespace("db3", "app_ts", "/srv/ts/app", null, "/srv/ts/app", "missing", "postgres");
+        assertEquals(Finding.Result.FAIL, missing.result());
+        assertTrue(missing.hint().contains("rebuild db3"), missing.hint());
+        assertTrue(DoctorRules.tablespace("db3", "app_ts", "/srv/ts/app", null, "/srv/ts/app", "readonly", "postgres").hint()
+                .equals("chown -R postgres /srv/ts/app"));
+        Finding elsewhere = DoctorRules.tablespace("db3", "app_ts", "/srv/ts/app", 1L, "/srv/ts/app-db3", "ok", "postgres");
+        assertEquals(Finding.Result.FAIL, elsewhere.result());
+        assertTrue(elsewhere.detail().contains("postgres.tablespace_map puts it at /srv/ts/app-db3"), elsewhere.detail());
+    }
 }

@@ -235,4 +235,30 @@ class InventoryLoaderTest {
         assertTrue(error("clusters:\n  c:\n    hosts: {}\n").startsWith("inv.yaml:3:12: cluster 'c' has no hosts"));
         assertTrue(error("clusters:\n  c:\n    hosts:\n").contains("cluster 'c' has no hosts"));
     }
+
+    @Test
+    void tablespace_map_gives_each_host_its_own_path_and_hosts_without_one_keep_the_site_path() {
+        Cluster c = load("""
+                clusters:
+                  c:
+                    hosts:
+                      a: {address: 10.0.0.1, role: MASTER}
+                      b: {address: 10.0.0.2, role: BCP, postgres: {tablespace_map: {"/srv/ts/app/": "/srv/ts/app-b"}}}
+                """).cluster(null);
+        PgSettings a = c.host("a").orElseThrow().postgres();
+        PgSettings b = c.host("b").orElseThrow().postgres();
+        assertEquals("/srv/ts/app", a.tablespacePath("/srv/ts/app"));
+        assertEquals("/srv/ts/app-b", b.tablespacePath("/srv/ts/app"));
+        assertEquals("/srv/ts/app", b.tablespaceSitePath("/srv/ts/app-b"));
+        assertEquals("/srv/ts/other", b.tablespacePath("/srv/ts/other"));
+    }
+
+    @Test
+    void tablespace_map_refuses_relative_paths_and_two_site_paths_on_one_directory() {
+        String base = "clusters:\n  c:\n    hosts:\n      a: {address: 10.0.0.1, role: MASTER, postgres: {tablespace_map: %s}}\n";
+        assertTrue(error(base.formatted("{\"srv/ts\": \"/x\"}")).contains("not an absolute path"));
+        assertTrue(error(base.formatted("{\"/a\": \"/x=y\"}")).contains("without '='"));
+        String twice = error(base.formatted("{\"/a\": \"/x\", \"/b\": \"/x/\"}"));
+        assertTrue(twice.contains("/a and /b both map to /x") && twice.contains("inv.yaml:4"), twice);
+    }
 }

@@ -32,6 +32,19 @@ class LabInventoryTest {
     }
 
     @Test
+    void withTablespaceEachPhysicalHostMapsTheSitePathToItsOwnDirectoryAndWithoutItNoneDoes(@TempDir Path tmp) throws Exception {
+        LabLayout layout = new LabLayout(tmp.resolve("pglab"), "127.0.0.11");
+        Cluster c = load(tmp, LabInventory.render(layout, BIN, null, null, true)).cluster("lab");
+        String site = layout.tablespaceSitePath().toString();
+        for (String n : List.of("db1", "db2", "db3")) {
+            assertEquals(layout.tablespaceDir(n).toString(), c.host(n).orElseThrow().postgres().tablespacePath(site), n);
+        }
+        assertEquals(Map.of(), c.host("db4").orElseThrow().postgres().tablespaceMap(), "the logical replica has no copy of it");
+        Cluster plain = load(tmp, LabInventory.render(layout, BIN, null, null)).cluster("lab");
+        assertTrue(plain.hosts().stream().allMatch(h -> h.postgres().tablespaceMap().isEmpty()));
+    }
+
+    @Test
     void localInventoryLoadsWithEveryHostAndSetting(@TempDir Path tmp) throws Exception {
         LabLayout layout = new LabLayout(tmp.resolve("pglab"), "127.0.0.11");
         Inventory inv = load(tmp, LabInventory.render(layout, BIN, "postgres", null));

@@ -135,14 +135,25 @@ class InterruptIT {
                 .filter(io.pgrunbook.pgbouncer.PgBouncerAdmin.Database::paused).map(io.pgrunbook.pgbouncer.PgBouncerAdmin.Database::name).toList();
     }
 
+    /**
+     * Locks held by a live process. A kill -9 can land after the run's end but before its lock is deleted: that lock's
+     * process is gone, and the next run on this machine removes it (and says so), so it holds nothing.
+     */
     static long locks() throws IOException {
         Path d = STATE.get().resolve("pgrunbook").resolve("locks");
         if (!Files.isDirectory(d)) {
             return 0;
         }
+        long held = 0;
         try (Stream<Path> s = Files.list(d)) {
-            return s.filter(p -> p.toString().endsWith(".lock")).count();
+            for (Path p : s.filter(f -> f.toString().endsWith(".lock")).toList()) {
+                long pid = JSON.readTree(Files.readString(p)).path("pid").asLong();
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    held++;
+                }
+            }
         }
+        return held;
     }
 
     static String runId(Child c) throws IOException {

@@ -225,11 +225,16 @@ public final class LabSshd implements AutoCloseable {
         c.add("UseDNS no");
         c.add("MaxStartups 100");
         c.add("LogLevel VERBOSE");
+        // sshd takes the first SetEnv line only: every variable goes on one line
+        StringBuilder setEnv = new StringBuilder("SetEnv");
         for (var e : new java.util.TreeMap<>(env).entrySet()) {
             if (!e.getKey().matches("[A-Z_][A-Z0-9_]*") || e.getValue().matches(".*[\"'\\\\].*")) {
                 throw new IllegalArgumentException("lab sshd: odd session variable " + e.getKey());
             }
-            c.add("SetEnv \"" + e.getKey() + "=" + e.getValue() + "\"");
+            setEnv.append(" \"").append(e.getKey()).append('=').append(e.getValue()).append('"');
+        }
+        if (!env.isEmpty()) {
+            c.add(setEnv.toString());
         }
         Files.writeString(config(), String.join("\n", c) + "\n");
     }

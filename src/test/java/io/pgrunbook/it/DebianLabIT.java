@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgrunbook.lab.LabLayout;
 import io.pgrunbook.lab.LabShape;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,12 +13,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -37,6 +40,9 @@ class DebianLabIT {
         LabLayout layout = new LabLayout(lab.dir(), lab.address("db1"), LabShape.DEBIAN);
         try {
             Map<String, String> env = lab.env();
+            // Issue 10 item 2 (branch h8-sitesettings) makes the product use config_file and the service commands
+            // everywhere; what it must then do is checked at the end, so that the rest of the cycle runs before it
+            List<Executable> siteSettings = new ArrayList<>();
             String inv = lab.info().sshInventory().toString();
             String text = Files.readString(lab.info().sshInventory());
             assertTrue(text.contains("user: " + LabLayout.DBA_USER) && text.contains("become: postgres")
@@ -57,7 +63,8 @@ class DebianLabIT {
             assertFalse(doctor.out().contains("FAIL"), doctor::toString);
             CliRunner.run(env, "-i", inv, "smoke").expect(0);
 
-            CliRunner.run(env, "-i", inv, "switchover", "--to", "db2", "--yes").expect(0);
+            CliRunner.Result sw = CliRunner.run(env, "-i", inv, "switchover", "--to", "db2", "--yes").expect(0);
+            assertTrue(sw.toString().contains("pg_ctlcluster 15 " + layout.clusterName("db1") + " stop"), sw::toString);
             s = status(env, inv, 1);
             assertEquals("FAILOVER_STATE", s.get("verdict").asText(), s::toPrettyString);
             assertEquals("db2", LabState.host(s, "db1").get("upstream").asText(), s::toPrettyString);
@@ -70,7 +77,10 @@ class DebianLabIT {
             CliRunner.run(env, "-i", inv, "rebuild", "db3", "--method", "basebackup", "--yes", "--confirm-host", "db3").expect(0);
             String afterBasebackup = postmaster(lab, "db3");
             assertNotEquals(before, afterBasebackup);
-            CliRunner.run(env, "-i", inv, "rebuild", "db3", "--method", "rsync", "--yes", "--confirm-host", "db3").expect(0);
+            CliRunner.Result rsync = CliRunner.run(env, "-i", inv, "rebuild", "db3", "--method", "rsync", "--yes",
+                    "--confirm-host", "db3").expect(0);
+            siteSettings.add(() -> assertFalse(rsync.toString().contains("pg_ctl stop"),
+                    "the rsync rebuild must stop db3 with the inventory's service.stop (pg_ctlcluster), not pg_ctl:\n" + rsync));
             assertNotEquals(afterBasebackup, postmaster(lab, "db3"));
             ops(lab).rowArrives("db1", "db3", "debian: after both rebuilds");
             s = status(env, inv, 0);
@@ -87,11 +97,16 @@ class DebianLabIT {
             s = status(env, inv, 1);
             assertEquals("db2", s.get("primary").asText(), s::toPrettyString);
 
-            // Issue 10 item 2 (branch h8-sitesettings): the crashed master's config is in /etc, so the rewind must
-            // be given it (pg_rewind --config-file, restore_command read with config_file). Until that is merged this
-            // step fails with "could not find postgresql.conf" in pg_rewind's single-user crash recovery of db1.
-            CliRunner.run(env, "-i", inv, "failback", "db1", "--switchover", "--yes", "--confirm-host", "db1").expect(0);
+            // Issue 10 item 2 (branch h8-sitesettings): the crashed master's configuration is in /etc, so pg_rewind
+            // must be given it (--config-file) for its single-user crash recovery of db1. Until that is merged this
+            // step fails with: postgres: could not access the server configuration file "<data>/postgresql.conf":
+            // No such file or directory; pg_rewind: error: postgres single-user mode in target cluster failed.
+            CliRunner.Result back = CliRunner.run(env, "-i", inv, "failback", "db1", "--switchover", "--yes",
+                    "--confirm-host", "db1").expect(0);
             assertEquals(etcBefore, etcSums(layout, "db1"), "failback changed db1's files in /etc");
+            // restore_command is set in /etc/.../conf.d: read with config_file, pg_rewind gets --restore-target-wal
+            siteSettings.add(() -> assertFalse(back.toString().contains("no restore_command"),
+                    "the failback must find db1's restore_command in its config_file:\n" + back));
 
             CliRunner.run(env, "-i", inv, "repair-replica", "db4", "--yes", "--confirm-host", "db4").expect(0);
             s = status(env, inv, 0);
@@ -100,6 +115,7 @@ class DebianLabIT {
             LabState.awaitRow(lab, "db4", "debian: written in failover state");
             ops(lab).rowArrives("db1", "db2", "debian: the morning after");
             assertClustersOnline(layout);
+            assertAll("site settings (issue 10 item 2)", siteSettings);
         } finally {
             lab.stop();
         }

@@ -247,11 +247,16 @@ final class DebianLab {
     }
 
     private static void deleteTree(Path root) {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return; // pg_dropcluster removed it all
+        }
         try (Stream<Path> s = Files.walk(root)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        } catch (IOException e) {
+        } catch (java.nio.file.NoSuchFileException e) {
+            // gone meanwhile
+        } catch (IOException | java.io.UncheckedIOException e) {
             throw new PgrunbookException(ExitCodes.FAILED, "cannot remove " + root + ": " + e.getMessage(),
                     "remove it by hand: rm -r " + root);
         }

@@ -60,6 +60,17 @@ public final class LabFixture {
     /** A lab of the given shape; the Debian shape always has its sshd (and needs root). */
     public static LabFixture start(String name, String baseAddress, boolean ssh, LabShape shape) {
         assumeLabAvailable();
+        if (shape == LabShape.DEBIAN) {
+            String missing = !io.pgrunbook.remote.LocalTransport.runningAsRoot() ? "the Debian lab shape needs root"
+                    : !Files.isExecutable(Path.of("/usr/bin/pg_createcluster")) ? "no pg_createcluster (postgresql-common)"
+                    : !Files.isExecutable(Path.of("/usr/sbin/visudo")) ? "no sudo" : null;
+            if (missing != null) {
+                if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                    throw new IllegalStateException("CI=true and the Debian lab cannot run: " + missing);
+                }
+                Assumptions.abort("Debian lab not available: " + missing);
+            }
+        }
         baseAddress = relocate(baseAddress);
         Path dir;
         try {

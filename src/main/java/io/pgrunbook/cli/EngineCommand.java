@@ -42,9 +42,10 @@ abstract class EngineCommand extends AbstractCommand {
     }
 
     /** The command's SQL sessions: one pool per command, closed with its transports. */
-    static io.pgrunbook.action.StepRuntime.SqlOpener sessions(Connections connections) {
-        io.pgrunbook.pg.SessionPool pool = connections.attach(
-                new io.pgrunbook.pg.SessionPool((host, db) -> PgSessions.open(host, connections, db)));
+    static io.pgrunbook.action.StepRuntime.SqlOpener sessions(Connections connections, java.util.Map<String, String> env) {
+        // the command's environment, not the JVM's: PGPASSFILE/PGPASSWORD as the operator (or a test) gave them
+        io.pgrunbook.pg.SessionPool pool = connections.attach(new io.pgrunbook.pg.SessionPool((host, db) ->
+                PgSessions.open(host, connections, db, host.postgres().statementTimeout(), env)));
         return io.pgrunbook.action.StepRuntime.SqlOpener.pooled(pool);
     }
 
@@ -68,7 +69,7 @@ abstract class EngineCommand extends AbstractCommand {
         };
         String user = context().env().getOrDefault("USER", System.getProperty("user.name"));
         return new RunbookEngine(new RunbookEngine.Env(context().stateDir(), context().workDir(), connections, s,
-                sessions(connections), Registry.builtins(), c, err(), user,
+                sessions(connections, context().env()), Registry.builtins(), c, err(), user,
                 RunbookEngine.machine()));
     }
 }

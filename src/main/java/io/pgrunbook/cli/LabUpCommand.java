@@ -2,6 +2,7 @@ package io.pgrunbook.cli;
 
 import io.pgrunbook.lab.Lab;
 import io.pgrunbook.lab.LabLayout;
+import io.pgrunbook.lab.LabShape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,6 +23,13 @@ public class LabUpCommand extends AbstractCommand {
             description = "Address of db1; db2, db3 and db4 take the next three (default: ${DEFAULT-VALUE}).")
     String baseAddress;
 
+    @Option(names = "--layout", paramLabel = "SHAPE", defaultValue = "plain",
+            description = {"plain (default): configuration in the data directories, trust, pg_ctl.",
+                    "debian: clusters made by pg_createcluster (configuration in /etc/postgresql/15/NAME), pg_ctlcluster"
+                            + " through sudo, scram passwords in .pgpass files, SSH as " + LabLayout.DBA_USER
+                            + " (created if missing) with sudo -n -u postgres, PgBouncer with an auth_file. Needs root; implies --ssh."})
+    LabShape layout;
+
     @Option(names = "--ssh", description = "Also start an sshd on port 2222 of every lab address and write DIR/inventory-ssh.yaml.")
     boolean ssh;
 
@@ -34,7 +42,7 @@ public class LabUpCommand extends AbstractCommand {
     public Integer call() {
         PrintWriter err = err();
         Path where = context().workDir().resolve(dir).toAbsolutePath().normalize();
-        Lab.LabInfo info = Lab.up(where, baseAddress, ssh, tablespace, line -> {
+        Lab.LabInfo info = Lab.up(where, baseAddress, ssh, layout, tablespace, line -> {
             synchronized (err) {
                 err.println(line);
                 err.flush();
@@ -53,6 +61,9 @@ public class LabUpCommand extends AbstractCommand {
         out.println("inventory: " + info.inventory());
         if (info.sshInventory() != null) {
             out.println("inventory over ssh: " + info.sshInventory());
+        }
+        if (layout == LabShape.DEBIAN) {
+            out.println("passwords: export PGPASSFILE=" + info.dir().resolve("pgpass"));
         }
         out.println("next: pgrunbook -i " + info.inventory() + " status");
         out.println("stop: pgrunbook lab down --dir " + info.dir());

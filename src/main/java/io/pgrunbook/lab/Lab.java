@@ -69,7 +69,9 @@ public final class Lab {
     private final Consumer<String> progress;
     private final String osUser; // null: the current user
     private final boolean tablespace;
+    private final DebianLab debian; // null: the plain shape
     private ServerBinaries bin;
+    private DebianLab.Passwords passwords; // the Debian shape's; null: trust
 
     private Lab(LabLayout layout, Consumer<String> progress) {
         this(layout, false, progress);
@@ -80,21 +82,28 @@ public final class Lab {
         this.progress = progress;
         this.tablespace = tablespace;
         this.osUser = LocalTransport.runningAsRoot() ? PG_OS_USER : null;
+        this.debian = layout.shape() == LabShape.DEBIAN ? new DebianLab(layout, progress) : null;
     }
 
     // ------------------------------------------------------------------ up
 
     /** Builds and starts the lab, or reports the one already running in that directory. */
     public static LabInfo up(Path dir, String baseAddress, boolean ssh, Consumer<String> progress) {
-        return up(dir, baseAddress, ssh, false, progress);
+        return up(dir, baseAddress, ssh, LabShape.PLAIN, false, progress);
+    }
+
+    /** As {@link #up(Path, String, boolean, Consumer)} in the given shape; the Debian shape always has its sshd. */
+    public static LabInfo up(Path dir, String baseAddress, boolean ssh, LabShape shape, Consumer<String> progress) {
+        return up(dir, baseAddress, ssh, shape, false, progress);
     }
 
     /**
      * As above; with {@code tablespace} also a tablespace outside the data directories (a directory per host, the
      * mapping in the inventory), with a table of rows in it, made on db1 before the standbys are copied.
      */
-    public static LabInfo up(Path dir, String baseAddress, boolean ssh, boolean tablespace, Consumer<String> progress) {
-        return new Lab(new LabLayout(dir, baseAddress), tablespace, progress).up(ssh);
+    public static LabInfo up(Path dir, String baseAddress, boolean ssh, LabShape shape, boolean tablespace,
+                             Consumer<String> progress) {
+        return new Lab(new LabLayout(dir, baseAddress, shape), tablespace, progress).up(ssh || shape == LabShape.DEBIAN);
     }
 
     private LabInfo up(boolean ssh) {
@@ -117,6 +126,9 @@ public final class Lab {
             throw new PgrunbookException(ExitCodes.REFUSED, dir + " exists and is not a directory");
         }
         bin = ServerBinaries.find();
+        if (debian != null) {
+            debian.checkCanBuild();
+        }
         checkPortsFree(ssh);
         checkTraversable(dir);
         try {
@@ -133,21 +145,38 @@ public final class Lab {
         Path dir = layout.dir();
         mkdir(dir, null);
         write(layout.marker(), "# a pgrunbook lab: 'pgrunbook lab down --dir " + dir + "' removes this directory\n"
-                + "base_address=" + layout.baseAddress() + "\n", false);
+                + "base_address=" + layout.baseAddress() + "\n" + "layout=" + layout.shape().label() + "\n", false);
         mkdir(layout.archiveDir(), osUser);
         for (LabHost h : layout.hosts()) {
             mkdir(layout.hostDir(h.name()), osUser);
             mkdir(layout.socketDir(h.name()), osUser);
         }
         checkPostgresCanWrite();
+        if (debian != null) {
+            passwords = DebianLab.Passwords.generate();
+            writeSecret(layout.operatorPgpass(), DebianLab.operatorPgpass(layout, passwords), null);
+            writeSecret(layout.serverPgpass(), DebianLab.serverPgpass(layout, passwords), PG_OS_USER);
+        }
 
         // db1: the primary
         initdb("db1");
         writeServerConfig("db1", true);
         start("db1");
+        if (debian != null) {
+            // the first password goes in over the socket (peer), as a DBA does after pg_createcluster
+            setPostgresPassword("db1");
+        }
         progress.accept("db1: roles, database " + LabLayout.DATABASE + ", publication " + LabLayout.PUBLICATION);
-        sql("db1", "postgres", "CREATE ROLE " + LabLayout.REPLICATION_USER + " REPLICATION LOGIN",
-                "CREATE DATABASE " + LabLayout.DATABASE);
+        if (debian != null) {
+            sql("db1", "postgres", "CREATE ROLE " + LabLayout.REPLICATION_USER + " REPLICATION LOGIN PASSWORD '"
+                            + passwords.replicator() + "'",
+                    // only its SCRAM secret is used, in PgBouncer's auth_file: it never logs in to PostgreSQL
+                    "CREATE ROLE " + LabLayout.PGBOUNCER_ADMIN + " NOLOGIN PASSWORD '" + passwords.pgbouncer() + "'",
+                    "CREATE DATABASE " + LabLayout.DATABASE);
+        } else {
+            sql("db1", "postgres", "CREATE ROLE " + LabLayout.REPLICATION_USER + " REPLICATION LOGIN",
+                    "CREATE DATABASE " + LabLayout.DATABASE);
+        }
         sql("db1", LabLayout.DATABASE, ITEMS_DDL,
                 "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + LabLayout.REPLICATION_USER,
                 "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO " + LabLayout.REPLICATION_USER,
@@ -208,6 +237,10 @@ public final class Lab {
     static final String ITEMS_DDL = "CREATE TABLE items (id bigserial PRIMARY KEY, note text, created timestamptz DEFAULT now())";
 
     private void initdb(String host) {
+        if (debian != null) {
+            debian.createCluster(host);
+            return;
+        }
         progress.accept(host + ": initdb");
         exec(host, "initdb", bin.bin("initdb").toString(), "-D", layout.dataDir(host).toString(), "-U", "postgres",
                 "-A", "trust", "-k", "-E", "UTF8", "--locale=C", "-N");
@@ -218,7 +251,14 @@ public final class Lab {
         progress.accept(host + ": pg_basebackup from db1 (slot " + host + ")");
         String conninfo = "host=" + primary.address() + " port=" + LabLayout.PG_PORT + " user="
                 + LabLayout.REPLICATION_USER + " application_name=" + host;
-        List<String> argv = new ArrayList<>(List.of(bin.bin("pg_basebackup").toString(), "-D", layout.dataDir(host).toString(),
+        List<String> argv = new ArrayList<>();
+        if (debian != null) {
+            // a Debian standby: its cluster (and /etc configuration) made first, its data directory then replaced
+            debian.createCluster(host);
+            exec(host, "emptying the new data directory", "find", layout.dataDir(host).toString(), "-mindepth", "1", "-delete");
+            argv.addAll(List.of("env", "PGPASSFILE=" + layout.serverPgpass()));
+        }
+        argv.addAll(List.of(bin.bin("pg_basebackup").toString(), "-D", layout.dataDir(host).toString(),
                 "-X", "stream", "-R", "-C", "-S", host, "-c", "fast", "-d", conninfo));
         if (tablespace) {
             argv.add("--tablespace-mapping=" + layout.tablespaceDir("db1") + "=" + layout.tablespaceDir(host));
@@ -240,6 +280,9 @@ public final class Lab {
         initdb(host);
         writeServerConfig(host, false);
         start(host);
+        if (debian != null) {
+            setPostgresPassword(host);
+        }
         progress.accept(host + ": database " + LabLayout.DATABASE + ", subscription " + LabLayout.SUBSCRIPTION + " to db1");
         sql(host, "postgres", "CREATE DATABASE " + LabLayout.DATABASE);
         sql(host, LabLayout.DATABASE, ITEMS_DDL, "CREATE SUBSCRIPTION " + LabLayout.SUBSCRIPTION + " CONNECTION 'host="
@@ -250,12 +293,6 @@ public final class Lab {
     /** postgresql.conf includes pgrunbook-lab.conf (kept in the data dir, so pg_basebackup copies it; rewritten per host). */
     private void writeServerConfig(String host, boolean archive) {
         Path data = layout.dataDir(host);
-        Path conf = data.resolve("postgresql.conf");
-        String text = read(conf);
-        String include = "include_if_exists = 'pgrunbook-lab.conf'";
-        if (!text.contains(include)) {
-            write(conf, text + "\n# pgrunbook lab settings, last so that they win\n" + include + "\n", true);
-        }
         String archiveDir = layout.archiveDir().toString();
         String archiveCmd = "test ! -f " + Shell.quote(archiveDir) + "/%f && cp %p " + Shell.quote(archiveDir) + "/%f";
         String restoreCmd = "cp " + Shell.quote(archiveDir) + "/%f %p";
@@ -264,7 +301,7 @@ public final class Lab {
                 + "listen_addresses = '" + h.address() + "'\n"
                 + "port = " + LabLayout.PG_PORT + "\n"
                 + "unix_socket_directories = " + conf(layout.socketDir(host).toString()) + "\n"
-                + "cluster_name = '" + host + "'\n"
+                + (debian != null ? "" : "cluster_name = '" + host + "'\n")
                 + "max_connections = 40\n"
                 + "shared_buffers = 16MB\n"
                 + "fsync = off\n"
@@ -282,13 +319,25 @@ public final class Lab {
                 + "archive_mode = " + (archive ? "on" : "off") + "\n"
                 + "archive_command = " + conf(archiveCmd) + "\n"
                 + "restore_command = " + conf(restoreCmd) + "\n"
-                + "logging_collector = on\n"
+                + (debian != null
+                ? "# pg_ctlcluster sends the server's stderr to the cluster's log file (pg_createcluster --logfile)\n"
+                : "logging_collector = on\n"
                 + "log_directory = " + conf(layout.hostDir(host).toString()) + "\n"
                 + "log_filename = 'postgresql.log'\n"
                 + "log_file_mode = 0640\n"
                 + "log_rotation_age = 0\n"
-                + "log_rotation_size = 0\n"
+                + "log_rotation_size = 0\n")
                 + "log_line_prefix = '%m [%p] %q%u@%d '\n";
+        if (debian != null) {
+            debian.writeConfig(host, lab);
+            return;
+        }
+        Path conf = data.resolve("postgresql.conf");
+        String text = read(conf);
+        String include = "include_if_exists = 'pgrunbook-lab.conf'";
+        if (!text.contains(include)) {
+            write(conf, text + "\n# pgrunbook lab settings, last so that they win\n" + include + "\n", true);
+        }
         write(data.resolve("pgrunbook-lab.conf"), lab, true);
         write(data.resolve("pg_hba.conf"), """
                 # pgrunbook lab: trust every local and loopback connection, replication too.
@@ -307,8 +356,11 @@ public final class Lab {
     }
 
     private void start(String host) {
-        progress.accept(host + ": start PostgreSQL on " + layout.host(host).address() + ":" + LabLayout.PG_PORT);
-        ExecResult r = run(host, bin.bin("pg_ctl").toString(), "-D", layout.dataDir(host).toString(),
+        progress.accept(host + ": start PostgreSQL on " + layout.host(host).address() + ":" + LabLayout.PG_PORT
+                + (debian != null ? " (pg_ctlcluster " + LabLayout.DEBIAN_VERSION + " " + layout.clusterName(host) + " start)" : ""));
+        ExecResult r = debian != null
+                ? run(host, "pg_ctlcluster", LabLayout.DEBIAN_VERSION, layout.clusterName(host), "start")
+                : run(host, bin.bin("pg_ctl").toString(), "-D", layout.dataDir(host).toString(),
                 "-l", layout.startupLog(host).toString(), "-w", "-t", String.valueOf(READY_TIMEOUT.toSeconds()), "start");
         if (!r.ok()) {
             throw new PgrunbookException(ExitCodes.FAILED, host + ": PostgreSQL did not start: " + oneLine(r.tail(3))
@@ -318,7 +370,8 @@ public final class Lab {
             try (Connection c = connect(host, LabLayout.PG_PORT, "postgres")) {
                 return true;
             } catch (SQLException e) {
-                return false;
+                // a Debian cluster refuses us until its first password is set: a refused login proves it is up
+                return debian != null && passwords != null && e.getSQLState() != null && e.getSQLState().startsWith("28");
             }
         });
     }
@@ -329,7 +382,9 @@ public final class Lab {
         LabHost h = layout.host(host);
         LabHost primary = layout.host("db1");
         progress.accept(host + ": start PgBouncer on " + h.address() + ":" + LabLayout.PGBOUNCER_PORT + " -> db1");
-        String ini = "; pgrunbook lab: PgBouncer on " + host + ". Trust authentication: a throwaway lab only.\n"
+        String ini = "; pgrunbook lab: PgBouncer on " + host + (debian != null
+                ? ". SCRAM secrets of PostgreSQL's roles in the auth_file.\n"
+                : ". Trust authentication: a throwaway lab only.\n")
                 + "[databases]\n"
                 + LabLayout.DATABASE + " = host=" + primary.address() + " port=" + LabLayout.PG_PORT + " dbname="
                 + LabLayout.DATABASE + "\n"
@@ -337,7 +392,7 @@ public final class Lab {
                 + "listen_addr = " + h.address() + "\n"
                 + "listen_port = " + LabLayout.PGBOUNCER_PORT + "\n"
                 + "unix_socket_dir = " + layout.socketDir(host) + "\n"
-                + "auth_type = trust\n"
+                + "auth_type = " + (debian != null ? "scram-sha-256" : "trust") + "\n"
                 + "auth_file = " + layout.pgbouncerUsers(host) + "\n"
                 + "admin_users = " + LabLayout.PGBOUNCER_ADMIN + "\n"
                 + "stats_users = " + LabLayout.PGBOUNCER_ADMIN + "\n"
@@ -353,8 +408,19 @@ public final class Lab {
                 + "pidfile = " + layout.pgbouncerPid(host) + "\n"
                 + "logfile = " + layout.pgbouncerLog(host) + "\n";
         write(layout.pgbouncerIni(host), ini, true);
-        write(layout.pgbouncerUsers(host), "\"" + LabLayout.PGBOUNCER_ADMIN + "\" \"\"\n\"postgres\" \"\"\n\""
-                + LabLayout.REPLICATION_USER + "\" \"\"\n", true);
+        if (debian != null) {
+            // as sites do: the roles' SCRAM secrets copied from pg_authid (PgBouncer logs in to the server with them)
+            StringBuilder users = new StringBuilder();
+            for (String row : query("db1", "postgres", "SELECT format('\"%s\" \"%s\"', rolname, rolpassword)"
+                    + " FROM pg_authid WHERE rolname IN ('postgres', '" + LabLayout.REPLICATION_USER + "', '"
+                    + LabLayout.PGBOUNCER_ADMIN + "') ORDER BY rolname")) {
+                users.append(row).append('\n');
+            }
+            writeSecret(layout.pgbouncerUsers(host), users.toString(), osUser);
+        } else {
+            write(layout.pgbouncerUsers(host), "\"" + LabLayout.PGBOUNCER_ADMIN + "\" \"\"\n\"postgres\" \"\"\n\""
+                    + LabLayout.REPLICATION_USER + "\" \"\"\n", true);
+        }
         ExecResult r = run(host, bin.pgbouncer().toString(), "-d", layout.pgbouncerIni(host).toString());
         if (!r.ok()) {
             throw new PgrunbookException(ExitCodes.FAILED, host + ": PgBouncer did not start: " + oneLine(r.tail(3))
@@ -390,7 +456,13 @@ public final class Lab {
     // ------------------------------------------------------------------ ssh
 
     private void startSshd() {
-        String login = osUser != null ? osUser : System.getProperty("user.name");
+        String login = debian != null ? LabLayout.DBA_USER : osUser != null ? osUser : System.getProperty("user.name");
+        if (debian != null) {
+            if (debian.ensureDbaUser()) {
+                appendMarker("dba_user_created=true");
+            }
+            debian.writeSudoers(layout.dir().resolve("sudoers.check"));
+        }
         if (LocalTransport.runningAsRoot()) {
             // Debian creates postgres with a locked password ('!'); sshd refuses locked accounts even for key logins
             progress.accept("ssh: unlock the postgres account for key logins (usermod -p '*' postgres)");
@@ -401,9 +473,39 @@ public final class Lab {
             }
         }
         progress.accept("ssh: start sshd on port " + LabLayout.SSH_PORT + " of every lab address, login " + login);
-        LabSshd sshd = LabSshd.start(layout.sshDir(), layout.addresses(), LabLayout.SSH_PORT, login);
-        write(layout.sshInventory(), LabInventory.render(layout, bin.binDir(), null,
+        LabSshd sshd;
+        if (debian != null) {
+            sshd = startDebianSshd(login);
+        } else {
+            sshd = LabSshd.start(layout.sshDir(), layout.addresses(), LabLayout.SSH_PORT, login);
+        }
+        write(layout.sshInventory(), LabInventory.render(layout, bin.binDir(), debian != null ? PG_OS_USER : null,
                 new LabInventory.Ssh(login, sshd.port(), sshd.clientKey(), sshd.knownHosts()), tablespace), false);
+    }
+
+    /**
+     * The Debian shape's sessions get the postgres user's password file and an ssh for rsync between hosts (as
+     * postgres, with a copy of the lab's key), which sudo keeps (the drop-in's env_keep).
+     */
+    private LabSshd startDebianSshd(String login) {
+        Path pgSsh = layout.dir().resolve("ssh-postgres");
+        String rsh = "ssh -p " + LabLayout.SSH_PORT + " -i " + pgSsh.resolve("id_ed25519") + " -o UserKnownHostsFile="
+                + pgSsh.resolve("known_hosts") + " -o StrictHostKeyChecking=yes -o BatchMode=yes";
+        LabSshd sshd = LabSshd.start(layout.sshDir(), layout.addresses(), LabLayout.SSH_PORT, login,
+                java.util.Map.of("PGPASSFILE", layout.serverPgpass().toString(), "RSYNC_RSH", rsh), List.of(PG_OS_USER));
+        mkdir(pgSsh, PG_OS_USER);
+        try {
+            for (Path from : List.of(sshd.clientKey(), sshd.knownHosts())) {
+                Path to = pgSsh.resolve(from.getFileName().toString());
+                Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rw-------"));
+                chown(to, PG_OS_USER);
+            }
+        } catch (IOException e) {
+            throw new PgrunbookException(ExitCodes.FAILED, "cannot copy the lab's ssh key for postgres into " + pgSsh
+                    + ": " + e.getMessage());
+        }
+        return sshd;
     }
 
     // ------------------------------------------------------------------ down
@@ -425,6 +527,10 @@ public final class Lab {
         LabLayout layout = readMarker(abs).orElseGet(() -> new LabLayout(abs, "127.0.0.11"));
         Lab lab = new Lab(layout, progress);
         lab.stopAll();
+        if (lab.debian != null) {
+            lab.debian.removeSudoers();
+            lab.debian.removeDbaUserIfOurs(markerSays(abs, "dba_user_created=true"));
+        }
         progress.accept("lab: remove " + abs);
         deleteTree(abs);
         return true;
@@ -437,8 +543,12 @@ public final class Lab {
         }
         List<LabHost> reversed = new ArrayList<>(layout.hosts());
         java.util.Collections.reverse(reversed); // replica and standbys first, the primary last
-        for (LabHost h : reversed) {
-            stopPostgres(h.name(), binDir.orElse(null));
+        if (debian != null) {
+            debian.dropClusters();
+        } else {
+            for (LabHost h : reversed) {
+                stopPostgres(h.name(), binDir.orElse(null));
+            }
         }
         if (Files.exists(layout.sshDir())) {
             progress.accept("ssh: stop sshd");
@@ -529,10 +639,17 @@ public final class Lab {
     /** The layout recorded by lab up in the marker file (base address), if readable. */
     public static Optional<LabLayout> readMarker(Path dir) {
         try {
+            String base = null;
+            LabShape shape = LabShape.PLAIN;
             for (String line : Files.readAllLines(dir.resolve(LabLayout.MARKER), StandardCharsets.UTF_8)) {
                 if (line.startsWith("base_address=")) {
-                    return Optional.of(new LabLayout(dir, line.substring("base_address=".length()).strip()));
+                    base = line.substring("base_address=".length()).strip();
+                } else if (line.equals("layout=" + LabShape.DEBIAN.label())) {
+                    shape = LabShape.DEBIAN;
                 }
+            }
+            if (base != null) {
+                return Optional.of(new LabLayout(dir, base, shape));
             }
         } catch (IOException | PgrunbookException e) {
             return Optional.empty();
@@ -655,6 +772,9 @@ public final class Lab {
     private Connection connect(String host, int port, String database) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", "postgres");
+        if (passwords != null) {
+            p.setProperty("password", passwords.postgres());
+        }
         p.setProperty("connectTimeout", "5");
         p.setProperty("socketTimeout", "60");
         p.setProperty("ApplicationName", "pgrunbook-lab");
@@ -767,6 +887,53 @@ public final class Lab {
         } catch (IOException e) {
             throw new PgrunbookException(ExitCodes.FAILED, "cannot create " + p + ": " + e.getMessage());
         }
+    }
+
+    private static boolean markerSays(Path dir, String line) {
+        try {
+            return Files.readAllLines(dir.resolve(LabLayout.MARKER), StandardCharsets.UTF_8).contains(line);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void appendMarker(String line) {
+        try {
+            Files.writeString(layout.marker(), line + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new PgrunbookException(ExitCodes.FAILED, "cannot write " + layout.marker() + ": " + e.getMessage());
+        }
+    }
+
+    /** A password file: mode 0600 (libpq ignores it otherwise), owned by {@code owner} (null: the current user). */
+    private static void writeSecret(Path p, String text, String owner) {
+        try {
+            Files.deleteIfExists(p);
+            Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(p, text, StandardCharsets.UTF_8);
+            if (owner != null) {
+                chown(p, owner);
+            }
+        } catch (IOException e) {
+            throw new PgrunbookException(ExitCodes.FAILED, "cannot write " + p + ": " + e.getMessage());
+        }
+    }
+
+    /** The first password of a new Debian cluster, over its socket as postgres (peer), on stdin: never in ps. */
+    private void setPostgresPassword(String host) {
+        progress.accept(host + ": ALTER ROLE postgres PASSWORD (psql on the socket, peer authentication)");
+        String sql = "ALTER ROLE postgres PASSWORD '" + passwords.postgres() + "';\n";
+        RemoteCommand cmd = RemoteCommand.of(bin.bin("psql").toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                "-h", layout.socketDir(host).toString(), "-p", String.valueOf(LabLayout.PG_PORT), "-d", "postgres")
+                .as(PG_OS_USER).withStdin(sql.getBytes(StandardCharsets.UTF_8));
+        ExecResult r = new LocalTransport(host).exec(cmd, ExecOptions.timeout(CMD_TIMEOUT));
+        if (!r.ok()) {
+            throw new PgrunbookException(ExitCodes.FAILED, host + ": setting the postgres password failed: " + oneLine(r.tail(3)));
+        }
+    }
+
+    static void chownTo(Path p, String user) throws IOException {
+        chown(p, user);
     }
 
     private static void chown(Path p, String user) throws IOException {

@@ -25,7 +25,15 @@ public final class LabInventory {
     public static String render(LabLayout layout, Path binDir, String become, Ssh ssh, boolean tablespace) {
         StringBuilder y = new StringBuilder();
         y.append("# Written by `pgrunbook lab up`: a throwaway PostgreSQL cluster on this machine's loopback addresses.\n");
-        y.append("# Lab only: every server trusts every local connection (no passwords). Remove with:\n");
+        boolean debian = layout.shape() == LabShape.DEBIAN;
+        if (debian) {
+            y.append("# Debian shape: clusters of postgresql-common (pg_lsclusters), configuration in /etc/postgresql/")
+                    .append(LabLayout.DEBIAN_VERSION).append(", scram passwords.\n");
+            y.append("# Passwords only in the password file: export PGPASSFILE=").append(layout.operatorPgpass()).append('\n');
+            y.append("# Remove with:\n");
+        } else {
+            y.append("# Lab only: every server trusts every local connection (no passwords). Remove with:\n");
+        }
         y.append("#   pgrunbook lab down --dir ").append(layout.dir()).append('\n');
         y.append("version: 1\n");
         y.append("defaults:\n");
@@ -42,6 +50,10 @@ public final class LabInventory {
             y.append("    identity: ").append(q(ssh.identity())).append('\n');
             y.append("    known_hosts: ").append(q(ssh.knownHosts())).append('\n');
             y.append("    connect_timeout: 5s\n");
+            if (become != null) {
+                // the SSH login is not the servers' owner: every server command goes through sudo -n -u postgres
+                y.append("  become: ").append(become).append('\n');
+            }
         }
         y.append("  postgres:\n");
         y.append("    port: ").append(LabLayout.PG_PORT).append('\n');
@@ -71,6 +83,13 @@ public final class LabInventory {
                 y.append("          tablespace_map: {").append(q(layout.tablespaceSitePath())).append(": ")
                         .append(q(layout.tablespaceDir(n))).append("}\n");
             }
+            if (debian) {
+                y.append("          config_file: ").append(q(layout.confDir(n).resolve("postgresql.conf"))).append('\n');
+                y.append("          service:\n");
+                for (String action : new String[]{"start", "stop", "restart", "reload"}) {
+                    y.append("            ").append(action).append(": ").append(q(DebianLab.service(layout, n, action))).append('\n');
+                }
+            }
             if (h.pgbouncer()) {
                 y.append("        pgbouncer:\n");
                 y.append("          config_file: ").append(q(layout.pgbouncerIni(n))).append('\n');
@@ -90,6 +109,10 @@ public final class LabInventory {
 
     /** A YAML double-quoted scalar; lab paths hold no quote or backslash (LabLayout checks). */
     private static String q(Path p) {
-        return "\"" + p.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return q(p.toString());
+    }
+
+    private static String q(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }

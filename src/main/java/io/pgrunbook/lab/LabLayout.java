@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * Where everything of a lab lives: four hosts on consecutive loopback addresses from {@code base}, each with its own
  * data, socket and log under {@code dir/<host>}, one shared WAL archive, a marker file that proves the directory is a lab.
  */
-public record LabLayout(Path dir, String baseAddress) {
+public record LabLayout(Path dir, String baseAddress, LabShape shape) {
     public static final String CLUSTER = "lab";
     public static final int PG_PORT = 5432;
     public static final int PGBOUNCER_PORT = 6432;
@@ -35,7 +35,13 @@ public record LabLayout(Path dir, String baseAddress) {
     public record LabHost(String name, Role role, String address, boolean pgbouncer) {
     }
 
+    /** The project's own shape. */
+    public LabLayout(Path dir, String baseAddress) {
+        this(dir, baseAddress, LabShape.PLAIN);
+    }
+
     public LabLayout {
+        shape = shape == null ? LabShape.PLAIN : shape;
         dir = dir.toAbsolutePath().normalize();
         if (!SAFE_PATH.matcher(dir.toString()).matches()) {
             throw new PgrunbookException(ExitCodes.USAGE, "lab directory " + dir + " holds spaces, quotes or other"
@@ -152,5 +158,45 @@ public record LabLayout(Path dir, String baseAddress) {
 
     public Path sshDir() {
         return dir.resolve("ssh");
+    }
+
+    // ------------------------------------------------------------------ the Debian shape
+
+    /** The PostgreSQL major version whose postgresql-common layout the Debian shape uses. */
+    public static final String DEBIAN_VERSION = "15";
+    /** The SSH login of the Debian shape: not postgres; it becomes postgres with sudo. */
+    public static final String DBA_USER = "pgrunbook-dba";
+
+    /**
+     * The lab's name in names shared with the rest of the machine (clusters in /etc/postgresql, the sudoers drop-in):
+     * from the base address, which no two running labs share (they would listen on the same ports).
+     */
+    public String labName() {
+        return "lab_" + baseAddress.substring(baseAddress.indexOf('.') + 1).replace('.', '_');
+    }
+
+    /** The Debian cluster name of a host (pg_lsclusters shows it), e.g. lab_0_180_11_db1. */
+    public String clusterName(String host) {
+        return labName() + "_" + host;
+    }
+
+    /** /etc/postgresql/15/NAME: the host's configuration directory in the Debian shape. */
+    public Path confDir(String host) {
+        return Path.of("/etc/postgresql", DEBIAN_VERSION, clusterName(host));
+    }
+
+    /** The sudoers drop-in of the Debian shape; sudo ignores files in sudoers.d whose names hold a dot. */
+    public Path sudoersDropIn() {
+        return Path.of("/etc/sudoers.d", "pgrunbook-" + labName().replace('_', '-'));
+    }
+
+    /** The operator's password file (PGPASSFILE) of the Debian shape, 0600. */
+    public Path operatorPgpass() {
+        return dir.resolve("pgpass");
+    }
+
+    /** The postgres OS user's password file on the hosts (the servers', pg_basebackup's, pg_rewind's), 0600. */
+    public Path serverPgpass() {
+        return dir.resolve("pgpass-postgres");
     }
 }

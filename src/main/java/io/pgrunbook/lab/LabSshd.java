@@ -35,6 +35,16 @@ public final class LabSshd implements AutoCloseable {
 
     /** Generates keys under {@code dir} (once), writes sshd_config, starts sshd listening on each address:port. */
     public static LabSshd start(Path dir, List<String> listenAddresses, int port, String loginUser) {
+        return start(dir, listenAddresses, port, loginUser, java.util.Map.of(), List.of());
+    }
+
+    /**
+     * As {@link #start(Path, List, int, String)}, with {@code env} set in every session (sshd's SetEnv), as a site
+     * sets PGPASSFILE for its DBAs; {@code alsoAllowed}: more users that may log in with the lab's client key (the
+     * postgres user, for rsync between hosts).
+     */
+    public static LabSshd start(Path dir, List<String> listenAddresses, int port, String loginUser,
+                                java.util.Map<String, String> env, List<String> alsoAllowed) {
         if (listenAddresses == null || listenAddresses.isEmpty()) {
             throw new IllegalArgumentException("lab sshd: no listen address");
         }
@@ -43,8 +53,10 @@ public final class LabSshd implements AutoCloseable {
                 throw new IllegalArgumentException("lab sshd listens on loopback addresses only, not '" + a + "'");
             }
         }
-        if (!loginUser.matches("[a-z_][a-z0-9_-]*")) {
-            throw new IllegalArgumentException("lab sshd: odd login user name '" + loginUser + "'");
+        for (String u : concat(loginUser, alsoAllowed)) {
+            if (!u.matches("[a-z_][a-z0-9_-]*")) {
+                throw new IllegalArgumentException("lab sshd: odd login user name '" + u + "'");
+            }
         }
         if (!Files.isExecutable(Path.of(SSHD))) {
             throw new IllegalStateException("lab sshd: " + SSHD + " not found (install openssh-server)");
@@ -62,7 +74,7 @@ public final class LabSshd implements AutoCloseable {
             Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx--x--x"));
             LabSshd sshd = new LabSshd(d, List.copyOf(listenAddresses), port);
             sshd.generateKeys();
-            sshd.writeConfig(loginUser);
+            sshd.writeConfig(String.join(" ", concat(loginUser, alsoAllowed)), env);
             sshd.writeKnownHosts();
             stop(d);
             unlockAccount(loginUser);
@@ -183,7 +195,14 @@ public final class LabSshd implements AutoCloseable {
         }
     }
 
-    private void writeConfig(String loginUser) throws IOException {
+    private static List<String> concat(String first, List<String> rest) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(rest);
+        return all;
+    }
+
+    /** {@code loginUsers}: one or more user names, separated by spaces. */
+    private void writeConfig(String loginUsers, java.util.Map<String, String> env) throws IOException {
         List<String> c = new ArrayList<>();
         c.add("# written by pgrunbook lab; regenerated on every start");
         for (String a : addresses) {
@@ -198,14 +217,25 @@ public final class LabSshd implements AutoCloseable {
         c.add("UsePAM no");
         // the lab directory belongs to the operator, not to the login user
         c.add("StrictModes no");
-        c.add("AllowUsers " + loginUser);
-        c.add("PermitRootLogin " + ("root".equals(loginUser) ? "prohibit-password" : "no"));
+        c.add("AllowUsers " + loginUsers);
+        c.add("PermitRootLogin " + (List.of(loginUsers.split(" ")).contains("root") ? "prohibit-password" : "no"));
         c.add("AllowTcpForwarding local");
         c.add("X11Forwarding no");
         c.add("PrintMotd no");
         c.add("UseDNS no");
         c.add("MaxStartups 100");
         c.add("LogLevel VERBOSE");
+        // sshd takes the first SetEnv line only: every variable goes on one line
+        StringBuilder setEnv = new StringBuilder("SetEnv");
+        for (var e : new java.util.TreeMap<>(env).entrySet()) {
+            if (!e.getKey().matches("[A-Z_][A-Z0-9_]*") || e.getValue().matches(".*[\"'\\\\].*")) {
+                throw new IllegalArgumentException("lab sshd: odd session variable " + e.getKey());
+            }
+            setEnv.append(" \"").append(e.getKey()).append('=').append(e.getValue()).append('"');
+        }
+        if (!env.isEmpty()) {
+            c.add(setEnv.toString());
+        }
         Files.writeString(config(), String.join("\n", c) + "\n");
     }
 

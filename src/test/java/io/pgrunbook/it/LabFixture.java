@@ -2,6 +2,8 @@ package io.pgrunbook.it;
 
 import io.pgrunbook.lab.Lab;
 import io.pgrunbook.lab.LabLayout;
+import io.pgrunbook.lab.LabShape;
+import io.pgrunbook.pg.PgPass;
 import io.pgrunbook.lab.ServerBinaries;
 import org.junit.jupiter.api.Assumptions;
 
@@ -52,12 +54,33 @@ public final class LabFixture {
 
     /** As {@link #start(String, String)}; with {@code ssh} also an sshd on port 2222 and {@code inventory-ssh.yaml}. */
     public static LabFixture start(String name, String baseAddress, boolean ssh) {
-        return start(name, baseAddress, ssh, false);
+        return start(name, baseAddress, ssh, LabShape.PLAIN, false);
     }
 
     /** As {@link #start(String, String, boolean)}; with {@code tablespace} as {@code lab up --tablespace}. */
     public static LabFixture start(String name, String baseAddress, boolean ssh, boolean tablespace) {
+        return start(name, baseAddress, ssh, LabShape.PLAIN, tablespace);
+    }
+
+    /** A lab of the given shape; the Debian shape always has its sshd (and needs root). */
+    public static LabFixture start(String name, String baseAddress, boolean ssh, LabShape shape) {
+        return start(name, baseAddress, ssh, shape, false);
+    }
+
+    /** A lab of the given shape, with or without a tablespace. */
+    public static LabFixture start(String name, String baseAddress, boolean ssh, LabShape shape, boolean tablespace) {
         assumeLabAvailable();
+        if (shape == LabShape.DEBIAN) {
+            String missing = !io.pgrunbook.remote.LocalTransport.runningAsRoot() ? "the Debian lab shape needs root"
+                    : !Files.isExecutable(Path.of("/usr/bin/pg_createcluster")) ? "no pg_createcluster (postgresql-common)"
+                    : !Files.isExecutable(Path.of("/usr/sbin/visudo")) ? "no sudo" : null;
+            if (missing != null) {
+                if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                    throw new IllegalStateException("CI=true and the Debian lab cannot run: " + missing);
+                }
+                Assumptions.abort("Debian lab not available: " + missing);
+            }
+        }
         baseAddress = relocate(baseAddress);
         Path dir;
         try {
@@ -69,7 +92,7 @@ public final class LabFixture {
         }
         long t0 = System.nanoTime();
         try {
-            Lab.LabInfo info = Lab.up(dir, baseAddress, ssh, tablespace, line -> System.err.println("[lab " + name + "] " + line));
+            Lab.LabInfo info = Lab.up(dir, baseAddress, ssh, shape, tablespace, line -> System.err.println("[lab " + name + "] " + line));
             System.err.printf("[lab %s] up in %.1f s at %s in %s%n", name, (System.nanoTime() - t0) / 1e9, baseAddress, dir);
             LabFixture f = new LabFixture(name, info);
             // a test that forgets stop() (or fails before it) must not leave servers running after the JVM
@@ -139,7 +162,7 @@ public final class LabFixture {
         return "jdbc:postgresql://" + address(host) + ":" + LabLayout.PG_PORT + "/" + database;
     }
 
-    /** A connection as the postgres database user (trust) to a host's PostgreSQL. */
+    /** A connection as the postgres database user (trust, or the password from the lab's pgpass) to a host's PostgreSQL. */
     public Connection connect(String host, String database) throws SQLException {
         return connect(address(host), LabLayout.PG_PORT, database);
     }
@@ -149,9 +172,19 @@ public final class LabFixture {
         return connect(address(host), LabLayout.PGBOUNCER_PORT, database);
     }
 
-    private static Connection connect(String address, int port, String database) throws SQLException {
+    /** The operator's environment for the CLI: PGPASSFILE of a lab with passwords (the Debian shape), else nothing. */
+    public java.util.Map<String, String> env() {
+        Path pgpass = dir().resolve("pgpass");
+        return Files.exists(pgpass) ? java.util.Map.of("PGPASSFILE", pgpass.toString()) : java.util.Map.of();
+    }
+
+    private Connection connect(String address, int port, String database) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", "postgres");
+        String pw = PgPass.lookup(env(), address, port, database, "postgres");
+        if (pw != null && !env().isEmpty()) {
+            p.setProperty("password", pw);
+        }
         p.setProperty("connectTimeout", "5");
         p.setProperty("socketTimeout", "60");
         return DriverManager.getConnection("jdbc:postgresql://" + address + ":" + port + "/" + database, p);

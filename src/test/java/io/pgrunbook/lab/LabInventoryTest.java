@@ -111,6 +111,57 @@ class LabInventoryTest {
     }
 
     @Test
+    void debianSshInventoryLogsInAsTheDbaBecomesPostgresAndGivesConfigFileAndPgCtlcluster(@TempDir Path tmp) throws Exception {
+        LabLayout layout = new LabLayout(tmp.resolve("pglab"), "127.0.180.11", LabShape.DEBIAN);
+        LabInventory.Ssh ssh = new LabInventory.Ssh(LabLayout.DBA_USER, 2222, layout.sshDir().resolve("id_ed25519"),
+                layout.sshDir().resolve("known_hosts"));
+        String text = LabInventory.render(layout, BIN, "postgres", ssh);
+        assertFalse(text.toLowerCase().contains("password:"), text);
+        assertTrue(text.contains("PGPASSFILE=" + layout.operatorPgpass()), text);
+        Inventory inv = load(tmp, text);
+        for (Host h : inv.cluster("lab").hosts()) {
+            assertEquals(LabLayout.DBA_USER, h.ssh().user());
+            assertEquals("postgres", h.become());
+            PgSettings pg = h.postgres();
+            assertEquals("/etc/postgresql/15/lab_0_180_11_" + h.name() + "/postgresql.conf", pg.configFile());
+            assertEquals(layout.dataDir(h.name()).toString(), pg.dataDir());
+            assertEquals("sudo -n -u postgres pg_ctlcluster 15 lab_0_180_11_" + h.name() + " stop", pg.service().stop());
+            assertEquals("sudo -n -u postgres pg_ctlcluster 15 lab_0_180_11_" + h.name() + " start", pg.service().start());
+            assertEquals("sudo -n -u postgres pg_ctlcluster 15 lab_0_180_11_" + h.name() + " restart", pg.service().restart());
+            assertEquals("sudo -n -u postgres pg_ctlcluster 15 lab_0_180_11_" + h.name() + " reload", pg.service().reload());
+        }
+    }
+
+    @Test
+    void debianNamesComeFromTheBaseAddressAndTheSudoersDropInHasNoDot(@TempDir Path tmp) {
+        LabLayout a = new LabLayout(tmp.resolve("a"), "127.0.180.11", LabShape.DEBIAN);
+        LabLayout b = new LabLayout(tmp.resolve("b"), "127.0.181.11", LabShape.DEBIAN);
+        assertEquals("lab_0_180_11_db3", a.clusterName("db3"));
+        assertEquals(Path.of("/etc/postgresql/15/lab_0_180_11_db3"), a.confDir("db3"));
+        assertFalse(a.clusterName("db1").equals(b.clusterName("db1")));
+        // sudo skips files in /etc/sudoers.d whose names hold a dot: the drop-in would silently do nothing
+        assertFalse(a.sudoersDropIn().getFileName().toString().contains("."), a.sudoersDropIn().toString());
+        assertTrue(a.sudoersDropIn().startsWith("/etc/sudoers.d"));
+    }
+
+    @Test
+    void debianPasswordFilesHoldEveryLabAddressAndNoOtherHost(@TempDir Path tmp) {
+        LabLayout layout = new LabLayout(tmp.resolve("pglab"), "127.0.180.11", LabShape.DEBIAN);
+        DebianLab.Passwords pw = new DebianLab.Passwords("pgpw", "replpw", "bouncerpw");
+        String operator = DebianLab.operatorPgpass(layout, pw);
+        String server = DebianLab.serverPgpass(layout, pw);
+        for (String a : layout.addresses()) {
+            assertTrue(operator.contains(a + ":5432:*:postgres:pgpw\n"), operator);
+            assertTrue(operator.contains(a + ":6432:pgbouncer:pgbouncer:bouncerpw\n"), operator);
+            assertTrue(server.contains(a + ":5432:*:replicator:replpw\n"), server);
+            assertTrue(server.contains(a + ":6432:pgbouncer:pgbouncer:bouncerpw\n"), server);
+        }
+        for (String line : (operator + server).lines().filter(l -> !l.startsWith("#")).toList()) {
+            assertTrue(line.startsWith("127.0.180.1"), line);
+        }
+    }
+
+    @Test
     void layoutTakesFourConsecutiveLoopbackAddresses(@TempDir Path tmp) {
         LabLayout l = new LabLayout(tmp, "127.0.9.11");
         assertEquals(List.of("127.0.9.11", "127.0.9.12", "127.0.9.13", "127.0.9.14"), l.addresses());

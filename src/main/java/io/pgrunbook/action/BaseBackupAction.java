@@ -54,7 +54,7 @@ public final class BaseBackupAction implements Action {
         Host src = RebuildCheckAction.source(ctx);
         String data = t.postgres().dataDir();
         return Rendered.of(
-                "stop PostgreSQL on " + t.name() + " if it runs (pg_ctl stop -m fast)",
+                DataDir.describeStop(t),
                 "(as " + t.become() + ") mv " + data + " " + data + ".pgrunbook-old-<timestamp>   (kept until --discard-old)",
                 "on " + src.name() + ": drop slot " + StandbyConfig.slotName(t) + " if it exists and is inactive",
                 RemoteCommand.of(argv(t, src)).as(t.become()).describe(),

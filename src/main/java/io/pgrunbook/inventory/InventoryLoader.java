@@ -301,7 +301,16 @@ public final class InventoryLoader {
         return new PgBouncerSettings(integer(m, "port", 6432), str(m, "admin_user", "pgbouncer"),
                 str(m, "config_file", "/etc/pgbouncer/pgbouncer.ini"), databases, str(m, "marker", null),
                 str(m, "log_file", null), new PgBouncerSettings.ServiceCommandsRef(str(svc, "start", null),
-                str(svc, "stop", null), str(svc, "reload", null)));
+                str(svc, "stop", null), str(svc, "reload", null)), keepBackups(m));
+    }
+
+    private static int keepBackups(YMap m) {
+        int n = integer(m, "keep_backups", PgBouncerSettings.DEFAULT_KEEP_BACKUPS);
+        if (n < 1) {
+            throw new InventoryException(m.get("keep_backups").at(), "keep_backups: " + n + " is less than 1; a repoint keeps"
+                    + " at least the backup it has just made (write a large number to keep them all)");
+        }
+        return n;
     }
 
     private Settings settings(YNode n) {

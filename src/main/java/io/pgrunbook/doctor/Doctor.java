@@ -169,10 +169,10 @@ public final class Doctor {
             st.getConnection().rollback();
         }
         try (ResultSet rs = st.executeQuery("SELECT current_setting('archive_mode'), failed_count, last_archived_time,"
-                + " last_failed_time, last_failed_wal FROM pg_stat_archiver")) {
+                + " last_failed_time, last_failed_wal, current_setting('archive_command') FROM pg_stat_archiver")) {
             rs.next();
             out.add(DoctorRules.archiver(n, rs.getString(1), rs.getLong(2), rs.getObject(3, OffsetDateTime.class),
-                    rs.getObject(4, OffsetDateTime.class), rs.getString(5), ready));
+                    rs.getObject(4, OffsetDateTime.class), rs.getString(5), ready, rs.getString(6)));
         }
         List<DoctorRules.Slot> slots = new ArrayList<>();
         try (ResultSet rs = st.executeQuery("SELECT slot_name, slot_type, active,"

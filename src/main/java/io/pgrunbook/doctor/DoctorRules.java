@@ -54,6 +54,52 @@ public final class DoctorRules {
      */
     public static Finding archiver(String host, String archiveMode, long failedCount, OffsetDateTime lastArchived,
                                    OffsetDateTime lastFailed, String lastFailedWal, Integer readyFiles) {
+        return archiver(host, archiveMode, failedCount, lastArchived, lastFailed, lastFailedWal, readyFiles, null);
+    }
+
+    private static final Pattern REFUSES_EXISTING = Pattern.compile("(?:test|\\[)\\s+!\\s+-[fe]\\s+(\\S+?)/%f");
+
+    /**
+     * Whether an archive_command refuses every file already in the archive, even one with the same bytes
+     * ({@code test ! -f DIR/%f && cp %p DIR/%f}, the documentation's short example). After a change of primary the new
+     * primary archives again segments the old one archived, with identical bytes, and such a command fails on them for
+     * ever. A command that compares ({@code cmp}, {@code diff}) accepts them.
+     */
+    public static boolean refusesArchivedSegment(String archiveCommand) {
+        return archiveCommand != null && REFUSES_EXISTING.matcher(archiveCommand).find()
+                && !archiveCommand.contains("cmp ") && !archiveCommand.contains("diff ");
+    }
+
+    /**
+     * An archive_command that accepts a segment already archived with identical bytes and never leaves a partial file
+     * under the final name (copy to a temporary name, then rename), for the archive directory {@code dir}.
+     */
+    public static String idempotentArchiveCommand(String dir) {
+        return "if [ -f " + dir + "/%f ]; then cmp -s %p " + dir + "/%f; else cp %p " + dir + "/.%f.tmp && mv " + dir + "/.%f.tmp " + dir + "/%f; fi";
+    }
+
+    /** The cause of an archiver failing on a segment already archived, or null when that is not what the command does. */
+    public static String archivedSegmentCause(String archiveCommand, String lastFailedWal) {
+        if (!refusesArchivedSegment(archiveCommand)) {
+            return null;
+        }
+        return "archive_command (" + archiveCommand + ") refuses a segment already in the archive"
+                + (lastFailedWal == null ? "" : " (" + lastFailedWal + ")")
+                + ", even with the same bytes: after a change of primary the new primary archives again what the old one archived";
+    }
+
+    /** The fix for {@link #archivedSegmentCause}: the archive_command to set, for the directory the current one names. */
+    public static String archivedSegmentFix(String archiveCommand) {
+        Matcher m = REFUSES_EXISTING.matcher(archiveCommand == null ? "" : archiveCommand);
+        String dir = m.find() ? m.group(1) : "/ARCHIVE";
+        String cmd = idempotentArchiveCommand(dir);
+        return "accept a segment already archived with identical bytes, as the PostgreSQL documentation recommends:"
+                + " ALTER SYSTEM SET archive_command = '" + cmd.replace("'", "''") + "'; SELECT pg_reload_conf(); (on every node)";
+    }
+
+    /** As {@link #archiver(String, String, long, OffsetDateTime, OffsetDateTime, String, Integer)}, naming the cause when the command refuses archived segments. */
+    public static Finding archiver(String host, String archiveMode, long failedCount, OffsetDateTime lastArchived,
+                                   OffsetDateTime lastFailed, String lastFailedWal, Integer readyFiles, String archiveCommand) {
         if (archiveMode == null || archiveMode.equals("off")) {
             return Finding.fail(host, "archive_command", "archive_mode is off", "set archive_mode = on and an archive_command"
                     + " (a restart); standbys and rewind need the WAL archive");
@@ -61,10 +107,13 @@ public final class DoctorRules {
         boolean failing = lastFailed != null && (lastArchived == null || lastFailed.isAfter(lastArchived));
         String ready = readyFiles == null ? "" : ", " + readyFiles + " .ready file(s) waiting";
         if (failing) {
+            String cause = archivedSegmentCause(archiveCommand, lastFailedWal);
+            String by = "run the archive_command by hand as the postgres user and read the server log (pgrunbook logs "
+                    + host + " --grep archive)";
             return Finding.fail(host, "archive_command", "failing: last failure " + lastFailed + (lastFailedWal == null ? "" : " (" + lastFailedWal + ")")
-                    + ", last success " + (lastArchived == null ? "never" : lastArchived.toString()) + ", " + failedCount + " failure(s)" + ready,
-                    "run the archive_command by hand as the postgres user and read the server log (pgrunbook logs "
-                            + host + " --grep archive)");
+                    + ", last success " + (lastArchived == null ? "never" : lastArchived.toString()) + ", " + failedCount + " failure(s)" + ready
+                    + (cause == null ? "" : "; likely cause: " + cause),
+                    cause == null ? by : archivedSegmentFix(archiveCommand) + "; to be sure, " + by);
         }
         if (readyFiles != null && readyFiles > 10) {
             return Finding.fail(host, "archive_command", "archiving falls behind" + ready,

@@ -102,4 +102,48 @@ class DoctorRulesTest {
         assertEquals(Finding.Result.FAIL, DoctorRules.rewindable("db1", "off", "off").result());
         assertEquals(Finding.Result.FAIL, DoctorRules.restoreCommand("db2", "").result());
     }
+
+    @Test
+    void an_archive_command_that_refuses_any_existing_file_is_named_as_the_cause_with_the_command_to_set() {
+        String site = "test ! -f /var/lib/postgresql/wal_archive/%f && cp %p /var/lib/postgresql/wal_archive/%f";
+        assertTrue(DoctorRules.refusesArchivedSegment(site));
+        assertTrue(DoctorRules.refusesArchivedSegment("[ ! -f '/arch'/%f ] && cp %p '/arch'/%f"));
+        Finding f = DoctorRules.archiver("db2", "on", 4, T, T.plusMinutes(1), "00000002000000000000000A", 1, site);
+        assertEquals(Finding.Result.FAIL, f.result());
+        assertTrue(f.detail().contains("refuses a segment already in the archive (00000002000000000000000A)"), f.detail());
+        assertTrue(f.hint().contains("ALTER SYSTEM SET archive_command = 'if [ -f /var/lib/postgresql/wal_archive/%f ]; then cmp -s %p"
+                + " /var/lib/postgresql/wal_archive/%f; else cp %p /var/lib/postgresql/wal_archive/.%f.tmp"), f.hint());
+        assertTrue(f.hint().contains("pg_reload_conf()"), f.hint());
+    }
+
+    @Test
+    void an_archive_command_that_compares_or_does_something_else_is_not_blamed_on_archived_segments() {
+        assertTrue(!DoctorRules.refusesArchivedSegment(DoctorRules.idempotentArchiveCommand("/arch")));
+        assertTrue(!DoctorRules.refusesArchivedSegment("test ! -f /arch/%f || cmp -s %p /arch/%f"));
+        assertTrue(!DoctorRules.refusesArchivedSegment("false"));
+        assertTrue(!DoctorRules.refusesArchivedSegment(null));
+        Finding f = DoctorRules.archiver("db1", "on", 1, null, T, null, null, "false");
+        assertTrue(f.hint().contains("archive_command by hand"), f.hint());
+    }
+
+    /** The recommended command, run by a real shell as the archiver would: twice the same bytes is fine, other bytes are not. */
+    @Test
+    void the_recommended_archive_command_accepts_identical_bytes_and_refuses_different_ones(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path arch = java.nio.file.Files.createDirectory(dir.resolve("arch"));
+        java.nio.file.Path seg = dir.resolve("000000010000000000000003");
+        java.nio.file.Files.write(seg, new byte[]{1, 2, 3});
+        String cmd = DoctorRules.idempotentArchiveCommand("'" + arch + "'").replace("%p", "'" + seg + "'").replace("%f", seg.getFileName().toString());
+        assertEquals(0, sh(cmd), "first archiving");
+        assertEquals(0, sh(cmd), "the same segment again, identical bytes");
+        java.nio.file.Files.write(seg, new byte[]{9});
+        assertTrue(sh(cmd) != 0, "a different segment under an archived name is refused");
+        assertEquals(List.of("000000010000000000000003"), java.nio.file.Files.list(arch).map(p -> p.getFileName().toString()).toList(),
+                "no temporary file left beside it");
+        assertEquals(3, java.nio.file.Files.size(arch.resolve("000000010000000000000003")));
+    }
+
+    private static int sh(String cmd) throws Exception {
+        return new ProcessBuilder("sh", "-c", cmd).inheritIO().start().waitFor();
+    }
 }

@@ -196,4 +196,58 @@ public final class DoctorRules {
                 ? Finding.fail(host, "clock skew", d, "synchronise the clocks (chrony/ntpd): lag times and journals lie otherwise")
                 : Finding.pass(host, "clock skew", d);
     }
+
+    /** The functions pg_rewind calls on its source server, which a role that is not superuser must be granted. */
+    public static final List<String> REWIND_FUNCTIONS = List.of("pg_catalog.pg_ls_dir(text, boolean, boolean)",
+            "pg_catalog.pg_stat_file(text, boolean)", "pg_catalog.pg_read_binary_file(text)",
+            "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)");
+
+    /**
+     * The database user pg_rewind and the failback's CHECKPOINT use on the primary (postgres.user): a superuser, or a
+     * role with EXECUTE on {@link #REWIND_FUNCTIONS} and, for CHECKPOINT, pg_checkpoint (15+). Names every missing
+     * privilege with the statement that grants it.
+     */
+    public static Finding rewindRole(String host, String user, boolean superuser, Map<String, Boolean> execute, boolean checkpoint) {
+        if (superuser) {
+            return Finding.pass(host, "rewind role", user + " is a superuser");
+        }
+        List<String> grants = new java.util.ArrayList<>();
+        for (String f : REWIND_FUNCTIONS) {
+            if (!Boolean.TRUE.equals(execute.get(f))) {
+                grants.add("GRANT EXECUTE ON FUNCTION " + f + " TO " + user);
+            }
+        }
+        if (!checkpoint) {
+            grants.add("GRANT pg_checkpoint TO " + user + " (PostgreSQL 15+; before 15 CHECKPOINT needs a superuser)");
+        }
+        if (grants.isEmpty()) {
+            return Finding.pass(host, "rewind role", user + " is not a superuser but has what pg_rewind and CHECKPOINT need");
+        }
+        return Finding.fail(host, "rewind role", user + " is not a superuser and lacks what failback needs (pg_rewind reads the"
+                + " primary's files with it, then CHECKPOINT): " + grants.size() + " privilege(s) missing", String.join("; ", grants));
+    }
+
+    /** A replication role as pg_roles shows it on the primary; {@code exists} false when there is no such role. */
+    public record RoleFacts(String name, boolean exists, boolean superuser, boolean login, boolean replication) {
+    }
+
+    /** The role standbys stream with (replication.user): it exists, may log in, and has REPLICATION (or is superuser). */
+    public static Finding replicationRole(String host, RoleFacts r, List<String> standbys) {
+        String check = "replication role " + r.name();
+        String who = " (used by " + String.join(", ", standbys) + ")";
+        if (!r.exists()) {
+            return Finding.fail(host, check, "no role " + r.name() + who, "CREATE ROLE " + r.name() + " REPLICATION LOGIN"
+                    + " (its password in each standby's ~/.pgpass)");
+        }
+        List<String> missing = new java.util.ArrayList<>();
+        if (!r.login()) {
+            missing.add("LOGIN");
+        }
+        if (!r.replication() && !r.superuser()) {
+            missing.add("REPLICATION");
+        }
+        return missing.isEmpty() ? Finding.pass(host, check, (r.superuser() ? "superuser" : "REPLICATION LOGIN") + who)
+                : Finding.fail(host, check, r.name() + " lacks " + String.join(" and ", missing) + who + ": standbys cannot stream",
+                "ALTER ROLE " + r.name() + " " + String.join(" ", missing));
+    }
 }

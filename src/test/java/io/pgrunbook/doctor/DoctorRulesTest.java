@@ -146,4 +146,33 @@ class DoctorRulesTest {
     private static int sh(String cmd) throws Exception {
         return new ProcessBuilder("sh", "-c", cmd).inheritIO().start().waitFor();
     }
+
+    @Test
+    void a_rewind_role_that_is_not_superuser_is_told_each_missing_grant() {
+        Map<String, Boolean> exec = new LinkedHashMap<>();
+        DoctorRules.REWIND_FUNCTIONS.forEach(f -> exec.put(f, true));
+        exec.put("pg_catalog.pg_stat_file(text, boolean)", false);
+        Finding f = DoctorRules.rewindRole("db1", "dba", false, exec, false);
+        assertEquals(Finding.Result.FAIL, f.result());
+        assertTrue(f.detail().contains("2 privilege(s) missing"), f.detail());
+        assertEquals("GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO dba; GRANT pg_checkpoint TO dba"
+                + " (PostgreSQL 15+; before 15 CHECKPOINT needs a superuser)", f.hint());
+        exec.put("pg_catalog.pg_stat_file(text, boolean)", true);
+        assertEquals(Finding.Result.PASS, DoctorRules.rewindRole("db1", "dba", false, exec, true).result());
+        assertEquals(Finding.Result.PASS, DoctorRules.rewindRole("db1", "postgres", true, Map.of(), false).result());
+    }
+
+    @Test
+    void a_replication_role_needs_to_exist_log_in_and_have_replication() {
+        List<String> by = List.of("db2", "db3");
+        Finding none = DoctorRules.replicationRole("db1", new DoctorRules.RoleFacts("replicator", false, false, false, false), by);
+        assertEquals(Finding.Result.FAIL, none.result());
+        assertTrue(none.hint().startsWith("CREATE ROLE replicator REPLICATION LOGIN"), none.hint());
+        Finding noRepl = DoctorRules.replicationRole("db1", new DoctorRules.RoleFacts("replicator", true, false, true, false), by);
+        assertEquals("ALTER ROLE replicator REPLICATION", noRepl.hint());
+        assertTrue(noRepl.detail().contains("used by db2, db3"), noRepl.detail());
+        Finding noLogin = DoctorRules.replicationRole("db1", new DoctorRules.RoleFacts("replicator", true, false, false, false), by);
+        assertEquals("ALTER ROLE replicator LOGIN REPLICATION", noLogin.hint());
+        assertEquals(Finding.Result.PASS, DoctorRules.replicationRole("db1", new DoctorRules.RoleFacts("replicator", true, false, true, true), by).result());
+    }
 }

@@ -108,6 +108,7 @@ public final class BaseBackupAction implements Action {
                 return new Result(false, cp.exitCode(), cp.tail(5), t.name() + ": cannot copy its configuration files back from " + old);
             }
             DataDir.say(ctx, "kept " + t.name() + "'s own configuration: " + String.join(", ", cp.stdout().strip().split("\n")));
+            DataDir.removeForeignConfig(ctx, t, data, keep, cp.stdout());
         }
         return new Result(true, bb.exitCode(), Secrets.mask(bb.tail(5)), t.name() + " copied from " + src.name()
                 + " with pg_basebackup" + (old != null ? "; old data directory: " + old : ""));

@@ -183,6 +183,24 @@ final class DataDir {
         return quiet(ctx, h, RemoteCommand.shell(s.toString()));
     }
 
+    /**
+     * Removes from {@code data} the configuration files among {@code keep} that the node did not have before a copy
+     * ({@code had}: the names {@link #copyFiles} saved): pg_rewind and pg_basebackup bring the source's, which, with
+     * config_file elsewhere (Debian's /etc/postgresql), would lie there unused, looking like the node's own.
+     */
+    static void removeForeignConfig(StepContext ctx, Host h, String data, List<String> keep, String had) {
+        List<String> own = List.of(had.strip().split("\n"));
+        StringBuilder rm = new StringBuilder();
+        for (String k : keep) {
+            if (!own.contains(k)) {
+                rm.append(' ').append(Shell.quote(data + "/" + k));
+            }
+        }
+        if (!rm.isEmpty()) {
+            quiet(ctx, h, RemoteCommand.shell("rm -f" + rm));
+        }
+    }
+
     /** Whether a path exists on the host (as the become user). */
     static boolean exists(StepContext ctx, Host h, String path) {
         return quiet(ctx, h, RemoteCommand.of("test", "-e", path)).ok();

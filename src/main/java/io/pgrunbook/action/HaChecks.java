@@ -124,7 +124,7 @@ public final class HaChecks {
             int maxReady = Integer.parseInt(ctx.option("max_ready", "16"));
             try {
                 Map<String, String> r = Sql.row(ctx.runtime(), h, null, "SELECT current_setting('archive_mode') AS mode,"
-                        + " current_setting('archive_command') AS command,"
+                        + " (SELECT setting FROM pg_settings WHERE name = 'archive_command') AS command,"
                         + " failed_count, last_failed_wal, coalesce(last_failed_time > coalesce(last_archived_time, 'epoch'), false) AS failing,"
                         + " (SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready') AS ready"
                         + " FROM pg_stat_archiver");

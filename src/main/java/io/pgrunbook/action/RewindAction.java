@@ -134,16 +134,8 @@ public final class RewindAction implements Action {
         ExecResult rw = DataDir.loud(ctx, t, RemoteCommand.of(argv(t, up, restore, configOption ? configFile : null)),
                 BaseBackupAction.progressListener(ctx, System.nanoTime()));
         ExecResult back = DataDir.copyFiles(ctx, t, save, data, keep);
-        // pg_rewind copies the source's configuration files; those the target did not have are not its own (with
-        // config_file elsewhere they would lie there unused, looking like the node's)
-        List<String> had = List.of(saved.stdout().strip().split("\n"));
-        List<String> foreign = keep.stream().filter(k -> !had.contains(k)).toList();
-        if (rw.ok() && !foreign.isEmpty()) {
-            StringBuilder rm = new StringBuilder("rm -f");
-            for (String f : foreign) {
-                rm.append(' ').append(Shell.quote(data + "/" + f));
-            }
-            DataDir.quiet(ctx, t, RemoteCommand.shell(rm.toString()));
+        if (rw.ok()) {
+            DataDir.removeForeignConfig(ctx, t, data, keep, saved.stdout());
         }
         if (!rw.ok()) {
             return new Result(false, rw.exitCode(), Secrets.mask(rw.tail(Commands.TAIL)), t.name() + ": pg_rewind failed (" + rw.status()

@@ -165,11 +165,16 @@ public final class Doctor {
         try {
             ready = Integer.valueOf(text(st, "SELECT count(*) FROM pg_ls_dir('pg_wal/archive_status') f WHERE f LIKE '%.ready'"));
         } catch (SQLException e) {
-            // pg_ls_dir needs superuser or a grant: judge without the count
-            st.getConnection().rollback();
+            // pg_ls_dir needs superuser or a grant: judge without the count (a failed statement spoils an open
+            // transaction, not an autocommit session)
+            if (!st.getConnection().getAutoCommit()) {
+                st.getConnection().rollback();
+            }
         }
         try (ResultSet rs = st.executeQuery("SELECT current_setting('archive_mode'), failed_count, last_archived_time,"
-                + " last_failed_time, last_failed_wal, current_setting('archive_command') FROM pg_stat_archiver")) {
+                + " last_failed_time, last_failed_wal,"
+                // hidden, not an error, for a role without pg_read_all_settings
+                + " (SELECT setting FROM pg_settings WHERE name = 'archive_command') FROM pg_stat_archiver")) {
             rs.next();
             out.add(DoctorRules.archiver(n, rs.getString(1), rs.getLong(2), rs.getObject(3, OffsetDateTime.class),
                     rs.getObject(4, OffsetDateTime.class), rs.getString(5), ready, rs.getString(6)));

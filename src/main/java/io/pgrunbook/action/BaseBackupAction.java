@@ -59,7 +59,7 @@ public final class BaseBackupAction implements Action {
         Host src = RebuildCheckAction.source(ctx);
         String data = t.postgres().dataDir();
         return Rendered.of(
-                "stop PostgreSQL on " + t.name() + " if it runs (pg_ctl stop -m fast)",
+                DataDir.describeStop(t),
                 "(as " + t.become() + ") mv " + data + " " + data + ".pgrunbook-old-<timestamp>   (kept until --discard-old)",
                 "(as " + t.become() + ") mv TABLESPACE_DIR TABLESPACE_DIR.pgrunbook-old-<timestamp> for each tablespace directory"
                         + " holding an earlier copy (kept until --discard-old)",
@@ -154,6 +154,7 @@ public final class BaseBackupAction implements Action {
                 return new Result(false, cp.exitCode(), cp.tail(5), t.name() + ": cannot copy its configuration files back from " + old);
             }
             DataDir.say(ctx, "kept " + t.name() + "'s own configuration: " + String.join(", ", cp.stdout().strip().split("\n")));
+            DataDir.removeForeignConfig(ctx, t, data, keep, cp.stdout());
         }
         if (!tablespaces.isEmpty()) {
             ExecResult links = DataDir.quiet(ctx, t, RemoteCommand.shell(Tablespaces.linksScript(tablespaces, t, src)));

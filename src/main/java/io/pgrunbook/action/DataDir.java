@@ -94,20 +94,76 @@ final class DataDir {
         return ControlData.parse(r.stdout());
     }
 
-    /** Stops the server when it runs (fast, then immediate); ok when it was not running. */
+    /**
+     * Stops the server when it runs: the inventory's {@code postgres.service.stop} when the site has one (a systemd
+     * unit stopped behind its back stays "active" or restarts the server), else pg_ctl fast; pg_ctl immediate when
+     * that fails. Ok when it was not running.
+     */
     static Result stopIfRunning(StepContext ctx, Host h) {
         Integer st = pgCtlStatus(ctx, h);
         if (st == null || st != 0) {
             return Result.ok(h.name() + " is not running (pg_ctl status " + st + ")");
         }
         PgSettings pg = h.postgres();
-        say(ctx, "stopping PostgreSQL on " + h.name() + " (pg_ctl stop -m fast)");
-        ExecResult r = quiet(ctx, h, RemoteCommand.of(pg.bin("pg_ctl"), "stop", "-D", pg.dataDir(), "-m", "fast", "-w"));
+        ExecResult r;
+        String site = siteStop(h);
+        if (site != null) {
+            say(ctx, "stopping PostgreSQL on " + h.name() + " (postgres.service.stop: " + site + ")");
+            r = ctx.runtime().transport(h).exec(RemoteCommand.shell(site), ExecOptions.timeout(QUICK));
+            Integer after = r.ok() ? pgCtlStatus(ctx, h) : null;
+            if (after != null && after != 0) {
+                return Result.ok(h.name() + " stopped (postgres.service.stop)");
+            }
+            say(ctx, "postgres.service.stop did not stop it (" + (r.ok() ? "pg_ctl status " + after : r.tail(1)) + "); pg_ctl stop -m fast");
+        } else {
+            say(ctx, "stopping PostgreSQL on " + h.name() + " (pg_ctl stop -m fast)");
+        }
+        r = quiet(ctx, h, RemoteCommand.of(pg.bin("pg_ctl"), "stop", "-D", pg.dataDir(), "-m", "fast", "-w"));
         if (!r.ok()) {
             say(ctx, "fast shutdown failed (" + r.tail(1) + "); pg_ctl stop -m immediate");
             r = quiet(ctx, h, RemoteCommand.of(pg.bin("pg_ctl"), "stop", "-D", pg.dataDir(), "-m", "immediate", "-w"));
         }
         return r.ok() ? Result.ok(h.name() + " stopped") : new Result(false, r.exitCode(), r.tail(5), h.name() + ": cannot stop PostgreSQL");
+    }
+
+    /** {@link #stopIfRunning} in a plan. */
+    static String describeStop(Host h) {
+        String site = siteStop(h);
+        return "stop PostgreSQL on " + h.name() + " if it runs (" + (site != null ? "postgres.service.stop: " + site : "pg_ctl stop -m fast")
+                + "; pg_ctl stop -m immediate if it still runs)";
+    }
+
+    /** The inventory's {@code postgres.service.stop}, or null when the site has none (pg_ctl then). */
+    static String siteStop(Host h) {
+        PgSettings.ServiceCommands svc = h.postgres().service();
+        return svc == null ? null : svc.stop();
+    }
+
+    /**
+     * The configuration file when the inventory puts it outside the data directory (Debian's /etc/postgresql/..., a
+     * site's own layout), else null: {@code postgres -C}, single-user mode and pg_rewind read
+     * {@code DATA/postgresql.conf} unless told otherwise.
+     */
+    static String outsideConfigFile(PgSettings pg) {
+        String cf = pg.configFile();
+        if (cf == null || cf.equals(pg.dataDir() + "/postgresql.conf") || cf.equals(pg.dataDir() + "//postgresql.conf")) {
+            return null;
+        }
+        return cf;
+    }
+
+    /**
+     * {@code postgres [--config-file=FILE] -D DATA -C NAME}: a setting of a stopped server as it would start, read
+     * from the inventory's config_file when it has one ({@code -D} alone ignores a config_file given elsewhere).
+     */
+    static RemoteCommand showSetting(PgSettings pg, String name) {
+        List<String> a = new ArrayList<>(List.of(pg.bin("postgres")));
+        String cf = outsideConfigFile(pg);
+        if (cf != null) {
+            a.add("--config-file=" + cf);
+        }
+        a.addAll(List.of("-D", pg.dataDir(), "-C", name));
+        return RemoteCommand.of(a);
     }
 
     /** The config files the node keeps, from its postgresql.conf in the data directory (standard names when unreadable). */
@@ -125,6 +181,24 @@ final class DataDir {
                     .append(Shell.quote(toDir + "/" + n)).append("; echo ").append(Shell.quote(n)).append("; fi; ");
         }
         return quiet(ctx, h, RemoteCommand.shell(s.toString()));
+    }
+
+    /**
+     * Removes from {@code data} the configuration files among {@code keep} that the node did not have before a copy
+     * ({@code had}: the names {@link #copyFiles} saved): pg_rewind and pg_basebackup bring the source's, which, with
+     * config_file elsewhere (Debian's /etc/postgresql), would lie there unused, looking like the node's own.
+     */
+    static void removeForeignConfig(StepContext ctx, Host h, String data, List<String> keep, String had) {
+        List<String> own = List.of(had.strip().split("\n"));
+        StringBuilder rm = new StringBuilder();
+        for (String k : keep) {
+            if (!own.contains(k)) {
+                rm.append(' ').append(Shell.quote(data + "/" + k));
+            }
+        }
+        if (!rm.isEmpty()) {
+            quiet(ctx, h, RemoteCommand.shell("rm -f" + rm));
+        }
     }
 
     /** Whether a path exists on the host (as the become user). */

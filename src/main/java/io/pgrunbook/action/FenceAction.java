@@ -14,7 +14,8 @@ import java.util.Set;
 
 /**
  * {@code fence} (with: confirmed): makes sure the old primary cannot take writes before another node is promoted.
- * Reachable: PostgreSQL is stopped (fast, then immediate) and stays stopped. Unreachable: the inventory's
+ * Reachable: PostgreSQL is stopped (the inventory's {@code postgres.service.stop} when the site has one, else pg_ctl
+ * fast; then pg_ctl immediate) and stays stopped. Unreachable: the inventory's
  * {@code hooks.fence} runs here (drop a VIP, block it at the network); with no hook, the operator must have confirmed
  * by naming the host ({@code failover --fenced HOST}; {@code --param fenced=HOST} with {@code run failover}) that it is
  * powered off or isolated.
@@ -45,7 +46,10 @@ public final class FenceAction implements Action {
     public Rendered describe(StepContext ctx) {
         Host h = ctx.host();
         String hook = ctx.cluster().hooks().fence();
-        return Rendered.of(pgctl(h, "stop", "-m", "fast", "-w", "-t", "10").describe() + "   -- when reachable; then -m immediate if needed",
+        String site = DataDir.siteStop(h);
+        String first = site != null ? site + "   (postgres.service.stop)" : pgctl(h, "stop", "-m", "fast", "-w", "-t", "10").describe();
+        return Rendered.of(first + "   -- when reachable; then " + pgctl(h, "stop", "-m", "immediate", "-w", "-t", "10").describe()
+                        + " if it still runs",
                 hook != null ? "when unreachable, here: " + hookLine(hook, h) : "when unreachable: no hooks.fence; the operator confirms with " + confirmWith(h));
     }
 
@@ -66,7 +70,16 @@ public final class FenceAction implements Action {
             if (st != null && (st == 3 || st == 4)) {
                 return Result.ok(h.name() + ": PostgreSQL is not running (fenced)");
             }
-            ExecResult stop = ctx.runtime().transport(h).exec(pgctl(h, "stop", "-m", "fast", "-w", "-t", "10"), ctx.execOptions());
+            String site = DataDir.siteStop(h);
+            ExecResult stop = ctx.runtime().transport(h).exec(site != null ? RemoteCommand.shell(site)
+                    : pgctl(h, "stop", "-m", "fast", "-w", "-t", "10"), ctx.execOptions());
+            if (stop.ok() && site != null) {
+                // a site command may return before the server is down (or not stop it at all): proven, not assumed
+                Integer after = DataDir.pgCtlStatus(ctx, h);
+                if (after == null || after == 0) {
+                    stop = ctx.runtime().transport(h).exec(pgctl(h, "stop", "-m", "fast", "-w", "-t", "10"), ctx.execOptions());
+                }
+            }
             if (!stop.ok()) {
                 stop = ctx.runtime().transport(h).exec(pgctl(h, "stop", "-m", "immediate", "-w", "-t", "10"), ctx.execOptions());
             }

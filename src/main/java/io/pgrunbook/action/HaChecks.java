@@ -2,6 +2,7 @@ package io.pgrunbook.action;
 
 import io.pgrunbook.cluster.LiveState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.doctor.DoctorRules;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Role;
 import io.pgrunbook.inventory.Units;
@@ -123,6 +124,7 @@ public final class HaChecks {
             int maxReady = Integer.parseInt(ctx.option("max_ready", "16"));
             try {
                 Map<String, String> r = Sql.row(ctx.runtime(), h, null, "SELECT current_setting('archive_mode') AS mode,"
+                        + " (SELECT setting FROM pg_settings WHERE name = 'archive_command') AS command,"
                         + " failed_count, last_failed_wal, coalesce(last_failed_time > coalesce(last_archived_time, 'epoch'), false) AS failing,"
                         + " (SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready') AS ready"
                         + " FROM pg_stat_archiver");
@@ -131,8 +133,12 @@ public final class HaChecks {
                 }
                 int ready = Integer.parseInt(r.get("ready"));
                 if ("t".equals(r.get("failing"))) {
-                    return CheckResult.fail(h.name() + ": archive_command is failing (" + r.get("failed_count") + " failures, last on "
-                            + r.get("last_failed_wal") + "), " + ready + " segments waiting");
+                    String failing = h.name() + ": archive_command is failing (" + r.get("failed_count") + " failures, last on "
+                            + r.get("last_failed_wal") + "), " + ready + " segments waiting";
+                    String cause = DoctorRules.archivedSegmentCause(r.get("command"), r.get("last_failed_wal"));
+                    return CheckResult.fail(cause == null ? failing + "; run the archive_command by hand as the postgres user and read"
+                            + " the server log (pgrunbook logs " + h.name() + " --grep archive), or run pgrunbook doctor"
+                            : failing + ": " + cause + "; fix: " + DoctorRules.archivedSegmentFix(r.get("command")));
                 }
                 if (ready > maxReady) {
                     return CheckResult.fail(h.name() + ": " + ready + " WAL segments wait to be archived (limit " + maxReady + ")");

@@ -16,6 +16,9 @@ import java.util.Map;
  * own wait looks every 100 ms), and waits until the node accepts writes. The caller has fenced the
  * old primary before this step; with {@code fenced: HOST} this step checks again, right before promoting, that the
  * fenced node has not been started since (a colleague, a watchdog, a reboot): it refuses rather than make two primaries.
+ * Then the standby-only settings the tool wrote ({@code primary_conninfo}, {@code primary_slot_name} in
+ * postgresql.auto.conf) are reset: a primary that keeps them looks like a standby of its old upstream to whoever reads
+ * its files, and would stream from it if ever started with a standby.signal by hand.
  */
 public final class PromoteAction implements Action {
     @Override
@@ -56,7 +59,34 @@ public final class PromoteAction implements Action {
         return Rendered.of("on " + ctx.host().name() + ": SELECT pg_wal_replay_resume() -- only when replay is paused",
                 "on " + ctx.host().name() + ": SELECT pg_promote(false), then SELECT pg_is_in_recovery() every 10 ms until it is"
                         + " false (at most " + timeout(ctx).toSeconds() + "s; pg_promote's own wait looks every 100 ms)",
+                "on " + ctx.host().name() + ": " + String.join("; ", RESET) + " (standby-only settings a primary must not keep)",
                 "wait until " + ctx.host().name() + " accepts writes (pg_is_in_recovery() = false, transaction_read_only = off)");
+    }
+
+    static final List<String> RESET = List.of("ALTER SYSTEM RESET primary_conninfo", "ALTER SYSTEM RESET primary_slot_name",
+            "SELECT pg_reload_conf()");
+
+    /**
+     * Removes the standby-only settings from postgresql.auto.conf of a node that is now a primary. A failure (a site
+     * whose probe user may not ALTER SYSTEM) does not undo the promotion: it is said, with the statements to run.
+     */
+    static String resetStandbySettings(StepContext ctx, Host h) {
+        try {
+            String left = Sql.value(ctx.runtime(), h, "SELECT string_agg(name, ', ' ORDER BY name) FROM pg_settings"
+                    + " WHERE name IN ('primary_conninfo', 'primary_slot_name') AND source = 'configuration file'"
+                    // sourcefile is hidden from a role without pg_read_all_settings: then try, and say so if refused
+                    + " AND (sourcefile IS NULL OR sourcefile LIKE '%postgresql.auto.conf')");
+            if (left == null || left.isBlank()) {
+                return "";
+            }
+            for (String sql : RESET) {
+                Sql.execute(ctx.runtime(), h, null, sql);
+            }
+            return "; " + left + " removed from postgresql.auto.conf";
+        } catch (SQLException | RuntimeException e) {
+            return "; could not remove primary_conninfo/primary_slot_name (" + e.getMessage() + "): run as a superuser on "
+                    + h.name() + ": " + String.join("; ", RESET);
+        }
     }
 
     private static Duration timeout(StepContext ctx) {
@@ -118,7 +148,8 @@ public final class PromoteAction implements Action {
         Host h = ctx.host();
         try {
             if ("f".equals(Sql.value(ctx.runtime(), h, "SELECT pg_is_in_recovery()"))) {
-                return Result.ok(h.name() + " is already a primary (promoted before this run was resumed): nothing to promote");
+                return Result.ok(h.name() + " is already a primary (promoted before this run was resumed): nothing to promote"
+                        + resetStandbySettings(ctx, h));
             }
             Map<String, String> before = Sql.row(ctx.runtime(), h, null,
                     "SELECT pg_is_wal_replay_paused() AS paused, pg_last_wal_receive_lsn()::text AS received,"
@@ -149,8 +180,9 @@ public final class PromoteAction implements Action {
                     Sql.sleep(10);
                 }
             }
-            return Result.ok(resumed + h.name() + " promoted in " + (System.nanoTime() - t0) / 1_000_000 + " ms (received "
-                    + before.get("received") + ", replayed " + before.get("replayed") + ")");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            return Result.ok(resumed + h.name() + " promoted in " + ms + " ms (received "
+                    + before.get("received") + ", replayed " + before.get("replayed") + ")" + resetStandbySettings(ctx, h));
         } catch (SQLException | RuntimeException e) {
             return Result.failed(h.name() + ": promotion failed: " + e.getMessage());
         }

@@ -21,6 +21,11 @@ import java.util.Set;
  * target's, so the target's own are saved before and put back after. WAL the rewind needs and pg_wal no longer has
  * comes through the target's restore_command ({@code --restore-target-wal}), or, without one, is copied first from
  * the inventory's archive_dir. When pg_rewind fails, the message names the rebuild.
+ * <p>
+ * A configuration file outside the data directory (inventory {@code postgres.config_file}) is passed to pg_rewind
+ * with {@code --config-file} (PostgreSQL 15+): its single-user crash recovery and {@code --restore-target-wal} read
+ * the target's configuration. An older pg_rewind has no such option: the crash recovery is then run here first, with
+ * the config file, and the WAL comes from archive_dir.
  */
 public final class RewindAction implements Action {
     @Override
@@ -38,13 +43,31 @@ public final class RewindAction implements Action {
                 "dbname", up.postgres().database());
     }
 
-    static List<String> argv(Host t, Host up, boolean restoreTargetWal) {
+    static List<String> argv(Host t, Host up, boolean restoreTargetWal, String configFile) {
         List<String> a = new ArrayList<>(List.of("env", "LC_ALL=C", t.postgres().bin("pg_rewind"), "--target-pgdata", t.postgres().dataDir(),
                 "--source-server", sourceServer(up), "--progress"));
+        if (configFile != null) {
+            a.add("--config-file=" + configFile);
+        }
         if (restoreTargetWal) {
             a.add("--restore-target-wal");
         }
         return a;
+    }
+
+    /** Whether this pg_rewind has {@code --config-file} (PostgreSQL 15 and later), from its --help. */
+    static boolean hasConfigFileOption(StepContext ctx, Host t) {
+        ExecResult help = DataDir.quiet(ctx, t, RemoteCommand.of(t.postgres().bin("pg_rewind"), "--help"));
+        return help.ok() && help.stdout().contains("--config-file");
+    }
+
+    /**
+     * What pg_rewind's own crash recovery does ({@code postgres --single -F -D DATA template1}, stdin empty), with
+     * the config file an older pg_rewind cannot be given.
+     */
+    static RemoteCommand singleUserRecovery(PgSettings pg, String configFile) {
+        return RemoteCommand.shell(Shell.quote(pg.bin("postgres")) + " --single -F --config-file=" + Shell.quote(configFile)
+                + " -D " + Shell.quote(pg.dataDir()) + " template1 < /dev/null");
     }
 
     @Override
@@ -53,7 +76,8 @@ public final class RewindAction implements Action {
         Host up = RewindReportAction.upstream(ctx);
         String data = t.postgres().dataDir();
         return Rendered.of("(as " + t.become() + ") save " + t.name() + "'s own configuration files to " + data + ".pgrunbook-conf-<timestamp>",
-                RemoteCommand.of(argv(t, up, true)).as(t.become()).describe() + "   (--restore-target-wal when restore_command is set;"
+                RemoteCommand.of(argv(t, up, true, DataDir.outsideConfigFile(t.postgres()))).as(t.become()).describe()
+                        + "   (--restore-target-wal when restore_command is set;"
                         + " else WAL copied from archive_dir first)",
                 "put " + t.name() + "'s configuration files back");
     }
@@ -81,8 +105,15 @@ public final class RewindAction implements Action {
         } catch (SQLException e) {
             return Result.failed(up.name() + ": " + e.getMessage());
         }
-        ExecResult rc = DataDir.quiet(ctx, t, RemoteCommand.of(pg.bin("postgres"), "-D", data, "-C", "restore_command"));
-        boolean restore = rc.ok() && !rc.stdout().strip().isEmpty();
+        String configFile = DataDir.outsideConfigFile(pg);
+        boolean configOption = configFile == null || hasConfigFileOption(ctx, t);
+        ExecResult rc = DataDir.quiet(ctx, t, DataDir.showSetting(pg, "restore_command"));
+        if (configFile != null && !rc.ok()) {
+            return new Result(false, rc.exitCode(), rc.tail(3), t.name() + ": cannot read its settings with postgres --config-file="
+                    + configFile + " (check postgres.config_file in the inventory)");
+        }
+        // an older pg_rewind would look for restore_command in DATA/postgresql.conf: WAL from archive_dir instead
+        boolean restore = configOption && rc.ok() && !rc.stdout().strip().isEmpty();
         if (!restore && pg.archiveDir() != null) {
             DataDir.say(ctx, "no restore_command: copying timeline " + cd.checkpointTimeline() + " WAL from " + pg.archiveDir() + " into pg_wal (existing files kept)");
             String prefix = String.format("%08X", cd.checkpointTimeline());
@@ -96,8 +127,20 @@ public final class RewindAction implements Action {
             return new Result(false, saved.exitCode(), saved.tail(5), t.name() + ": cannot save its configuration files to " + save);
         }
         DataDir.say(ctx, "saved " + t.name() + "'s configuration (" + String.join(", ", saved.stdout().strip().split("\n")) + ") in " + save);
-        ExecResult rw = DataDir.loud(ctx, t, RemoteCommand.of(argv(t, up, restore)), BaseBackupAction.progressListener(ctx, System.nanoTime()));
+        if (!configOption && !cd.cleanShutdown()) {
+            DataDir.say(ctx, "pg_rewind before 15 has no --config-file: crash recovery in single-user mode with " + configFile + " first");
+            ExecResult rec = DataDir.loud(ctx, t, singleUserRecovery(pg, configFile), BaseBackupAction.progressListener(ctx, System.nanoTime()));
+            if (!rec.ok()) {
+                return new Result(false, rec.exitCode(), rec.tail(5), t.name() + ": single-user crash recovery before the rewind failed; "
+                        + RewindReportAction.rebuildHint(t, up));
+            }
+        }
+        ExecResult rw = DataDir.loud(ctx, t, RemoteCommand.of(argv(t, up, restore, configOption ? configFile : null)),
+                BaseBackupAction.progressListener(ctx, System.nanoTime()));
         ExecResult back = DataDir.copyFiles(ctx, t, save, data, keep);
+        if (rw.ok()) {
+            DataDir.removeForeignConfig(ctx, t, data, keep, saved.stdout());
+        }
         if (!rw.ok()) {
             return new Result(false, rw.exitCode(), Secrets.mask(rw.tail(Commands.TAIL)), t.name() + ": pg_rewind failed (" + rw.status()
                     + "); " + RewindReportAction.rebuildHint(t, up));

@@ -124,7 +124,7 @@ public final class RsyncRebuildAction implements Action {
         Host src = RebuildCheckAction.source(ctx);
         String data = t.postgres().dataDir();
         return Rendered.of(
-                "stop PostgreSQL on " + t.name() + " if it runs (pg_ctl stop -m fast)",
+                DataDir.describeStop(t),
                 "on " + src.name() + ": create slot " + StandbyConfig.slotName(t) + " (an inactive old one is dropped first)",
                 "on " + src.name() + ", one session held open: " + startSql(150000).replace("?", "'pgrunbook rebuild " + t.name() + "'")
                         + " (pg_start_backup before 15)",
@@ -133,7 +133,8 @@ public final class RsyncRebuildAction implements Action {
                         + sourcePath(t, src, "SOURCE_PATH/") + " PATH_ON_" + t.name() + "/   (postgres.tablespace_map, else the same path)",
                 "on " + src.name() + ": " + stopSql(150000) + "; write backup_label (and tablespace_map, with " + t.name()
                         + "'s own paths) into " + data + "; point pg_tblspc links at them",
-                "empty " + data + "/pg_wal and pg_replslot (not part of a backup)");
+                "empty " + data + "/pg_wal and pg_replslot (not part of a backup); remove backup_label.old, tablespace_map.old and"
+                        + " an earlier base backup's backup_manifest");
     }
 
     @Override
@@ -212,11 +213,13 @@ public final class RsyncRebuildAction implements Action {
                 return new Result(false, w.exitCode(), w.tail(5), t.name() + ": cannot write tablespace_map");
             }
         }
-        // excluded from the copy, so rsync left the target's own: old WAL and slots must not be replayed or kept
+        // excluded from the copy, so rsync left the target's own: old WAL and slots must not be replayed or kept.
+        // backup_manifest describes an earlier base backup (of the target, or one the source was made from), not this
+        // copy: pg_verifybackup would report it as damaged
         String d = Shell.quote(data);
         ExecResult clean = DataDir.quiet(ctx, t, RemoteCommand.shell("set -e; mkdir -p " + d + "/pg_wal/archive_status " + d + "/pg_replslot; "
                 + "find " + d + "/pg_wal " + d + "/pg_replslot -mindepth 1 -maxdepth 1 ! -name archive_status -exec rm -rf {} +; "
-                + "find " + d + "/pg_wal/archive_status -mindepth 1 -delete; rm -f " + d + "/backup_label.old " + d + "/tablespace_map.old"));
+                + "find " + d + "/pg_wal/archive_status -mindepth 1 -delete; rm -f " + d + "/backup_label.old " + d + "/tablespace_map.old " + d + "/backup_manifest " + d + "/backup_manifest.tmp"));
         if (!clean.ok()) {
             return new Result(false, clean.exitCode(), clean.tail(5), t.name() + ": cannot empty pg_wal and pg_replslot");
         }

@@ -184,14 +184,19 @@ public final class Doctor {
         try {
             ready = Integer.valueOf(text(st, "SELECT count(*) FROM pg_ls_dir('pg_wal/archive_status') f WHERE f LIKE '%.ready'"));
         } catch (SQLException e) {
-            // pg_ls_dir needs superuser or a grant: judge without the count
-            st.getConnection().rollback();
+            // pg_ls_dir needs superuser or a grant: judge without the count (a failed statement spoils an open
+            // transaction, not an autocommit session)
+            if (!st.getConnection().getAutoCommit()) {
+                st.getConnection().rollback();
+            }
         }
         try (ResultSet rs = st.executeQuery("SELECT current_setting('archive_mode'), failed_count, last_archived_time,"
-                + " last_failed_time, last_failed_wal FROM pg_stat_archiver")) {
+                + " last_failed_time, last_failed_wal,"
+                // hidden, not an error, for a role without pg_read_all_settings
+                + " (SELECT setting FROM pg_settings WHERE name = 'archive_command') FROM pg_stat_archiver")) {
             rs.next();
             out.add(DoctorRules.archiver(n, rs.getString(1), rs.getLong(2), rs.getObject(3, OffsetDateTime.class),
-                    rs.getObject(4, OffsetDateTime.class), rs.getString(5), ready));
+                    rs.getObject(4, OffsetDateTime.class), rs.getString(5), ready, rs.getString(6)));
         }
         List<DoctorRules.Slot> slots = new ArrayList<>();
         try (ResultSet rs = st.executeQuery("SELECT slot_name, slot_type, active,"
@@ -204,10 +209,47 @@ public final class Doctor {
         List<String> expected = cluster.hosts().stream().filter(o -> o.role().isPhysical() && !o.name().equals(n)
                 && o.replication().slots()).map(Host::name).toList();
         out.addAll(DoctorRules.slots(n, expected, slots));
+        roles(cluster, h, st, out);
         try (ResultSet rs = st.executeQuery("SELECT current_setting('max_wal_senders')::int,"
                 + " (SELECT count(*) FROM pg_stat_replication)::int")) {
             rs.next();
             out.add(DoctorRules.walSenders(n, rs.getInt(1), rs.getInt(2)));
+        }
+    }
+
+    /** The privileges failback (pg_rewind, CHECKPOINT) and streaming need, on the primary, for roles that are not superusers. */
+    private static void roles(Cluster cluster, Host h, Statement st, List<Finding> out) throws SQLException {
+        StringBuilder q = new StringBuilder("SELECT current_user::text, rolsuper, EXISTS (SELECT 1 FROM pg_roles c WHERE c.rolname = 'pg_checkpoint'"
+                + " AND pg_has_role(current_user, c.oid, 'MEMBER'))");
+        for (String f : DoctorRules.REWIND_FUNCTIONS) {
+            q.append(", has_function_privilege('").append(f).append("', 'EXECUTE')");
+        }
+        q.append(" FROM pg_roles WHERE rolname = current_user");
+        try (ResultSet rs = st.executeQuery(q.toString())) {
+            if (rs.next()) {
+                Map<String, Boolean> exec = new LinkedHashMap<>();
+                for (int i = 0; i < DoctorRules.REWIND_FUNCTIONS.size(); i++) {
+                    exec.put(DoctorRules.REWIND_FUNCTIONS.get(i), rs.getBoolean(4 + i));
+                }
+                out.add(DoctorRules.rewindRole(h.name(), rs.getString(1), rs.getBoolean(2), exec, rs.getBoolean(3)));
+            }
+        }
+        Map<String, List<String>> users = new LinkedHashMap<>();
+        for (Host o : cluster.hosts()) {
+            if (o.role().isPhysical() && !o.equals(h)) {
+                users.computeIfAbsent(o.replication().user(), k -> new ArrayList<>()).add(o.name());
+            }
+        }
+        for (Map.Entry<String, List<String>> u : users.entrySet()) {
+            try (java.sql.PreparedStatement ps = st.getConnection().prepareStatement(
+                    "SELECT rolsuper, rolcanlogin, rolreplication FROM pg_roles WHERE rolname = ?")) {
+                ps.setString(1, u.getKey());
+                try (ResultSet rs = ps.executeQuery()) {
+                    boolean exists = rs.next();
+                    out.add(DoctorRules.replicationRole(h.name(), new DoctorRules.RoleFacts(u.getKey(), exists,
+                            exists && rs.getBoolean(1), exists && rs.getBoolean(2), exists && rs.getBoolean(3)), u.getValue()));
+                }
+            }
         }
     }
 

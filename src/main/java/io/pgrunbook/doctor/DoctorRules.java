@@ -54,6 +54,52 @@ public final class DoctorRules {
      */
     public static Finding archiver(String host, String archiveMode, long failedCount, OffsetDateTime lastArchived,
                                    OffsetDateTime lastFailed, String lastFailedWal, Integer readyFiles) {
+        return archiver(host, archiveMode, failedCount, lastArchived, lastFailed, lastFailedWal, readyFiles, null);
+    }
+
+    private static final Pattern REFUSES_EXISTING = Pattern.compile("(?:test|\\[)\\s+!\\s+-[fe]\\s+(\\S+?)/%f");
+
+    /**
+     * Whether an archive_command refuses every file already in the archive, even one with the same bytes
+     * ({@code test ! -f DIR/%f && cp %p DIR/%f}, the documentation's short example). After a change of primary the new
+     * primary archives again segments the old one archived, with identical bytes, and such a command fails on them for
+     * ever. A command that compares ({@code cmp}, {@code diff}) accepts them.
+     */
+    public static boolean refusesArchivedSegment(String archiveCommand) {
+        return archiveCommand != null && REFUSES_EXISTING.matcher(archiveCommand).find()
+                && !archiveCommand.contains("cmp ") && !archiveCommand.contains("diff ");
+    }
+
+    /**
+     * An archive_command that accepts a segment already archived with identical bytes and never leaves a partial file
+     * under the final name (copy to a temporary name, then rename), for the archive directory {@code dir}.
+     */
+    public static String idempotentArchiveCommand(String dir) {
+        return "if [ -f " + dir + "/%f ]; then cmp -s %p " + dir + "/%f; else cp %p " + dir + "/.%f.tmp && mv " + dir + "/.%f.tmp " + dir + "/%f; fi";
+    }
+
+    /** The cause of an archiver failing on a segment already archived, or null when that is not what the command does. */
+    public static String archivedSegmentCause(String archiveCommand, String lastFailedWal) {
+        if (!refusesArchivedSegment(archiveCommand)) {
+            return null;
+        }
+        return "archive_command (" + archiveCommand + ") refuses a segment already in the archive"
+                + (lastFailedWal == null ? "" : " (" + lastFailedWal + ")")
+                + ", even with the same bytes: after a change of primary the new primary archives again what the old one archived";
+    }
+
+    /** The fix for {@link #archivedSegmentCause}: the archive_command to set, for the directory the current one names. */
+    public static String archivedSegmentFix(String archiveCommand) {
+        Matcher m = REFUSES_EXISTING.matcher(archiveCommand == null ? "" : archiveCommand);
+        String dir = m.find() ? m.group(1) : "/ARCHIVE";
+        String cmd = idempotentArchiveCommand(dir);
+        return "accept a segment already archived with identical bytes, as the PostgreSQL documentation recommends:"
+                + " ALTER SYSTEM SET archive_command = '" + cmd.replace("'", "''") + "'; SELECT pg_reload_conf(); (on every node)";
+    }
+
+    /** As {@link #archiver(String, String, long, OffsetDateTime, OffsetDateTime, String, Integer)}, naming the cause when the command refuses archived segments. */
+    public static Finding archiver(String host, String archiveMode, long failedCount, OffsetDateTime lastArchived,
+                                   OffsetDateTime lastFailed, String lastFailedWal, Integer readyFiles, String archiveCommand) {
         if (archiveMode == null || archiveMode.equals("off")) {
             return Finding.fail(host, "archive_command", "archive_mode is off", "set archive_mode = on and an archive_command"
                     + " (a restart); standbys and rewind need the WAL archive");
@@ -61,10 +107,13 @@ public final class DoctorRules {
         boolean failing = lastFailed != null && (lastArchived == null || lastFailed.isAfter(lastArchived));
         String ready = readyFiles == null ? "" : ", " + readyFiles + " .ready file(s) waiting";
         if (failing) {
+            String cause = archivedSegmentCause(archiveCommand, lastFailedWal);
+            String by = "run the archive_command by hand as the postgres user and read the server log (pgrunbook logs "
+                    + host + " --grep archive)";
             return Finding.fail(host, "archive_command", "failing: last failure " + lastFailed + (lastFailedWal == null ? "" : " (" + lastFailedWal + ")")
-                    + ", last success " + (lastArchived == null ? "never" : lastArchived.toString()) + ", " + failedCount + " failure(s)" + ready,
-                    "run the archive_command by hand as the postgres user and read the server log (pgrunbook logs "
-                            + host + " --grep archive)");
+                    + ", last success " + (lastArchived == null ? "never" : lastArchived.toString()) + ", " + failedCount + " failure(s)" + ready
+                    + (cause == null ? "" : "; likely cause: " + cause),
+                    cause == null ? by : archivedSegmentFix(archiveCommand) + "; to be sure, " + by);
         }
         if (readyFiles != null && readyFiles > 10) {
             return Finding.fail(host, "archive_command", "archiving falls behind" + ready,
@@ -168,5 +217,59 @@ public final class DoctorRules {
             case "readonly" -> Finding.fail(host, check, detail + ": " + as + " cannot write the directory", "chown -R " + as + " " + location);
             default -> Finding.fail(host, check, detail + ": cannot look at the directory", "check the login and become of " + host);
         };
+    }
+
+    /** The functions pg_rewind calls on its source server, which a role that is not superuser must be granted. */
+    public static final List<String> REWIND_FUNCTIONS = List.of("pg_catalog.pg_ls_dir(text, boolean, boolean)",
+            "pg_catalog.pg_stat_file(text, boolean)", "pg_catalog.pg_read_binary_file(text)",
+            "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)");
+
+    /**
+     * The database user pg_rewind and the failback's CHECKPOINT use on the primary (postgres.user): a superuser, or a
+     * role with EXECUTE on {@link #REWIND_FUNCTIONS} and, for CHECKPOINT, pg_checkpoint (15+). Names every missing
+     * privilege with the statement that grants it.
+     */
+    public static Finding rewindRole(String host, String user, boolean superuser, Map<String, Boolean> execute, boolean checkpoint) {
+        if (superuser) {
+            return Finding.pass(host, "rewind role", user + " is a superuser");
+        }
+        List<String> grants = new java.util.ArrayList<>();
+        for (String f : REWIND_FUNCTIONS) {
+            if (!Boolean.TRUE.equals(execute.get(f))) {
+                grants.add("GRANT EXECUTE ON FUNCTION " + f + " TO " + user);
+            }
+        }
+        if (!checkpoint) {
+            grants.add("GRANT pg_checkpoint TO " + user + " (PostgreSQL 15+; before 15 CHECKPOINT needs a superuser)");
+        }
+        if (grants.isEmpty()) {
+            return Finding.pass(host, "rewind role", user + " is not a superuser but has what pg_rewind and CHECKPOINT need");
+        }
+        return Finding.fail(host, "rewind role", user + " is not a superuser and lacks what failback needs (pg_rewind reads the"
+                + " primary's files with it, then CHECKPOINT): " + grants.size() + " privilege(s) missing", String.join("; ", grants));
+    }
+
+    /** A replication role as pg_roles shows it on the primary; {@code exists} false when there is no such role. */
+    public record RoleFacts(String name, boolean exists, boolean superuser, boolean login, boolean replication) {
+    }
+
+    /** The role standbys stream with (replication.user): it exists, may log in, and has REPLICATION (or is superuser). */
+    public static Finding replicationRole(String host, RoleFacts r, List<String> standbys) {
+        String check = "replication role " + r.name();
+        String who = " (used by " + String.join(", ", standbys) + ")";
+        if (!r.exists()) {
+            return Finding.fail(host, check, "no role " + r.name() + who, "CREATE ROLE " + r.name() + " REPLICATION LOGIN"
+                    + " (its password in each standby's ~/.pgpass)");
+        }
+        List<String> missing = new java.util.ArrayList<>();
+        if (!r.login()) {
+            missing.add("LOGIN");
+        }
+        if (!r.replication() && !r.superuser()) {
+            missing.add("REPLICATION");
+        }
+        return missing.isEmpty() ? Finding.pass(host, check, (r.superuser() ? "superuser" : "REPLICATION LOGIN") + who)
+                : Finding.fail(host, check, r.name() + " lacks " + String.join(" and ", missing) + who + ": standbys cannot stream",
+                "ALTER ROLE " + r.name() + " " + String.join(" ", missing));
     }
 }

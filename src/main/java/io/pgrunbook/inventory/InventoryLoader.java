@@ -345,7 +345,16 @@ public final class InventoryLoader {
         return new PgBouncerSettings(port(m, "port", 6432), str(m, "admin_user", "pgbouncer"),
                 path(m, "config_file", "/etc/pgbouncer/pgbouncer.ini"), databases, str(m, "marker", null),
                 path(m, "log_file", null), new PgBouncerSettings.ServiceCommandsRef(str(svc, "start", null),
-                str(svc, "stop", null), str(svc, "reload", null)));
+                str(svc, "stop", null), str(svc, "reload", null)), keepBackups(m));
+    }
+
+    private static int keepBackups(YMap m) {
+        int n = integer(m, "keep_backups", PgBouncerSettings.DEFAULT_KEEP_BACKUPS);
+        if (n < 1) {
+            throw new InventoryException(m.get("keep_backups").at(), "keep_backups: " + n + " is less than 1; a repoint keeps"
+                    + " at least the backup it has just made (write a large number to keep them all)");
+        }
+        return n;
     }
 
     private Settings settings(YNode n) {
@@ -471,6 +480,9 @@ public final class InventoryLoader {
             return dflt;
         }
         Object v = scalar(n, key).value();
+        if (v == null) {
+            throw new InventoryException(n.at(), key + ": the value is empty; write a whole number");
+        }
         if (v instanceof Number num && num.doubleValue() == num.intValue()) {
             return num.intValue();
         }

@@ -18,7 +18,8 @@ final class Schema {
             "archive_dir", "service", "connect", "host", "connect_timeout", "statement_timeout", "socket_dir", "tablespace_map");
     static final Set<String> PG_SERVICE = Set.of("start", "stop", "restart", "reload");
     static final Set<String> REPLICATION = Set.of("user", "slots", "kind", "database", "subscription", "publication", "upstream");
-    static final Set<String> PGBOUNCER = Set.of("port", "admin_user", "config_file", "databases", "marker", "log_file", "service");
+    static final Set<String> PGBOUNCER = Set.of("port", "admin_user", "config_file", "databases", "marker", "log_file", "service",
+            "keep_backups");
     static final Set<String> PGB_SERVICE = Set.of("start", "stop", "reload");
     static final Set<String> SETTINGS = Set.of("max_lag", "probe_timeout", "wait_timeout", "promote_timeout");
     static final Set<String> SMOKE = Set.of("database", "scripts");

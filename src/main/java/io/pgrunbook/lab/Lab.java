@@ -294,7 +294,9 @@ public final class Lab {
     private void writeServerConfig(String host, boolean archive) {
         Path data = layout.dataDir(host);
         String archiveDir = layout.archiveDir().toString();
-        String archiveCmd = "test ! -f " + Shell.quote(archiveDir) + "/%f && cp %p " + Shell.quote(archiveDir) + "/%f";
+        // after a change of primary the new one archives again segments the old one archived: identical bytes are
+        // accepted (as the PostgreSQL documentation recommends), different bytes refused
+        String archiveCmd = io.pgrunbook.doctor.DoctorRules.idempotentArchiveCommand(Shell.quote(archiveDir));
         String restoreCmd = "cp " + Shell.quote(archiveDir) + "/%f %p";
         LabHost h = layout.host(host);
         String lab = "# pgrunbook lab: " + host + " (" + h.role() + ") on " + h.address() + ". A throwaway lab: fsync is off.\n"

@@ -17,7 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Points one host's PgBouncer at another server: rewrites its config file ({@link PgBouncerConfig}), keeps a backup,
+ * Points one host's PgBouncer at another server: rewrites its config file ({@link PgBouncerConfig}), keeps a backup
+ * (the newest {@code pgbouncer.keep_backups} of them),
  * maintains the marker file, RELOADs, then resumes (or pauses) the configured databases. Idempotent: a file that
  * already points there is neither backed up nor written. Files are read and written as the host's become user; the new
  * text goes through stdin into a temp file beside the original (same filesystem, mode and owner kept by {@code cp -p})
@@ -31,6 +32,10 @@ public final class Repoint {
     // $1 the file, $2 its temporary twin, $3 (optional) a backup copy made first: one process for all three
     private static final String WRITE = "set -e; umask 077; if [ -n \"$3\" ]; then cp -p \"$1\" \"$3\"; fi;"
             + " if [ -e \"$1\" ]; then cp -p \"$1\" \"$2\"; fi; cat > \"$2\"; mv -f \"$2\" \"$1\"";
+    // $1 the file, $2 how many backups to keep: the oldest of FILE.pgrunbook-<UTC time> go (a glob sorts them by time;
+    // the temp twin FILE.pgrunbook-tmp does not match)
+    private static final String PRUNE = "n=0; for f in \"$1\".pgrunbook-[0-9]*Z; do [ -f \"$f\" ] && n=$((n+1)); done;"
+            + " for f in \"$1\".pgrunbook-[0-9]*Z; do [ \"$n\" -le \"$2\" ] && break; [ -f \"$f\" ] && rm -f \"$f\" && echo \"$f\"; n=$((n-1)); done; true";
 
     private Repoint() {
     }
@@ -143,6 +148,7 @@ public final class Repoint {
         if (r.changed()) {
             backup = file + ".pgrunbook-" + STAMP.format(now);
             write(pgbouncer, transport, file, r.text(), backup);
+            prune(pgbouncer, transport, file, settings.keepBackups());
         }
         String marker = settings.marker();
         if (marker != null) {
@@ -176,6 +182,15 @@ public final class Repoint {
                 .withStdin(text.getBytes(StandardCharsets.UTF_8))
                 .withDisplay((backup == null ? "" : "cp -p " + file + " " + backup + "; ") + "write " + file + " (via " + tmp + ")"),
                 (backup == null ? "" : "backup and ") + "write " + file);
+    }
+
+    /**
+     * Keeps the newest {@code keep} backups of {@code file} (inventory {@code pgbouncer.keep_backups}): one is written
+     * per repoint, and a year of drills would fill /etc/pgbouncer. A failure to prune never fails the repoint.
+     */
+    static void prune(Host host, Transport transport, String file, int keep) {
+        transport.exec(RemoteCommand.of("sh", "-c", PRUNE, "sh", file, String.valueOf(keep)).as(host.become())
+                .withDisplay("keep the newest " + keep + " of " + file + ".pgrunbook-*"), ExecOptions.timeout(TIMEOUT));
     }
 
     private static void run(Host host, Transport transport, RemoteCommand c, String what) {

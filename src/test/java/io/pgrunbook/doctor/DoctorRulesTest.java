@@ -118,4 +118,77 @@ class DoctorRulesTest {
         assertEquals(Finding.Result.FAIL, elsewhere.result());
         assertTrue(elsewhere.detail().contains("postgres.tablespace_map puts it at /srv/ts/app-db3"), elsewhere.detail());
     }
+
+    @Test
+    void an_archive_command_that_refuses_any_existing_file_is_named_as_the_cause_with_the_command_to_set() {
+        String site = "test ! -f /var/lib/postgresql/wal_archive/%f && cp %p /var/lib/postgresql/wal_archive/%f";
+        assertTrue(DoctorRules.refusesArchivedSegment(site));
+        assertTrue(DoctorRules.refusesArchivedSegment("[ ! -f '/arch'/%f ] && cp %p '/arch'/%f"));
+        Finding f = DoctorRules.archiver("db2", "on", 4, T, T.plusMinutes(1), "00000002000000000000000A", 1, site);
+        assertEquals(Finding.Result.FAIL, f.result());
+        assertTrue(f.detail().contains("refuses a segment already in the archive (00000002000000000000000A)"), f.detail());
+        assertTrue(f.hint().contains("ALTER SYSTEM SET archive_command = 'if [ -f /var/lib/postgresql/wal_archive/%f ]; then cmp -s %p"
+                + " /var/lib/postgresql/wal_archive/%f; else cp %p /var/lib/postgresql/wal_archive/.%f.tmp"), f.hint());
+        assertTrue(f.hint().contains("pg_reload_conf()"), f.hint());
+    }
+
+    @Test
+    void an_archive_command_that_compares_or_does_something_else_is_not_blamed_on_archived_segments() {
+        assertTrue(!DoctorRules.refusesArchivedSegment(DoctorRules.idempotentArchiveCommand("/arch")));
+        assertTrue(!DoctorRules.refusesArchivedSegment("test ! -f /arch/%f || cmp -s %p /arch/%f"));
+        assertTrue(!DoctorRules.refusesArchivedSegment("false"));
+        assertTrue(!DoctorRules.refusesArchivedSegment(null));
+        Finding f = DoctorRules.archiver("db1", "on", 1, null, T, null, null, "false");
+        assertTrue(f.hint().contains("archive_command by hand"), f.hint());
+    }
+
+    /** The recommended command, run by a real shell as the archiver would: twice the same bytes is fine, other bytes are not. */
+    @Test
+    void the_recommended_archive_command_accepts_identical_bytes_and_refuses_different_ones(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path arch = java.nio.file.Files.createDirectory(dir.resolve("arch"));
+        java.nio.file.Path seg = dir.resolve("000000010000000000000003");
+        java.nio.file.Files.write(seg, new byte[]{1, 2, 3});
+        String cmd = DoctorRules.idempotentArchiveCommand("'" + arch + "'").replace("%p", "'" + seg + "'").replace("%f", seg.getFileName().toString());
+        assertEquals(0, sh(cmd), "first archiving");
+        assertEquals(0, sh(cmd), "the same segment again, identical bytes");
+        java.nio.file.Files.write(seg, new byte[]{9});
+        assertTrue(sh(cmd) != 0, "a different segment under an archived name is refused");
+        assertEquals(List.of("000000010000000000000003"), java.nio.file.Files.list(arch).map(p -> p.getFileName().toString()).toList(),
+                "no temporary file left beside it");
+        assertEquals(3, java.nio.file.Files.size(arch.resolve("000000010000000000000003")));
+    }
+
+    private static int sh(String cmd) throws Exception {
+        return new ProcessBuilder("sh", "-c", cmd).inheritIO().start().waitFor();
+    }
+
+    @Test
+    void a_rewind_role_that_is_not_superuser_is_told_each_missing_grant() {
+        Map<String, Boolean> exec = new LinkedHashMap<>();
+        DoctorRules.REWIND_FUNCTIONS.forEach(f -> exec.put(f, true));
+        exec.put("pg_catalog.pg_stat_file(text, boolean)", false);
+        Finding f = DoctorRules.rewindRole("db1", "dba", false, exec, false);
+        assertEquals(Finding.Result.FAIL, f.result());
+        assertTrue(f.detail().contains("2 privilege(s) missing"), f.detail());
+        assertEquals("GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO dba; GRANT pg_checkpoint TO dba"
+                + " (PostgreSQL 15+; before 15 CHECKPOINT needs a superuser)", f.hint());
+        exec.put("pg_catalog.pg_stat_file(text, boolean)", true);
+        assertEquals(Finding.Result.PASS, DoctorRules.rewindRole("db1", "dba", false, exec, true).result());
+        assertEquals(Finding.Result.PASS, DoctorRules.rewindRole("db1", "postgres", true, Map.of(), false).result());
+    }
+
+    @Test
+    void a_replication_role_needs_to_exist_log_in_and_have_replication() {
+        List<String> by = List.of("db2", "db3");
+        Finding none = DoctorRules.replicationRole("db1", new DoctorRules.RoleFacts("replicator", false, false, false, false), by);
+        assertEquals(Finding.Result.FAIL, none.result());
+        assertTrue(none.hint().startsWith("CREATE ROLE replicator REPLICATION LOGIN"), none.hint());
+        Finding noRepl = DoctorRules.replicationRole("db1", new DoctorRules.RoleFacts("replicator", true, false, true, false), by);
+        assertEquals("ALTER ROLE replicator REPLICATION", noRepl.hint());
+        assertTrue(noRepl.detail().contains("used by db2, db3"), noRepl.detail());
+        Finding noLogin = DoctorRules.replicationRole("db1", new DoctorRules.RoleFacts("replicator", true, false, false, false), by);
+        assertEquals("ALTER ROLE replicator LOGIN REPLICATION", noLogin.hint());
+        assertEquals(Finding.Result.PASS, DoctorRules.replicationRole("db1", new DoctorRules.RoleFacts("replicator", true, false, true, true), by).result());
+    }
 }

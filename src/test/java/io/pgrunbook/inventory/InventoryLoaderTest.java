@@ -261,4 +261,19 @@ class InventoryLoaderTest {
         String twice = error(base.formatted("{\"/a\": \"/x\", \"/b\": \"/x/\"}"));
         assertTrue(twice.contains("/a and /b both map to /x") && twice.contains("inv.yaml:4"), twice);
     }
+
+    @Test
+    void pgbouncer_keep_backups_defaults_to_five_and_is_overridden_per_host() {
+        Cluster c = load(GOOD.replace("pgbouncer: {port: 6544}", "pgbouncer: {port: 6544, keep_backups: 2}")).cluster(null);
+        assertEquals(5, c.host("db1").orElseThrow().pgbouncer().keepBackups());
+        assertEquals(2, c.host("db2").orElseThrow().pgbouncer().keepBackups());
+    }
+
+    @Test
+    void pgbouncer_keep_backups_must_be_a_whole_number_of_at_least_one() {
+        String notNumber = error(GOOD.replace("pgbouncer: {port: 6543, databases: [app]}", "pgbouncer: {port: 6543, databases: [app], keep_backups: few}"));
+        assertTrue(notNumber.contains("inv.yaml:7:") && notNumber.contains("keep_backups") && notNumber.contains("whole number"), notNumber);
+        String zero = error(GOOD.replace("pgbouncer: {port: 6544}", "pgbouncer: {port: 6544, keep_backups: 0}"));
+        assertTrue(zero.contains("inv.yaml:") && zero.contains("keep_backups: 0 is less than 1"), zero);
+    }
 }

@@ -3,6 +3,7 @@ package io.pgrunbook.action;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.PgSettings;
 import io.pgrunbook.pg.ControlData;
+import io.pgrunbook.pg.ServerVersion;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.RemoteCommand;
 import io.pgrunbook.remote.Shell;
@@ -51,8 +52,8 @@ public final class RewindAction implements Action {
         Host up = RewindReportAction.upstream(ctx);
         String data = t.postgres().dataDir();
         return Rendered.of("(as " + t.become() + ") save " + t.name() + "'s own configuration files to " + data + ".pgrunbook-conf-<timestamp>",
-                RemoteCommand.of(argv(t, up, true)).as(t.become()).describe() + "   (--restore-target-wal when restore_command is set;"
-                        + " else WAL copied from archive_dir first)",
+                RemoteCommand.of(argv(t, up, true)).as(t.become()).describe() + "   (--restore-target-wal when restore_command is set"
+                        + " and PostgreSQL is 13 or later; else WAL copied from archive_dir first)",
                 "put " + t.name() + "'s configuration files back");
     }
 
@@ -69,7 +70,9 @@ public final class RewindAction implements Action {
         PgSettings pg = t.postgres();
         String data = pg.dataDir();
         ControlData cd = DataDir.controlData(ctx, t);
+        ServerVersion version;
         try (Connection c = ctx.runtime().sql(up, null)) {
+            version = ServerVersion.of(c);
             Divergence d = Divergence.of(cd, c);
             if (!d.problems().isEmpty()) {
                 return Result.failed(t.name() + " cannot be rewound: " + String.join("; ", d.problems()) + "; " + RewindReportAction.rebuildHint(t, up));
@@ -78,9 +81,12 @@ public final class RewindAction implements Action {
             return Result.failed(up.name() + ": " + e.getMessage());
         }
         ExecResult rc = DataDir.quiet(ctx, t, RemoteCommand.of(pg.bin("postgres"), "-D", data, "-C", "restore_command"));
-        boolean restore = rc.ok() && !rc.stdout().strip().isEmpty();
+        boolean hasRestoreCommand = rc.ok() && !rc.stdout().strip().isEmpty();
+        // pg_rewind is of the cluster's own major (TargetReady proves it): --restore-target-wal exists from 13 only
+        boolean restore = hasRestoreCommand && version.rewindRestoresTargetWal();
         if (!restore && pg.archiveDir() != null) {
-            DataDir.say(ctx, "no restore_command: copying timeline " + cd.checkpointTimeline() + " WAL from " + pg.archiveDir() + " into pg_wal (existing files kept)");
+            DataDir.say(ctx, (hasRestoreCommand ? "pg_rewind " + version.major() + " has no --restore-target-wal"
+                    : "no restore_command") + ": copying timeline "+ cd.checkpointTimeline() + " WAL from " + pg.archiveDir() + " into pg_wal (existing files kept)");
             String prefix = String.format("%08X", cd.checkpointTimeline());
             DataDir.quiet(ctx, t, RemoteCommand.shell("for f in " + Shell.quote(pg.archiveDir() + "/" + prefix) + "*; do case \"$f\" in *.history|*.backup|*.partial) continue;; esac; "
                     + "[ -f \"$f\" ] && cp -n \"$f\" " + Shell.quote(data + "/pg_wal/") + "; done; true"));

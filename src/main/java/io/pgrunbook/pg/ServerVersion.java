@@ -82,6 +82,11 @@ public record ServerVersion(int num) {
                 : "wal_keep_segments = " + Math.max(1, megabytes / segmentMegabytes);
     }
 
+    /** A running standby takes a new primary_conninfo on reload from 13; in 12 only when restarted. */
+    public boolean primaryConninfoReloadable() {
+        return atLeast(13);
+    }
+
     /** pg_rewind can fetch missing target WAL through the target's restore_command from 13 on. */
     public boolean rewindRestoresTargetWal() {
         return atLeast(13);

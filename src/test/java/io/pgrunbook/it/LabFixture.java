@@ -52,6 +52,11 @@ public final class LabFixture {
 
     /** As {@link #start(String, String)}; with {@code ssh} also an sshd on port 2222 and {@code inventory-ssh.yaml}. */
     public static LabFixture start(String name, String baseAddress, boolean ssh) {
+        return start(name, baseAddress, ssh, null);
+    }
+
+    /** As {@link #start(String, String, boolean)} on the given server binaries (null: the system's PostgreSQL 15). */
+    public static LabFixture start(String name, String baseAddress, boolean ssh, ServerBinaries binaries) {
         assumeLabAvailable();
         baseAddress = relocate(baseAddress);
         Path dir;
@@ -64,7 +69,7 @@ public final class LabFixture {
         }
         long t0 = System.nanoTime();
         try {
-            Lab.LabInfo info = Lab.up(dir, baseAddress, ssh, line -> System.err.println("[lab " + name + "] " + line));
+            Lab.LabInfo info = Lab.up(dir, baseAddress, ssh, binaries, line -> System.err.println("[lab " + name + "] " + line));
             System.err.printf("[lab %s] up in %.1f s at %s in %s%n", name, (System.nanoTime() - t0) / 1e9, baseAddress, dir);
             LabFixture f = new LabFixture(name, info);
             // a test that forgets stop() (or fails before it) must not leave servers running after the JVM

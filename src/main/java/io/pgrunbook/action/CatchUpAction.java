@@ -1,7 +1,9 @@
 package io.pgrunbook.action;
 
 import io.pgrunbook.inventory.Host;
+import io.pgrunbook.pg.ControlData;
 import io.pgrunbook.pg.Lsn;
+import io.pgrunbook.pg.ServerVersion;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.RemoteCommand;
@@ -68,6 +70,10 @@ public final class CatchUpAction implements Action {
         if (!cd.ok()) {
             return Result.failed(old.name() + ": pg_controldata failed: " + cd.tail(3));
         }
+        if (!ControlData.parse(cd.stdout()).crcOk()) {
+            return Result.failed(old.name() + ": pg_controldata says pg_control's checksum does not match (a pg_controldata of"
+                    + " another major in bin_dir, or a damaged pg_control): its shutdown checkpoint cannot be trusted; nothing was promoted");
+        }
         Matcher st = STATE.matcher(cd.stdout());
         Matcher ck = CHECKPOINT.matcher(cd.stdout());
         if (!st.find() || !ck.find()) {
@@ -85,8 +91,8 @@ public final class CatchUpAction implements Action {
         String last = "";
         while (true) {
             try {
-                Map<String, String> r = Sql.row(ctx.runtime(), h, null, "SELECT pg_last_wal_receive_lsn()::text AS received,"
-                        + " pg_last_wal_replay_lsn()::text AS replayed, pg_is_wal_replay_paused() AS paused");
+                Map<String, String> r = Sql.row(ctx.runtime(), h, null, c -> "SELECT pg_last_wal_receive_lsn()::text AS received,"
+                        + " pg_last_wal_replay_lsn()::text AS replayed, " + ServerVersion.of(c).replayPausedSql() + " AS paused");
                 String rec = r.get("received");
                 String rep = r.get("replayed");
                 last = rec == null ? h.name() + " is not a standby (nothing received)"

@@ -66,9 +66,9 @@ public final class CatchUpPeersAction implements Action {
                 "when a peer P received more than " + t.name() + ": " + backupCommand(t).describe() + "; "
                         + "set primary_conninfo = 'host=P port=P's port " + Conninfo.of("user", t.replication().user(),
                         "application_name", t.name()) + "' (no primary_slot_name); "
-                        + "SELECT pg_reload_conf()",
+                        + "SELECT pg_reload_conf() (PostgreSQL 12: restart it)",
                 "wait until " + t.name() + " has received and replayed as much as P; then " + restoreCommand(t).describe()
-                        + "; SELECT pg_reload_conf()");
+                        + "; SELECT pg_reload_conf() (12: restart)");
     }
 
     private static String autoConf(Host t) {
@@ -173,7 +173,7 @@ public final class CatchUpPeersAction implements Action {
         long t0 = System.nanoTime();
         long deadline = t0 + limit.toNanos();
         try {
-            Sql.execute(ctx.runtime(), t, null, "SELECT pg_reload_conf()");
+            StandbyFollowAction.applyConninfo(ctx, t);
             while (System.nanoTime() < deadline) {
                 Map<String, String> r = Sql.row(ctx.runtime(), t, null, "SELECT pg_last_wal_receive_lsn()::text AS received,"
                         + " pg_last_wal_replay_lsn()::text AS replayed, (SELECT status FROM pg_stat_wal_receiver) AS status,"
@@ -196,7 +196,7 @@ public final class CatchUpPeersAction implements Action {
         String back;
         if (restored.ok()) {
             try {
-                Sql.execute(ctx.runtime(), t, null, "SELECT pg_reload_conf()");
+                StandbyFollowAction.applyConninfo(ctx, t);
                 back = t.name() + "'s postgresql.auto.conf is back as it was";
             } catch (SQLException | RuntimeException e) {
                 back = "postgresql.auto.conf restored, but reloading " + t.name() + " failed: " + e.getMessage();

@@ -91,7 +91,13 @@ final class DataDir {
         if (!r.ok()) {
             throw new IllegalStateException(h.name() + ": pg_controldata -D " + pg.dataDir() + " failed: " + r.tail(3));
         }
-        return ControlData.parse(r.stdout());
+        ControlData cd = ControlData.parse(r.stdout());
+        if (!cd.crcOk()) {
+            throw new IllegalStateException(h.name() + ": pg_controldata -D " + pg.dataDir() + " says pg_control's checksum does"
+                    + " not match: its values cannot be trusted (a pg_controldata of another major in bin_dir " + pg.binDir()
+                    + ", or a damaged pg_control)");
+        }
+        return cd;
     }
 
     /**
@@ -233,10 +239,7 @@ final class DataDir {
     }
 
     static int serverVersion(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
-            rs.next();
-            return rs.getInt(1);
-        }
+        return io.pgrunbook.pg.ServerVersion.of(c).num();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.pgrunbook.action;
 
 import io.pgrunbook.inventory.Host;
+import io.pgrunbook.pg.ServerVersion;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -152,7 +153,7 @@ public final class PromoteAction implements Action {
                         + resetStandbySettings(ctx, h));
             }
             Map<String, String> before = Sql.row(ctx.runtime(), h, null,
-                    "SELECT pg_is_wal_replay_paused() AS paused, pg_last_wal_receive_lsn()::text AS received,"
+                    c -> "SELECT " + ServerVersion.of(c).replayPausedSql() + " AS paused, pg_last_wal_receive_lsn()::text AS received,"
                             + " pg_last_wal_replay_lsn()::text AS replayed");
             String resumed = "";
             if ("t".equals(before.get("paused"))) {

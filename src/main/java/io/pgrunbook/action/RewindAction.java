@@ -4,6 +4,7 @@ import io.pgrunbook.pg.Conninfo;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.PgSettings;
 import io.pgrunbook.pg.ControlData;
+import io.pgrunbook.pg.ServerVersion;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.RemoteCommand;
 import io.pgrunbook.remote.Shell;
@@ -77,7 +78,7 @@ public final class RewindAction implements Action {
         String data = t.postgres().dataDir();
         return Rendered.of("(as " + t.become() + ") save " + t.name() + "'s own configuration files to " + data + ".pgrunbook-conf-<timestamp>",
                 RemoteCommand.of(argv(t, up, true, DataDir.outsideConfigFile(t.postgres()))).as(t.become()).describe()
-                        + "   (--restore-target-wal when restore_command is set;"
+                        + "   (--restore-target-wal when restore_command is set and PostgreSQL is 13 or later;"
                         + " else WAL copied from archive_dir first)",
                 "put " + t.name() + "'s configuration files back");
     }
@@ -96,8 +97,10 @@ public final class RewindAction implements Action {
         String data = pg.dataDir();
         ControlData cd = DataDir.controlData(ctx, t);
         List<Tablespaces.Tablespace> tablespaces;
+        ServerVersion version;
         try (Connection c = ctx.runtime().sql(up, null)) {
             tablespaces = Tablespaces.of(c);
+            version = ServerVersion.of(c);
             Divergence d = Divergence.of(cd, c);
             if (!d.problems().isEmpty()) {
                 return Result.failed(t.name() + " cannot be rewound: " + String.join("; ", d.problems()) + "; " + RewindReportAction.rebuildHint(t, up));
@@ -112,10 +115,14 @@ public final class RewindAction implements Action {
             return new Result(false, rc.exitCode(), rc.tail(3), t.name() + ": cannot read its settings with postgres --config-file="
                     + configFile + " (check postgres.config_file in the inventory)");
         }
-        // an older pg_rewind would look for restore_command in DATA/postgresql.conf: WAL from archive_dir instead
-        boolean restore = configOption && rc.ok() && !rc.stdout().strip().isEmpty();
+        // an older pg_rewind would look for restore_command in DATA/postgresql.conf, and --restore-target-wal exists
+        // from 13 only (pg_rewind is of the cluster's own major: TargetReady proves it): WAL from archive_dir instead
+        boolean hasRestoreCommand = rc.ok() && !rc.stdout().strip().isEmpty();
+        boolean restore = configOption && hasRestoreCommand && version.rewindRestoresTargetWal();
         if (!restore && pg.archiveDir() != null) {
-            DataDir.say(ctx, "no restore_command: copying timeline " + cd.checkpointTimeline() + " WAL from " + pg.archiveDir() + " into pg_wal (existing files kept)");
+            DataDir.say(ctx, (!hasRestoreCommand ? "no restore_command"
+                    : !version.rewindRestoresTargetWal() ? "pg_rewind " + version.major() + " has no --restore-target-wal"
+                    : "this pg_rewind has no --config-file to find restore_command with") + ": copying timeline "+ cd.checkpointTimeline() + " WAL from " + pg.archiveDir() + " into pg_wal (existing files kept)");
             String prefix = String.format("%08X", cd.checkpointTimeline());
             DataDir.quiet(ctx, t, RemoteCommand.shell("for f in " + Shell.quote(pg.archiveDir() + "/" + prefix) + "*; do case \"$f\" in *.history|*.backup|*.partial) continue;; esac; "
                     + "[ -f \"$f\" ] && cp -n \"$f\" " + Shell.quote(data + "/pg_wal/") + "; done; true"));

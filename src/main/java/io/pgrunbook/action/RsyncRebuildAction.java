@@ -3,6 +3,7 @@ package io.pgrunbook.action;
 import io.pgrunbook.action.Tablespaces.Tablespace;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.pg.ConfigFiles;
+import io.pgrunbook.pg.ServerVersion;
 import io.pgrunbook.pg.StandbyConfig;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
@@ -107,15 +108,11 @@ public final class RsyncRebuildAction implements Action {
     }
 
     static String startSql(int version) {
-        return version >= 150000 ? "SELECT pg_backup_start(?, true)" : "SELECT pg_start_backup(?, true, false)";
+        return new ServerVersion(version).backupStartSql();
     }
 
     static String stopSql(int version) {
-        if (version >= 150000) {
-            return "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(false)";
-        }
-        return version >= 100000 ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, false)"
-                : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false)";
+        return new ServerVersion(version).backupStopSql();
     }
 
     @Override
@@ -159,7 +156,7 @@ public final class RsyncRebuildAction implements Action {
         String spcmap;
         List<Tablespace> tablespaces;
         try (Connection c = ctx.runtime().sql(src, null)) {
-            int version = DataDir.serverVersion(c);
+            int version = ServerVersion.of(c).num();
             tablespaces = Tablespaces.of(c);
             if (t.replication().slots()) {
                 // the slot first: it keeps every WAL segment from the backup's start until the standby streams

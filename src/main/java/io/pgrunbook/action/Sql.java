@@ -16,8 +16,17 @@ final class Sql {
     private Sql() {
     }
 
+    /** SQL that depends on the session's server (see {@link io.pgrunbook.pg.ServerVersion}). */
+    interface ForSession {
+        String sql(Connection c) throws SQLException;
+    }
+
     static List<Map<String, String>> rows(StepRuntime rt, Host host, String database, String sql) throws SQLException {
-        try (Connection c = rt.sql(host, database); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        return rows(rt, host, database, c -> sql);
+    }
+
+    static List<Map<String, String>> rows(StepRuntime rt, Host host, String database, ForSession sql) throws SQLException {
+        try (Connection c = rt.sql(host, database); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql.sql(c))) {
             List<Map<String, String>> out = new ArrayList<>();
             int n = rs.getMetaData().getColumnCount();
             while (rs.next()) {
@@ -32,6 +41,11 @@ final class Sql {
     }
 
     static Map<String, String> row(StepRuntime rt, Host host, String database, String sql) throws SQLException {
+        List<Map<String, String>> r = rows(rt, host, database, sql);
+        return r.isEmpty() ? Map.of() : r.get(0);
+    }
+
+    static Map<String, String> row(StepRuntime rt, Host host, String database, ForSession sql) throws SQLException {
         List<Map<String, String>> r = rows(rt, host, database, sql);
         return r.isEmpty() ? Map.of() : r.get(0);
     }

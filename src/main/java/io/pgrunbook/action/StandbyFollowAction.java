@@ -1,6 +1,7 @@
 package io.pgrunbook.action;
 
 import io.pgrunbook.inventory.Host;
+import io.pgrunbook.pg.ServerVersion;
 import io.pgrunbook.pg.StandbyConfig;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.RemoteCommand;
@@ -17,7 +18,7 @@ import java.util.Set;
 /**
  * {@code standby.follow} (with: upstream): make a node a streaming standby of {@code upstream}: its slot on the
  * upstream, primary_conninfo with application_name = its name, standby.signal; then start it (stopped), or reload it
- * (a running standby: primary_conninfo is reloadable since PostgreSQL 13). Refuses a node running as a primary: it
+ * (a running standby: primary_conninfo is reloadable since PostgreSQL 13; a standby of 12 is restarted). Refuses a node running as a primary: it
  * must be stopped first (never two primaries, never rewrite a live primary). Verified by its walreceiver streaming
  * from the upstream.
  */
@@ -107,16 +108,45 @@ public final class StandbyFollowAction implements Action {
         if (!written.ok()) {
             return written;
         }
-        PostgresAction.Op op = Boolean.TRUE.equals(recovery) ? PostgresAction.Op.RELOAD : PostgresAction.Op.START;
-        StepContext sub = new StepContext(ctx.stepName(), ctx.cluster(), h, ctx.text(), Map.of(), ctx.as(), ctx.database(),
-                ctx.timeout(), ctx.runtime());
-        RemoteCommand cmd = new PostgresAction(op).command(sub);
-        Result started = Commands.run(ctx, cmd);
+        PostgresAction.Op op = Boolean.TRUE.equals(recovery) ? conninfoOp(ctx, h) : PostgresAction.Op.START;
+        Result started = Commands.run(ctx, postgres(ctx, h, op));
         if (!started.ok()) {
             return started;
         }
         return new Result(true, started.exitStatus(), started.output(), h.name() + " configured to follow " + up.name()
-                + (op == PostgresAction.Op.START ? " and started" : " and reloaded"));
+                + switch (op) {
+                    case START -> " and started";
+                    case RESTART -> " and restarted (PostgreSQL 12 reads primary_conninfo only at start)";
+                    default -> " and reloaded";
+                });
+    }
+
+    /** How a running standby takes its new primary_conninfo: RELOAD from 13, RESTART in 12 (or when its version is unknown). */
+    static PostgresAction.Op conninfoOp(StepContext ctx, Host h) {
+        try (Connection c = ctx.runtime().sql(h, null)) {
+            return ServerVersion.of(c).primaryConninfoReloadable() ? PostgresAction.Op.RELOAD : PostgresAction.Op.RESTART;
+        } catch (SQLException | RuntimeException e) {
+            return PostgresAction.Op.RESTART;
+        }
+    }
+
+    /** The inventory's service command or pg_ctl for {@code op} on {@code h} (restart: fast). */
+    static RemoteCommand postgres(StepContext ctx, Host h, PostgresAction.Op op) {
+        StepContext sub = new StepContext(ctx.stepName(), ctx.cluster(), h, ctx.text(), Map.of(), ctx.as(), ctx.database(),
+                ctx.timeout(), ctx.runtime());
+        return new PostgresAction(op).command(sub);
+    }
+
+    /** Makes a running standby use the primary_conninfo just written: pg_reload_conf() from 13, a fast restart in 12. */
+    static void applyConninfo(StepContext ctx, Host h) throws SQLException {
+        if (conninfoOp(ctx, h) == PostgresAction.Op.RELOAD) {
+            Sql.execute(ctx.runtime(), h, null, "SELECT pg_reload_conf()");
+            return;
+        }
+        Result r = Commands.run(ctx, postgres(ctx, h, PostgresAction.Op.RESTART));
+        if (!r.ok()) {
+            throw new IllegalStateException(h.name() + ": restart to take the new primary_conninfo failed: " + r.message());
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Role;
 import io.pgrunbook.pg.PgException;
 import io.pgrunbook.pg.PgSessions;
+import io.pgrunbook.pg.ServerVersion;
 import io.pgrunbook.pgbouncer.PgBouncerAdmin;
 import io.pgrunbook.remote.Connections;
 import io.pgrunbook.remote.ExecOptions;
@@ -29,7 +30,7 @@ final class NodeProbe {
     // One statement: the whole picture of a node in one round trip. The timeline of a primary comes from the name of
     // its current WAL file, which is right at once after a promotion (pg_control's checkpoint timeline is not until
     // the first checkpoint on the new timeline).
-    private static final String NODE_SQL = """
+    private static final String NODE_SQL_TEMPLATE = """
             SELECT pg_is_in_recovery() AS in_recovery,
                    current_setting('server_version') AS version,
                    current_setting('server_version_num')::int AS version_num,
@@ -39,13 +40,18 @@ final class NodeProbe {
                         ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END AS primary_tli,
                    pg_last_wal_receive_lsn()::text AS receive_lsn,
                    pg_last_wal_replay_lsn()::text AS replay_lsn,
-                   CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END AS replay_paused,
+                   CASE WHEN pg_is_in_recovery() THEN %s END AS replay_paused,
                    (SELECT timeline_id FROM pg_control_checkpoint()) AS checkpoint_tli,
                    CASE WHEN pg_is_in_recovery() THEN %s END AS standby_tli,
                    r.status AS receiver_status, r.received_tli, r.sender_host, r.slot_name AS receiver_slot
               FROM (SELECT 1) AS one
               LEFT JOIN pg_stat_wal_receiver r ON true
-            """.formatted(io.pgrunbook.pg.Timelines.STANDBY_TLI);
+            """;
+
+    /** The node's statement for its server's version (how a paused replay is asked differs from 14 on). */
+    static String nodeSql(ServerVersion v) {
+        return NODE_SQL_TEMPLATE.formatted(v.replayPausedSql(), io.pgrunbook.pg.Timelines.STANDBY_TLI);
+    }
 
     private static final String DOWNSTREAM_SQL = """
             SELECT r.application_name, r.client_addr::text, r.state, r.sync_state, r.replay_lsn::text,
@@ -112,7 +118,7 @@ final class NodeProbe {
     }
 
     private static void readNode(Connection c, NodeStateBuilder b) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(NODE_SQL)) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(nodeSql(ServerVersion.of(c)))) {
             rs.next();
             boolean recovery = rs.getBoolean("in_recovery");
             b.serverVersion = rs.getString("version");

@@ -3,6 +3,7 @@ package io.pgrunbook.lab;
 import io.pgrunbook.cli.ExitCodes;
 import io.pgrunbook.cli.PgrunbookException;
 import io.pgrunbook.lab.LabLayout.LabHost;
+import io.pgrunbook.pg.ServerVersion;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.LocalTransport;
@@ -106,6 +107,16 @@ public final class Lab {
         return new Lab(new LabLayout(dir, baseAddress, shape), tablespace, progress).up(ssh || shape == LabShape.DEBIAN);
     }
 
+    /**
+     * A plain lab with the given server binaries (null: the system's), e.g. another major's. Binaries without
+     * pg_basebackup get their standbys by a cold copy of the primary's data directory.
+     */
+    public static LabInfo up(Path dir, String baseAddress, boolean ssh, ServerBinaries binaries, Consumer<String> progress) {
+        Lab lab = new Lab(new LabLayout(dir, baseAddress), progress);
+        lab.bin = binaries;
+        return lab.up(ssh);
+    }
+
     private LabInfo up(boolean ssh) {
         long t0 = System.nanoTime();
         Path dir = layout.dir();
@@ -125,7 +136,9 @@ public final class Lab {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new PgrunbookException(ExitCodes.REFUSED, dir + " exists and is not a directory");
         }
-        bin = ServerBinaries.find();
+        if (bin == null) {
+            bin = ServerBinaries.find();
+        }
         if (debian != null) {
             debian.checkCanBuild();
         }
@@ -183,6 +196,9 @@ public final class Lab {
                 "CREATE PUBLICATION " + LabLayout.PUBLICATION + " FOR ALL TABLES");
         if (tablespace) {
             tablespace();
+        }
+        if (!bin.hasBaseBackup()) {
+            coldCopyStandbys("db2", "db3");
         }
 
         // db2, db3 (physical standbys) and db4 (logical replica) are independent of each other: build them at once
@@ -247,6 +263,11 @@ public final class Lab {
     }
 
     private void standby(String host) {
+        if (!bin.hasBaseBackup()) {
+            writeServerConfig(host, true);
+            start(host);
+            return;
+        }
         LabHost primary = layout.host("db1");
         progress.accept(host + ": pg_basebackup from db1 (slot " + host + ")");
         String conninfo = "host=" + primary.address() + " port=" + LabLayout.PG_PORT + " user="
@@ -272,6 +293,32 @@ public final class Lab {
         }
         writeServerConfig(host, true);
         start(host);
+    }
+
+    /**
+     * Standbys without pg_basebackup: their slots made on db1, db1 stopped cleanly, its data directory copied whole, db1
+     * started again; each copy loses the slots it inherited and gets standby.signal and the conninfo of pg_basebackup -R.
+     */
+    private void coldCopyStandbys(String... hosts) {
+        LabHost primary = layout.host("db1");
+        for (String host : hosts) {
+            sql("db1", "postgres", "SELECT pg_create_physical_replication_slot('" + host + "')");
+        }
+        progress.accept("db1: stop for a cold copy (this server has no pg_basebackup)");
+        exec("db1", "pg_ctl stop", bin.bin("pg_ctl").toString(), "-D", layout.dataDir("db1").toString(), "-m", "fast", "-w", "stop");
+        for (String host : hosts) {
+            progress.accept(host + ": cold copy of db1's data directory (slot " + host + ")");
+            Path data = layout.dataDir(host);
+            exec(host, "cp", "cp", "-a", layout.dataDir("db1").toString(), data.toString());
+            exec(host, "clearing pg_replslot", "find", data.resolve("pg_replslot").toString(), "-mindepth", "1", "-delete");
+            exec(host, "rm", "rm", "-f", data.resolve("postmaster.opts").toString());
+            write(data.resolve("standby.signal"), "", true);
+            Path auto = data.resolve("postgresql.auto.conf");
+            write(auto, read(auto) + "primary_conninfo = " + conf("host=" + primary.address() + " port=" + LabLayout.PG_PORT
+                    + " user=" + LabLayout.REPLICATION_USER + " application_name=" + host) + "\n"
+                    + "primary_slot_name = '" + host + "'\n", true);
+        }
+        start("db1");
     }
 
     private void replica() {
@@ -310,7 +357,7 @@ public final class Lab {
                 + "wal_level = logical\n"
                 + "max_wal_senders = 10\n"
                 + "max_replication_slots = 10\n"
-                + "wal_keep_size = 64MB\n"
+                + version().walKeepSetting(64, 16) + "\n"
                 + "max_wal_size = 256MB\n"
                 + "min_wal_size = 32MB\n"
                 + "wal_log_hints = on\n"
@@ -350,6 +397,11 @@ public final class Lab {
                 host    all          all   127.0.0.0/8   trust
                 host    replication  all   127.0.0.0/8   trust
                 """, true);
+    }
+
+    /** The major of the lab's servers, from db1's PG_VERSION (written by initdb). */
+    private ServerVersion version() {
+        return ServerVersion.ofPgVersionFile(read(layout.dataDir("db1").resolve("PG_VERSION")));
     }
 
     /** A postgresql.conf string literal. */

@@ -22,6 +22,11 @@ public record ServerBinaries(Path binDir, Path pgbouncer) {
         return binDir.resolve(name);
     }
 
+    /** Whether standbys can be made with pg_basebackup (bundles of server binaries only may lack it). */
+    public boolean hasBaseBackup() {
+        return Files.isExecutable(bin("pg_basebackup"));
+    }
+
     /** Finds both or throws one clear error naming what is missing and how to install it. */
     public static ServerBinaries find() {
         Path bin = findBinDir().orElseThrow(() -> new PgrunbookException(ExitCodes.REFUSED,

@@ -5,11 +5,18 @@ import java.util.Map;
 import java.util.Optional;
 
 /** The output of {@code pg_controldata}: "Key:  value" lines, with the few values the procedures need. */
-public record ControlData(Map<String, String> values) {
+public record ControlData(Map<String, String> values, boolean crcOk) {
+    /** What pg_controldata prints when pg_control's layout is not its own (another major) or the file is damaged. */
+    static final String CRC_WARNING = "Calculated CRC checksum does not match";
+
     public ControlData {
         values = Map.copyOf(values);
     }
 
+    /**
+     * Parses the output. pg_controldata of another major than the data directory's reads the file with its own layout
+     * and says so only in a warning, with exit status 0: {@link #crcOk()} false, and no value of it can be trusted.
+     */
     public static ControlData parse(String text) {
         Map<String, String> m = new LinkedHashMap<>();
         for (String line : text.split("\n")) {
@@ -18,7 +25,7 @@ public record ControlData(Map<String, String> values) {
                 m.put(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
             }
         }
-        return new ControlData(m);
+        return new ControlData(m, !text.contains(CRC_WARNING));
     }
 
     public Optional<String> get(String key) {

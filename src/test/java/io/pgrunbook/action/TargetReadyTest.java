@@ -81,6 +81,17 @@ class TargetReadyTest {
     }
 
     @Test
+    void pg_controldata_of_another_major_is_accepted_since_each_read_checks_pg_controls_checksum() {
+        String p = GOOD.replace("bin.pg_controldata pg_controldata (PostgreSQL) 15.4", "bin.pg_controldata pg_controldata (PostgreSQL) 17.2");
+        assertTrue(p.contains("17.2"), "fixture has a pg_controldata line");
+        for (String m : List.of("basebackup", "rsync", "rewind")) {
+            assertEquals(List.of(), TargetReady.refusals(DB3, DB1, m, SOURCE, probe(p)), m);
+        }
+        String pgCtl = GOOD.replace("bin.pg_ctl pg_ctl (PostgreSQL) 15.4", "bin.pg_ctl pg_ctl (PostgreSQL) 17.2");
+        assertEquals(1, TargetReady.refusals(DB3, DB1, "rsync", SOURCE, probe(pgCtl)).size());
+    }
+
+    @Test
     void unwritable_directories_a_full_disk_and_another_cluster_are_refused() {
         String p = GOOD.replace("w.parent yes", "w.parent no").replace("ts0.state full", "ts0.state empty").replace("ts0.w yes", "ts0.w no")
                 .replace("90000000 1%", "1000 99%").replace("sysid 7300000000000000001", "sysid 7399999999999999999");

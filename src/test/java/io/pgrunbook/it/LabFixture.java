@@ -54,21 +54,27 @@ public final class LabFixture {
 
     /** As {@link #start(String, String)}; with {@code ssh} also an sshd on port 2222 and {@code inventory-ssh.yaml}. */
     public static LabFixture start(String name, String baseAddress, boolean ssh) {
-        return start(name, baseAddress, ssh, LabShape.PLAIN, false);
+        return start(name, baseAddress, ssh, LabShape.PLAIN, false, null);
+    }
+
+    /** As {@link #start(String, String, boolean)} on the given server binaries (the system's PostgreSQL 15 when null). */
+    public static LabFixture start(String name, String baseAddress, boolean ssh, ServerBinaries binaries) {
+        return start(name, baseAddress, ssh, LabShape.PLAIN, false, binaries);
     }
 
     /** As {@link #start(String, String, boolean)}; with {@code tablespace} as {@code lab up --tablespace}. */
     public static LabFixture start(String name, String baseAddress, boolean ssh, boolean tablespace) {
-        return start(name, baseAddress, ssh, LabShape.PLAIN, tablespace);
+        return start(name, baseAddress, ssh, LabShape.PLAIN, tablespace, null);
     }
 
     /** A lab of the given shape; the Debian shape always has its sshd (and needs root). */
     public static LabFixture start(String name, String baseAddress, boolean ssh, LabShape shape) {
-        return start(name, baseAddress, ssh, shape, false);
+        return start(name, baseAddress, ssh, shape, false, null);
     }
 
-    /** A lab of the given shape, with or without a tablespace. */
-    public static LabFixture start(String name, String baseAddress, boolean ssh, LabShape shape, boolean tablespace) {
+    /** A lab of the given shape, with or without a tablespace, on the system's binaries or others (plain shape only). */
+    public static LabFixture start(String name, String baseAddress, boolean ssh, LabShape shape, boolean tablespace,
+                                   ServerBinaries binaries) {
         assumeLabAvailable();
         if (shape == LabShape.DEBIAN) {
             String missing = !io.pgrunbook.remote.LocalTransport.runningAsRoot() ? "the Debian lab shape needs root"
@@ -92,7 +98,9 @@ public final class LabFixture {
         }
         long t0 = System.nanoTime();
         try {
-            Lab.LabInfo info = Lab.up(dir, baseAddress, ssh, shape, tablespace, line -> System.err.println("[lab " + name + "] " + line));
+            Lab.LabInfo info = binaries != null
+                    ? Lab.up(dir, baseAddress, ssh, binaries, line -> System.err.println("[lab " + name + "] " + line))
+                    : Lab.up(dir, baseAddress, ssh, shape, tablespace, line -> System.err.println("[lab " + name + "] " + line));
             System.err.printf("[lab %s] up in %.1f s at %s in %s%n", name, (System.nanoTime() - t0) / 1e9, baseAddress, dir);
             LabFixture f = new LabFixture(name, info);
             // a test that forgets stop() (or fails before it) must not leave servers running after the JVM

@@ -77,7 +77,12 @@ final class DataDir {
         String script = io.pgrunbook.pg.Postmaster.stateScript(h.postgres().dataDir()) + "echo \"${st:-gone}\"; "
                 // a zombie's pid still "exists": PostgreSQL (and pg_rewind's single-user recovery) would take its lock
                 // file for a live postmaster and refuse to start. The process is dead, so the lock file is stale.
-                + "if [ \"$st\" = Z ] || [ \"$st\" = X ]; then rm -f " + data + "/postmaster.pid; fi";
+                // The same holds for the socket's lock file (.s.PGSQL.PORT.lock, named in postmaster.pid's lines 4 and 5):
+                // "Is another postmaster (PID n) using socket file" stopped the start after a failback.
+                + "if [ \"$st\" = Z ] || [ \"$st\" = X ]; then port=$(sed -n 4p " + data + "/postmaster.pid); "
+                + "sock=$(sed -n 5p " + data + "/postmaster.pid); lk=\"$sock/.s.PGSQL.$port.lock\"; "
+                + "if [ -n \"$sock\" ] && [ -f \"$lk\" ] && [ \"$(head -n 1 \"$lk\")\" = \"$pid\" ]; then rm -f \"$lk\" \"$sock/.s.PGSQL.$port\"; fi; "
+                + "rm -f " + data + "/postmaster.pid; fi";
         ExecResult r = ctx.runtime().transport(h).exec(RemoteCommand.shell(script).as(h.become()),
                 ExecOptions.timeout(Duration.ofSeconds(15)));
         String state = r.stdout().strip();

@@ -322,9 +322,19 @@ class SshTransportIT {
             assertEquals(3, peers.size());
             // closed with the transport: its port can be bound again at once. (Connecting to it proves nothing: a
             // loopback connect to a free ephemeral port can succeed by TCP simultaneous open onto itself, and did in CI.)
-            try (ServerSocket again = new ServerSocket()) {
-                again.bind(local);
-                assertEquals(local.getPort(), again.getLocalPort());
+            // (the forward's accept loop ends on its own thread: on a loaded machine the port may take a moment to free)
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (true) {
+                try (ServerSocket again = new ServerSocket()) {
+                    again.bind(local);
+                    assertEquals(local.getPort(), again.getLocalPort());
+                    break;
+                } catch (java.net.BindException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("the forward's port " + local + " is still bound 5 s after the transport closed", e);
+                    }
+                    Thread.sleep(20);
+                }
             }
         }
     }

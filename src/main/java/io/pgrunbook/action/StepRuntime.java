@@ -25,40 +25,15 @@ public interface StepRuntime {
         return null;
     }
 
-    /** The same runtime, telling actions the id of their run (a PAUSE guard names the run that paused). */
-    default StepRuntime forRun(String id) {
-        StepRuntime base = this;
-        return new StepRuntime() {
-            @Override
-            public Transport transport(Host host) {
-                return base.transport(host);
-            }
-
-            @Override
-            public Connection sql(Host host, String database) throws SQLException {
-                return base.sql(host, database);
-            }
-
-            @Override
-            public Consumer<ExecOptions.OutputLine> listener() {
-                return base.listener();
-            }
-
-            @Override
-            public void release(Host host) {
-                base.release(host);
-            }
-
-            @Override
-            public String runId() {
-                return id;
-            }
-        };
-    }
-
-    /** A runtime over a command's transports and an SQL opener. */
+    /** A runtime over a command's transports and an SQL opener, outside a run. */
     static StepRuntime of(java.util.function.Function<Host, Transport> transports, SqlOpener sql,
                           Consumer<ExecOptions.OutputLine> listener) {
+        return of(transports, sql, listener, null);
+    }
+
+    /** As {@link #of(java.util.function.Function, SqlOpener, Consumer)} for the steps of run {@code runId}. */
+    static StepRuntime of(java.util.function.Function<Host, Transport> transports, SqlOpener sql,
+                          Consumer<ExecOptions.OutputLine> listener, String runId) {
         return new StepRuntime() {
             @Override
             public Transport transport(Host host) {
@@ -78,6 +53,11 @@ public interface StepRuntime {
             @Override
             public void release(Host host) {
                 sql.release(host);
+            }
+
+            @Override
+            public String runId() {
+                return runId;
             }
         };
     }

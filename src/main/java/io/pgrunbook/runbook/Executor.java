@@ -123,16 +123,7 @@ public final class Executor {
         return this;
     }
 
-    /** The hazards open now (oldest first). */
-    public List<Hazard> openHazards() {
-        return hazards.open();
-    }
-
-    /** What the end of the run undid ("PgBouncer on db1 resumed") and left open with the reason. */
-    public List<String> undone() {
-        return hazards.undone();
-    }
-
+    /** What the end of the run could not undo, with the reason or the command to run by hand. */
     public List<String> left() {
         return hazards.left();
     }
@@ -729,7 +720,7 @@ public final class Executor {
             progress("  [" + line.host() + "] " + text);
             log.debug("[" + line.host() + (line.stderr() ? " err" : "") + "] " + text);
         };
-        return StepRuntime.of(connections::to, sql, listener).forRun(journal.runId());
+        return StepRuntime.of(connections::to, sql, listener, journal.runId());
     }
 
     private void progress(String line) {

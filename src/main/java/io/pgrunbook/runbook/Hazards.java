@@ -45,8 +45,7 @@ final class Hazards {
     private final List<Hazard> open = new ArrayList<>();
     /** Kinds that may no longer be undone (a promotion was attempted). */
     private final Set<String> disarmed = new HashSet<>();
-    /** What the last compensation undid and left, for the closing lines. */
-    private final List<String> undone = new ArrayList<>();
+    /** What the last compensation could not undo, for the closing lines. */
     private final List<String> left = new ArrayList<>();
     /** The node a promotion of this run (or of the run it resumes) made primary; null: none. */
     private volatile String promoted;
@@ -75,10 +74,6 @@ final class Hazards {
         synchronized (open) {
             return List.copyOf(open);
         }
-    }
-
-    List<String> undone() {
-        return List.copyOf(undone);
     }
 
     List<String> left() {
@@ -258,7 +253,6 @@ final class Hazards {
             progress.accept("    by hand on " + h.host() + ": " + by);
             return false;
         }
-        undone.add(h.what() + ": undone (" + undoName + ")");
         progress.accept("  undone: " + h.what() + " -> " + r.message());
         if (Hazard.POSTGRES_STOPPED.equals(h.kind())) {
             awaitFollowers(h.host());

@@ -9,7 +9,6 @@ import io.pgrunbook.cluster.NodeState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -133,7 +132,6 @@ public final class Replay {
             return "split brain: " + String.join(" and ", primaries) + " are both primary";
         }
         String live = state.primary();
-        Set<String> fits = new LinkedHashSet<>(promoted.keySet());
         if (live == null) {
             for (Map.Entry<String, Integer> p : promoted.entrySet()) {
                 // still a standby: the promotion never took (the run died before pg_promote); its step runs again
@@ -155,7 +153,7 @@ public final class Replay {
             }
             return null;
         }
-        if (fits.contains(live)) {
+        if (promoted.containsKey(live)) {
             return null;
         }
         return "the live primary is " + live + ", but the run started from " + (startPrimary == null ? "no live primary" : startPrimary)

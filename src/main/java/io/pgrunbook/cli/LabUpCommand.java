@@ -1,13 +1,18 @@
 package io.pgrunbook.cli;
 
 import io.pgrunbook.lab.Lab;
+import io.pgrunbook.lab.LabExtra;
 import io.pgrunbook.lab.LabLayout;
+import io.pgrunbook.lab.LabOptions;
 import io.pgrunbook.lab.LabShape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
 
 /** {@code pgrunbook lab up}: builds and starts the lab, writes its inventory. */
 @Command(name = "up", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -38,11 +43,31 @@ public class LabUpCommand extends AbstractCommand {
             + LabLayout.TABLESPACE_TABLE + " of rows in it (database postgres)."})
     boolean tablespace;
 
+    @Option(names = "--with", paramLabel = "PART", split = ",",
+            description = {"Also the other moving parts of an estate, comma-separated: " + "${COMPLETION-CANDIDATES}."},
+            completionCandidates = Extras.class)
+    List<String> with = List.of();
+
+    /** The names {@code --with} takes, for help and completion. */
+    static final class Extras implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Arrays.stream(LabExtra.values()).map(LabExtra::label).iterator();
+        }
+    }
+
     @Override
     public Integer call() {
         PrintWriter err = err();
         Path where = context().workDir().resolve(dir).toAbsolutePath().normalize();
-        Lab.LabInfo info = Lab.up(where, baseAddress, ssh, layout, tablespace, line -> {
+        EnumSet<LabExtra> extras = EnumSet.noneOf(LabExtra.class);
+        for (String w : with) {
+            extras.add(LabExtra.of(w).orElseThrow(() -> new PgrunbookException(ExitCodes.USAGE,
+                    "--with " + w + ": unknown part", "one or more of: " + LabExtra.labels())));
+        }
+        LabOptions options = LabOptions.plain().ssh(ssh).shape(layout).tablespace(tablespace)
+                .with(extras.toArray(LabExtra[]::new));
+        Lab.LabInfo info = Lab.up(where, baseAddress, options, line -> {
             synchronized (err) {
                 err.println(line);
                 err.flush();

@@ -74,47 +74,33 @@ public final class Lab {
     private ServerBinaries bin;
     private DebianLab.Passwords passwords; // the Debian shape's; null: trust
 
-    private Lab(LabLayout layout, Consumer<String> progress) {
-        this(layout, false, progress);
-    }
+    private final LabOptions options;
 
-    private Lab(LabLayout layout, boolean tablespace, Consumer<String> progress) {
+    private Lab(LabLayout layout, LabOptions options, Consumer<String> progress) {
         this.layout = layout;
         this.progress = progress;
-        this.tablespace = tablespace;
+        this.options = options;
+        this.tablespace = options.tablespace();
         this.osUser = LocalTransport.runningAsRoot() ? PG_OS_USER : null;
         this.debian = layout.shape() == LabShape.DEBIAN ? new DebianLab(layout, progress) : null;
+        this.bin = options.binaries();
     }
 
     // ------------------------------------------------------------------ up
 
-    /** Builds and starts the lab, or reports the one already running in that directory. */
+    /** Builds and starts the plain lab (with an sshd when {@code ssh}), or reports the one already running in that directory. */
     public static LabInfo up(Path dir, String baseAddress, boolean ssh, Consumer<String> progress) {
-        return up(dir, baseAddress, ssh, LabShape.PLAIN, false, progress);
-    }
-
-    /** As {@link #up(Path, String, boolean, Consumer)} in the given shape; the Debian shape always has its sshd. */
-    public static LabInfo up(Path dir, String baseAddress, boolean ssh, LabShape shape, Consumer<String> progress) {
-        return up(dir, baseAddress, ssh, shape, false, progress);
+        return up(dir, baseAddress, LabOptions.plain().ssh(ssh), progress);
     }
 
     /**
-     * As above; with {@code tablespace} also a tablespace outside the data directories (a directory per host, the
-     * mapping in the inventory), with a table of rows in it, made on db1 before the standbys are copied.
+     * Builds and starts a lab as {@code options} say, or reports the one already running in that directory. Other
+     * server binaries (e.g. another major's) without pg_basebackup get their standbys by a cold copy of the primary's
+     * data directory; a tablespace lives outside the data directories (a directory per host, the mapping in the
+     * inventory), with a table of rows in it, made on db1 before the standbys are copied.
      */
-    public static LabInfo up(Path dir, String baseAddress, boolean ssh, LabShape shape, boolean tablespace,
-                             Consumer<String> progress) {
-        return new Lab(new LabLayout(dir, baseAddress, shape), tablespace, progress).up(ssh || shape == LabShape.DEBIAN);
-    }
-
-    /**
-     * A plain lab with the given server binaries (null: the system's), e.g. another major's. Binaries without
-     * pg_basebackup get their standbys by a cold copy of the primary's data directory.
-     */
-    public static LabInfo up(Path dir, String baseAddress, boolean ssh, ServerBinaries binaries, Consumer<String> progress) {
-        Lab lab = new Lab(new LabLayout(dir, baseAddress), progress);
-        lab.bin = binaries;
-        return lab.up(ssh);
+    public static LabInfo up(Path dir, String baseAddress, LabOptions options, Consumer<String> progress) {
+        return new Lab(new LabLayout(dir, baseAddress, options.shape()), options, progress).up(options.sshd());
     }
 
     private LabInfo up(boolean ssh) {
@@ -142,6 +128,10 @@ public final class Lab {
         if (debian != null) {
             debian.checkCanBuild();
         }
+        if (!options.with().isEmpty()) {
+            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with " + options.with().stream().map(LabExtra::label)
+                    .sorted().collect(java.util.stream.Collectors.joining(",")) + ": not available in this version");
+        }
         checkPortsFree(ssh);
         checkTraversable(dir);
         try {
@@ -158,7 +148,8 @@ public final class Lab {
         Path dir = layout.dir();
         mkdir(dir, null);
         write(layout.marker(), "# a pgrunbook lab: 'pgrunbook lab down --dir " + dir + "' removes this directory\n"
-                + "base_address=" + layout.baseAddress() + "\n" + "layout=" + layout.shape().label() + "\n", false);
+                + "base_address=" + layout.baseAddress() + "\n" + "layout=" + layout.shape().label() + "\n"
+                + "with=" + options.with().stream().map(LabExtra::label).sorted().collect(java.util.stream.Collectors.joining(",")) + "\n", false);
         mkdir(layout.archiveDir(), osUser);
         for (LabHost h : layout.hosts()) {
             mkdir(layout.hostDir(h.name()), osUser);
@@ -579,7 +570,7 @@ public final class Lab {
                     + "); lab down removes only what lab up built", "check --dir");
         }
         LabLayout layout = readMarker(abs).orElseGet(() -> new LabLayout(abs, "127.0.0.11"));
-        Lab lab = new Lab(layout, progress);
+        Lab lab = new Lab(layout, LabOptions.plain().shape(layout.shape()).with(readExtras(abs).toArray(LabExtra[]::new)), progress);
         lab.stopAll();
         if (lab.debian != null) {
             lab.debian.removeSudoers();
@@ -689,6 +680,24 @@ public final class Lab {
     }
 
     // ------------------------------------------------------------------ state
+
+    /** The extras ({@code --with}) recorded by lab up in the marker file; none when unreadable or older. */
+    public static java.util.Set<LabExtra> readExtras(Path dir) {
+        try {
+            for (String line : Files.readAllLines(dir.resolve(LabLayout.MARKER))) {
+                if (line.startsWith("with=")) {
+                    java.util.Set<LabExtra> all = java.util.EnumSet.noneOf(LabExtra.class);
+                    for (String w : line.substring(5).split(",")) {
+                        LabExtra.of(w).ifPresent(all::add);
+                    }
+                    return all;
+                }
+            }
+        } catch (IOException e) {
+            // no marker, no extras
+        }
+        return java.util.Set.of();
+    }
 
     /** The layout recorded by lab up in the marker file (base address), if readable. */
     public static Optional<LabLayout> readMarker(Path dir) {

@@ -2,6 +2,7 @@ package io.pgrunbook.it;
 
 import io.pgrunbook.lab.Lab;
 import io.pgrunbook.lab.LabLayout;
+import io.pgrunbook.lab.LabOptions;
 import io.pgrunbook.lab.LabShape;
 import io.pgrunbook.pg.PgPass;
 import io.pgrunbook.lab.ServerBinaries;
@@ -75,7 +76,13 @@ public final class LabFixture {
     /** A lab of the given shape, with or without a tablespace, on the system's binaries or others (plain shape only). */
     public static LabFixture start(String name, String baseAddress, boolean ssh, LabShape shape, boolean tablespace,
                                    ServerBinaries binaries) {
+        return start(name, baseAddress, LabOptions.plain().ssh(ssh).shape(shape).tablespace(tablespace).binaries(binaries));
+    }
+
+    /** A lab as {@code lab up} builds it with these options ({@code --with} extras included). */
+    public static LabFixture start(String name, String baseAddress, LabOptions options) {
         assumeLabAvailable();
+        LabShape shape = options.shape();
         if (shape == LabShape.DEBIAN) {
             String missing = !io.pgrunbook.remote.LocalTransport.runningAsRoot() ? "the Debian lab shape needs root"
                     : !Files.isExecutable(Path.of("/usr/bin/pg_createcluster")) ? "no pg_createcluster (postgresql-common)"
@@ -98,9 +105,7 @@ public final class LabFixture {
         }
         long t0 = System.nanoTime();
         try {
-            Lab.LabInfo info = binaries != null
-                    ? Lab.up(dir, baseAddress, ssh, binaries, line -> System.err.println("[lab " + name + "] " + line))
-                    : Lab.up(dir, baseAddress, ssh, shape, tablespace, line -> System.err.println("[lab " + name + "] " + line));
+            Lab.LabInfo info = Lab.up(dir, baseAddress, options, line -> System.err.println("[lab " + name + "] " + line));
             System.err.printf("[lab %s] up in %.1f s at %s in %s%n", name, (System.nanoTime() - t0) / 1e9, baseAddress, dir);
             LabFixture f = new LabFixture(name, info);
             // a test that forgets stop() (or fails before it) must not leave servers running after the JVM

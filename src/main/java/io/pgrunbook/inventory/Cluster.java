@@ -4,9 +4,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** A cluster: its hosts in inventory order, and its site settings. */
+/**
+ * A cluster: its hosts in inventory order, and its site settings. {@code drill}: the inventory marks it as a target
+ * for {@code pgrunbook drill} (a lab or a staging cluster), whose destructive parts are refused anywhere else.
+ */
 public record Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts,
-                      Settings settings, SourceLocation location) {
+                      Settings settings, SourceLocation location, boolean drill) {
+
+    public Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts,
+                   Settings settings, SourceLocation location) {
+        this(name, hosts, smoke, hooks, contacts, settings, location, false);
+    }
 
     /** Smoke-test settings: the database for probe rows, and site scripts to run. */
     public record Smoke(String database, List<SmokeScript> scripts) {

@@ -102,6 +102,8 @@ public final class LabInventory {
             }
         }
         y.append("    smoke: {database: ").append(LabLayout.DATABASE).append("}\n");
+        // a throwaway cluster: pgrunbook drill may kill its primary
+        y.append("    drill: true\n");
         y.append("    contacts:\n");
         y.append("      - {name: Lab operator (this machine), email: root@localhost}\n");
         return y.toString();

@@ -62,10 +62,11 @@ public final class DrillWriter implements AutoCloseable {
 
     /** The token of row {@code id}: what the writer inserts and what the check afterwards looks for. */
     public static String token(String drillId, long id) {
-        return "drill-" + drillId + "-" + id;
+        return prefix(drillId) + id;
     }
 
-    public String tokenPrefix() {
+    /** What every token of drill {@code drillId} starts with. */
+    public static String prefix(String drillId) {
         return "drill-" + drillId + "-";
     }
 

@@ -139,7 +139,8 @@ public class DrillCommand extends AbstractCommand {
             int code = ExitCodes.OK;
             String failedAt = null;
             List<Attempt> attempts;
-            try (DrillWriter writer = new DrillWriter(drillId, rs, log, interval)) {
+            DrillWriter writer = new DrillWriter(drillId, rs, log, interval);
+            try {
                 if (!writer.awaitAcks(20, Duration.ofSeconds(30))) {
                     List<Attempt> a = writer.attempts();
                     String last = a.isEmpty() ? "no attempt" : String.valueOf(a.get(a.size() - 1).error());
@@ -164,8 +165,11 @@ public class DrillCommand extends AbstractCommand {
                 if (!writer.awaitAcks(20, Duration.ofSeconds(30))) {
                     err.println("drill: the writer is not through again 30 s after the procedure ended");
                 }
-                attempts = writer.attempts();
+            } finally {
+                writer.close();
             }
+            // after close: the report counts exactly the attempts of the writer's log, the last one included
+            attempts = writer.attempts();
             ClusterState after = new ClusterProbe(connections, context().env()).probe(cluster);
             Set<Long> present = null;
             String checkedOn = after.primary();

@@ -36,7 +36,7 @@ public final class TimelineSvg {
         }
         double span = Math.max(1.0, seconds(t0, t1));
         Scale x = new Scale(t0, span);
-        int stepsTop = WRITES_TOP + WRITES_HEIGHT + 40;
+        int stepsTop = WRITES_TOP + WRITES_HEIGHT + 36;
         int height = stepsTop + r.steps().size() * ROW + 50;
         StringBuilder s = new StringBuilder();
         s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH).append("\" height=\"").append(height)
@@ -57,6 +57,12 @@ public final class TimelineSvg {
             s.append(text(a, WRITES_TOP - 10, esc("RTO " + String.format(Locale.ROOT, "%.2f s", r.rto().seconds())),
                     "fill=\"#d62728\" font-weight=\"bold\""));
         }
+        // the procedure's span, from the first run's start to the last one's end, under the writes it disturbed
+        double p0 = x.at(r.start());
+        double p1 = x.at(r.end());
+        s.append(rect(p0, WRITES_TOP + WRITES_HEIGHT + 6, Math.max(1, p1 - p0), 4, "#333333", "", "procedure"));
+        s.append(text(p0, WRITES_TOP + WRITES_HEIGHT + 24, "procedure " + String.format(Locale.ROOT, "%.1f s",
+                seconds(r.start(), r.end())), "fill=\"#333333\""));
         for (Attempt a : attempts) {
             double from = x.at(a.start());
             double to = x.at(a.end());

@@ -67,6 +67,15 @@ class InventoryLoaderTest {
     }
 
     @Test
+    void a_cluster_is_a_drill_target_only_when_its_inventory_says_drill_true() {
+        assertFalse(load(GOOD).cluster(null).drill(), "absent: not a drill target");
+        String marked = GOOD.replace("    settings: {max_lag: 32MB}\n", "    settings: {max_lag: 32MB}\n    drill: true\n");
+        assertTrue(load(marked).cluster(null).drill());
+        String m = error(marked.replace("drill: true", "drill: staging"));
+        assertTrue(m.contains("drill: 'staging' is not true or false"), m);
+    }
+
+    @Test
     void unknown_key_names_line_column_and_suggests() {
         String m = error(GOOD.replace("become: postgres", "becom: postgres"));
         assertTrue(m.startsWith("inv.yaml:5:3: unknown key 'becom'"), m);

@@ -65,8 +65,9 @@ public class DemoCommand extends AbstractCommand {
         say("A switchover rehearsed first: the plan with every exact command, and the preflight checks; nothing changes.");
         step(inv, List.of("switchover", "--to", "db2", "--dry-run"), ExitCodes.OK);
 
-        say("The switchover for real, while a client commits a row every 50 ms through PgBouncer: it waits during the"
-                + " PAUSE instead of failing, and no acknowledged commit is lost (drill measures both).");
+        say("The switchover for real, while a client commits a row every 50 ms through PgBouncer: drill measures how"
+                + " long its writes waited (RTO: they wait in a PAUSE instead of failing) and the acknowledged commits"
+                + " lost (RPO).");
         step(inv, List.of("drill", "switchover", "--to", "db2", "--yes"), ExitCodes.OK);
 
         say("And back to db1, the MASTER, the same way.");

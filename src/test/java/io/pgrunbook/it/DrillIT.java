@@ -88,6 +88,17 @@ class DrillIT {
         assertTrue(report.at("/rto/seconds").asDouble() > 0, report::toPrettyString);
     }
 
+    @Test
+    @Order(4)
+    void failback_and_rebuild_drills_report_their_steps_and_lose_nothing() throws Exception {
+        JsonNode back = drill("failback", "db2", "--confirm-host", "db2");
+        assertEquals("failback", back.at("/steps/0/runbook").asText(), back::toPrettyString);
+        assertEquals("db1", LabState.host(LabState.status(lab), "db2").get("upstream").asText());
+        JsonNode rebuilt = drill("rebuild", "db3", "--confirm-host", "db3");
+        assertEquals("rebuild", rebuilt.at("/steps/0/runbook").asText(), rebuilt::toPrettyString);
+        assertEquals("db1", LabState.host(LabState.status(lab), "db3").get("upstream").asText());
+    }
+
     /**
      * Runs the drill, then checks its report against what this test computes itself: the writer's log (TSV), the
      * procedure's window from the runs' journals, the writer's rows on the new primary.

@@ -43,6 +43,10 @@ public final class InventoryView {
         m.put("smoke", c.smoke());
         m.put("hooks", c.hooks());
         m.put("contacts", c.contacts());
+        if (c.drill()) {
+            // only where it is set: a site without drills sees what it saw before
+            m.put("drill", true);
+        }
         return m;
     }
 }

@@ -1,5 +1,7 @@
 package io.pgrunbook.action;
 
+import io.pgrunbook.core.Outcome;
+
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Units;
 import io.pgrunbook.pgbouncer.PgBouncerAdmin;

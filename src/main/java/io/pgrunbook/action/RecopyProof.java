@@ -1,5 +1,7 @@
 package io.pgrunbook.action;
 
+import io.pgrunbook.core.Secrets;
+
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.pg.Conninfo;
 import io.pgrunbook.remote.ExecOptions;
@@ -171,7 +173,7 @@ record RecopyProof(String conninfo, String user, List<String> published, Map<Str
             return null;
         }
         if (!r.ok() || !out.contains("|")) {
-            String err = io.pgrunbook.runbook.Secrets.mask((r.stderr() + " " + out).strip().lines().findFirst().orElse(r.status()));
+            String err = io.pgrunbook.core.Secrets.mask((r.stderr() + " " + out).strip().lines().findFirst().orElse(r.status()));
             refusals.add(replica.name() + ": " + who + " cannot connect to " + where + ": " + err + "; fix: allow it in "
                     + primary.name() + "'s pg_hba.conf (and its password in ~/.pgpass of " + (replica.become() != null ? replica.become() : "the server's OS user")
                     + " on " + replica.name() + ")");

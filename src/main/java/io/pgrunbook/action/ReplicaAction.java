@@ -1,5 +1,7 @@
 package io.pgrunbook.action;
 
+import io.pgrunbook.core.Secrets;
+
 import io.pgrunbook.pg.Conninfo;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.ReplicationSettings;
@@ -302,7 +304,7 @@ public final class ReplicaAction implements Action {
         } else {
             DataDir.say(ctx, "subscription " + i.subscription() + ": " + (i.enabled() ? "enabled" : "DISABLED") + ", worker "
                     + (i.workerPid() != null ? "running (pid " + i.workerPid() + ")" : "NOT running") + ", last message " + i.lastMsg()
-                    + ", received " + i.receivedLsn() + ", connection " + io.pgrunbook.runbook.Secrets.mask(String.valueOf(i.conninfo())));
+                    + ", received " + i.receivedLsn() + ", connection " + io.pgrunbook.core.Secrets.mask(String.valueOf(i.conninfo())));
             DataDir.say(ctx, "publications " + i.publications() + ", tables " + i.tables());
         }
         DataDir.say(ctx, "on " + p.name() + ": slot " + i.slot() + (i.slotOnPrimary() ? " exists (" + (Boolean.TRUE.equals(i.slotActive()) ? "active" : "inactive")
@@ -326,7 +328,7 @@ public final class ReplicaAction implements Action {
                 String conn = RecopyProof.keptConninfo(h, p, i.exists() ? i.conninfo() : null);
                 st.execute("ALTER SUBSCRIPTION " + sub + " CONNECTION " + literal(conn));
                 DataDir.say(ctx, "subscription " + i.subscription() + " now connects to " + p.name() + ": "
-                        + io.pgrunbook.runbook.Secrets.mask(conn));
+                        + io.pgrunbook.core.Secrets.mask(conn));
             }
             st.execute("ALTER SUBSCRIPTION " + sub + " ENABLE");
         }

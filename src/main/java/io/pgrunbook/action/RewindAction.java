@@ -8,7 +8,7 @@ import io.pgrunbook.pg.ServerVersion;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.RemoteCommand;
 import io.pgrunbook.remote.Shell;
-import io.pgrunbook.runbook.Secrets;
+import io.pgrunbook.core.Secrets;
 
 import java.sql.Connection;
 import java.sql.SQLException;

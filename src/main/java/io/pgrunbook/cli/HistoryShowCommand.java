@@ -1,5 +1,9 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.PgrunbookException;
+
+import io.pgrunbook.core.Outcome;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.runbook.Journal;
 import picocli.CommandLine.Command;
@@ -23,7 +27,7 @@ public class HistoryShowCommand extends AbstractCommand {
             events = null;
         }
         if (events == null) {
-            throw new PgrunbookException(ExitCodes.USAGE, "no run " + runId, "see 'pgrunbook history'");
+            throw new PgrunbookException(Outcome.USAGE, "no run " + runId, "see 'pgrunbook history'");
         }
         if (global().json()) {
             out().println(Json.pretty(events));

@@ -1,5 +1,7 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.Outcome;
+
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.pgbouncer.PgBouncerControl;
 import io.pgrunbook.remote.Connections;

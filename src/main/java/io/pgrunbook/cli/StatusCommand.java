@@ -1,5 +1,9 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.PgrunbookException;
+
+import io.pgrunbook.core.Outcome;
+
 import io.pgrunbook.cluster.ClusterProbe;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.inventory.Cluster;
@@ -25,7 +29,7 @@ public class StatusCommand extends AbstractCommand {
     /** Probes and prints; with --watch, again and again. Shared with `lab status`. */
     int show(Cluster cluster) throws Exception {
         if (watch != null && watch < 1) {
-            throw new PgrunbookException(ExitCodes.USAGE, "--watch takes a whole number of seconds, 1 or more");
+            throw new PgrunbookException(Outcome.USAGE, "--watch takes a whole number of seconds, 1 or more");
         }
         try (Connections connections = context().connections()) {
             ClusterProbe probe = new ClusterProbe(connections, context().env());
@@ -41,7 +45,7 @@ public class StatusCommand extends AbstractCommand {
                 }
                 out().flush();
                 if (watch == null) {
-                    return state.verdict().exitCode();
+                    return ExitCodes.of(state.verdict().outcome());
                 }
                 Thread.sleep(watch * 1000L);
             }

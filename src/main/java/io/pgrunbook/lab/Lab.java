@@ -1,7 +1,7 @@
 package io.pgrunbook.lab;
 
-import io.pgrunbook.cli.ExitCodes;
-import io.pgrunbook.cli.PgrunbookException;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.lab.LabLayout.LabHost;
 import io.pgrunbook.pg.ServerVersion;
 import io.pgrunbook.remote.ExecOptions;
@@ -112,15 +112,15 @@ public final class Lab {
                 Path sshInv = Files.exists(existing.sshInventory()) ? existing.sshInventory() : null;
                 return new LabInfo(dir, existing.inventory(), sshInv, existing.hosts(), elapsed(t0), true);
             }
-            throw new PgrunbookException(ExitCodes.REFUSED, dir + " holds a lab that is not running (stopped or half-built)",
+            throw new PgrunbookException(Outcome.REFUSED, dir + " holds a lab that is not running (stopped or half-built)",
                     "remove it with: pgrunbook lab down --dir " + dir + ", then run lab up again");
         }
         if (Files.isDirectory(dir) && !isEmptyDir(dir)) {
-            throw new PgrunbookException(ExitCodes.REFUSED, dir + " exists, is not empty and is not a lab directory"
+            throw new PgrunbookException(Outcome.REFUSED, dir + " exists, is not empty and is not a lab directory"
                     + " (no " + LabLayout.MARKER + "); lab up never writes over it", "choose another --dir");
         }
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new PgrunbookException(ExitCodes.REFUSED, dir + " exists and is not a directory");
+            throw new PgrunbookException(Outcome.REFUSED, dir + " exists and is not a directory");
         }
         if (bin == null) {
             bin = ServerBinaries.find();
@@ -129,7 +129,7 @@ public final class Lab {
             debian.checkCanBuild();
         }
         if (!options.with().isEmpty()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with " + options.with().stream().map(LabExtra::label)
+            throw new PgrunbookException(Outcome.USAGE, "lab up --with " + options.with().stream().map(LabExtra::label)
                     .sorted().collect(java.util.stream.Collectors.joining(",")) + ": not available in this version");
         }
         checkPortsFree(ssh);
@@ -139,7 +139,7 @@ public final class Lab {
         } catch (PgrunbookException e) {
             String hint = "the half-built lab is left for inspection (logs: " + layout.hostDir("db1") + "/*.log);"
                     + " remove it with: pgrunbook lab down --dir " + dir;
-            throw new PgrunbookException(e.exitCode(), e.getMessage(), e.hint() == null ? hint : e.hint() + "; " + hint);
+            throw new PgrunbookException(e.outcome(), e.getMessage(), e.hint() == null ? hint : e.hint() + "; " + hint);
         }
         return new LabInfo(dir, layout.inventory(), ssh ? layout.sshInventory() : null, layout.hosts(), elapsed(t0), false);
     }
@@ -279,7 +279,7 @@ public final class Lab {
         Path auto = layout.dataDir(host).resolve("postgresql.auto.conf");
         String autoText = read(auto);
         if (!autoText.contains("application_name=" + host) || !Files.exists(layout.dataDir(host).resolve("standby.signal"))) {
-            throw new PgrunbookException(ExitCodes.FAILED, host + ": pg_basebackup -R did not write primary_conninfo with"
+            throw new PgrunbookException(Outcome.FAILED, host + ": pg_basebackup -R did not write primary_conninfo with"
                     + " application_name=" + host + " into " + auto);
         }
         writeServerConfig(host, true);
@@ -408,7 +408,7 @@ public final class Lab {
                 : run(host, bin.bin("pg_ctl").toString(), "-D", layout.dataDir(host).toString(),
                 "-l", layout.startupLog(host).toString(), "-w", "-t", String.valueOf(READY_TIMEOUT.toSeconds()), "start");
         if (!r.ok()) {
-            throw new PgrunbookException(ExitCodes.FAILED, host + ": PostgreSQL did not start: " + oneLine(r.tail(3))
+            throw new PgrunbookException(Outcome.FAILED, host + ": PostgreSQL did not start: " + oneLine(r.tail(3))
                     + "; log: " + layout.logFile(host));
         }
         waitUntil(host + ": PostgreSQL accepting connections", READY_TIMEOUT, () -> {
@@ -468,7 +468,7 @@ public final class Lab {
         }
         ExecResult r = run(host, bin.pgbouncer().toString(), "-d", layout.pgbouncerIni(host).toString());
         if (!r.ok()) {
-            throw new PgrunbookException(ExitCodes.FAILED, host + ": PgBouncer did not start: " + oneLine(r.tail(3))
+            throw new PgrunbookException(Outcome.FAILED, host + ": PgBouncer did not start: " + oneLine(r.tail(3))
                     + "; log: " + layout.pgbouncerLog(host));
         }
         waitUntil(host + ": PgBouncer listening on " + h.address() + ":" + LabLayout.PGBOUNCER_PORT, Duration.ofSeconds(20),
@@ -493,7 +493,7 @@ public final class Lab {
         for (String host : List.of("db1", "db2")) {
             String via = query(host, LabLayout.PGBOUNCER_PORT, LabLayout.DATABASE, "SELECT host(inet_server_addr())").get(0);
             if (!via.equals(layout.host("db1").address())) {
-                throw new PgrunbookException(ExitCodes.FAILED, host + ": PgBouncer reached " + via + " instead of db1");
+                throw new PgrunbookException(Outcome.FAILED, host + ": PgBouncer reached " + via + " instead of db1");
             }
         }
     }
@@ -514,7 +514,7 @@ public final class Lab {
             ExecResult r = new LocalTransport("lab").exec(RemoteCommand.of("usermod", "-p", "*", PG_OS_USER),
                     ExecOptions.timeout(CMD_TIMEOUT));
             if (!r.ok()) {
-                throw new PgrunbookException(ExitCodes.FAILED, "usermod -p '*' postgres failed: " + oneLine(r.tail(3)));
+                throw new PgrunbookException(Outcome.FAILED, "usermod -p '*' postgres failed: " + oneLine(r.tail(3)));
             }
         }
         progress.accept("ssh: start sshd on port " + LabLayout.SSH_PORT + " of every lab address, login " + login);
@@ -547,7 +547,7 @@ public final class Lab {
                 chown(to, PG_OS_USER);
             }
         } catch (IOException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, "cannot copy the lab's ssh key for postgres into " + pgSsh
+            throw new PgrunbookException(Outcome.FAILED, "cannot copy the lab's ssh key for postgres into " + pgSsh
                     + ": " + e.getMessage());
         }
         return sshd;
@@ -566,7 +566,7 @@ public final class Lab {
         }
         Path marker = abs.resolve(LabLayout.MARKER);
         if (!Files.exists(marker)) {
-            throw new PgrunbookException(ExitCodes.REFUSED, abs + " is not a lab directory (no " + LabLayout.MARKER
+            throw new PgrunbookException(Outcome.REFUSED, abs + " is not a lab directory (no " + LabLayout.MARKER
                     + "); lab down removes only what lab up built", "check --dir");
         }
         LabLayout layout = readMarker(abs).orElseGet(() -> new LabLayout(abs, "127.0.0.11"));
@@ -749,14 +749,14 @@ public final class Lab {
                 } catch (BindException e) {
                     String msg = e.getMessage() == null ? "" : e.getMessage();
                     if (msg.contains("assign")) {
-                        throw new PgrunbookException(ExitCodes.REFUSED, h.address() + " is not an address of this machine ("
+                        throw new PgrunbookException(Outcome.REFUSED, h.address() + " is not an address of this machine ("
                                 + msg + ")", "on Linux every 127.x.y.z is loopback; elsewhere add an alias to lo0");
                     }
-                    throw new PgrunbookException(ExitCodes.REFUSED, h.name() + ": " + h.address() + ":" + port
+                    throw new PgrunbookException(Outcome.REFUSED, h.name() + ": " + h.address() + ":" + port
                             + " is already in use (another lab, or a server listening on all addresses)",
                             "choose another --base-address, or stop the other lab with: pgrunbook lab down --dir OTHER_DIR");
                 } catch (IOException e) {
-                    throw new PgrunbookException(ExitCodes.REFUSED, "cannot check " + h.address() + ":" + port + ": " + e.getMessage());
+                    throw new PgrunbookException(Outcome.REFUSED, "cannot check " + h.address() + ":" + port + ": " + e.getMessage());
                 }
             }
         }
@@ -770,7 +770,7 @@ public final class Lab {
         try {
             dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(osUser);
         } catch (IOException e) {
-            throw new PgrunbookException(ExitCodes.REFUSED, "we run as root and PostgreSQL refuses root, but there is no "
+            throw new PgrunbookException(Outcome.REFUSED, "we run as root and PostgreSQL refuses root, but there is no "
                     + osUser + " OS user to run it as", "apt-get install postgresql-15 creates it (or: useradd --system " + osUser + ")");
         }
         Path p = dir;
@@ -789,12 +789,12 @@ public final class Lab {
                         || attrs.owner().getName().equals(osUser)
                         || attrs.permissions().contains(PosixFilePermission.GROUP_EXECUTE) && attrs.group().getName().equals(osUser);
                 if (!ok) {
-                    throw new PgrunbookException(ExitCodes.REFUSED, "PostgreSQL runs as the " + osUser + " OS user, which cannot"
+                    throw new PgrunbookException(Outcome.REFUSED, "PostgreSQL runs as the " + osUser + " OS user, which cannot"
                             + " reach " + dir + ": " + a + " is mode " + PosixFilePermissions.toString(attrs.permissions())
                             + " owned by " + attrs.owner().getName(), "chmod 755 " + a + " (or choose a --dir under /tmp or /srv)");
                 }
             } catch (IOException e) {
-                throw new PgrunbookException(ExitCodes.REFUSED, "cannot check " + a + ": " + e.getMessage());
+                throw new PgrunbookException(Outcome.REFUSED, "cannot check " + a + ": " + e.getMessage());
             }
         }
     }
@@ -805,7 +805,7 @@ public final class Lab {
         }
         ExecResult r = run("lab", "test", "-w", layout.archiveDir().toString());
         if (!r.ok()) {
-            throw new PgrunbookException(ExitCodes.REFUSED, "the " + osUser + " OS user cannot write " + layout.archiveDir(),
+            throw new PgrunbookException(Outcome.REFUSED, "the " + osUser + " OS user cannot write " + layout.archiveDir(),
                     "make " + layout.dir() + " and its parents traversable (chmod 755)");
         }
     }
@@ -823,7 +823,7 @@ public final class Lab {
     private void exec(String host, String what, String... argv) {
         ExecResult r = run(host, argv);
         if (!r.ok()) {
-            throw new PgrunbookException(ExitCodes.FAILED, host + ": " + what + " failed (" + r.status() + "): "
+            throw new PgrunbookException(Outcome.FAILED, host + ": " + what + " failed (" + r.status() + "): "
                     + oneLine(r.tail(3)));
         }
     }
@@ -851,7 +851,7 @@ public final class Lab {
                 s.execute(st);
             }
         } catch (SQLException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, host + ": SQL on " + database + " failed: " + oneLine(String.valueOf(e.getMessage())));
+            throw new PgrunbookException(Outcome.FAILED, host + ": SQL on " + database + " failed: " + oneLine(String.valueOf(e.getMessage())));
         }
     }
 
@@ -867,7 +867,7 @@ public final class Lab {
             }
             return out;
         } catch (SQLException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, host + ": query on port " + port + " failed: " + oneLine(String.valueOf(e.getMessage())));
+            throw new PgrunbookException(Outcome.FAILED, host + ": query on port " + port + " failed: " + oneLine(String.valueOf(e.getMessage())));
         }
     }
 
@@ -887,14 +887,14 @@ public final class Lab {
                 last = e.getMessage();
             }
             if (System.nanoTime() > deadline) {
-                throw new PgrunbookException(ExitCodes.FAILED, "timed out after " + timeout.toSeconds() + "s waiting for "
+                throw new PgrunbookException(Outcome.FAILED, "timed out after " + timeout.toSeconds() + "s waiting for "
                         + what + (last != null ? " (last error: " + last + ")" : ""));
             }
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new PgrunbookException(ExitCodes.ABORTED, "interrupted while waiting for " + what);
+                throw new PgrunbookException(Outcome.ABORTED, "interrupted while waiting for " + what);
             }
         }
     }
@@ -924,7 +924,7 @@ public final class Lab {
         try {
             return Files.readString(p, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, "cannot read " + p + ": " + e.getMessage());
+            throw new PgrunbookException(Outcome.FAILED, "cannot read " + p + ": " + e.getMessage());
         }
     }
 
@@ -936,7 +936,7 @@ public final class Lab {
                 chown(p, osUser);
             }
         } catch (IOException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, "cannot write " + p + ": " + e.getMessage());
+            throw new PgrunbookException(Outcome.FAILED, "cannot write " + p + ": " + e.getMessage());
         }
     }
 
@@ -948,7 +948,7 @@ public final class Lab {
                 chown(p, owner);
             }
         } catch (IOException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, "cannot create " + p + ": " + e.getMessage());
+            throw new PgrunbookException(Outcome.FAILED, "cannot create " + p + ": " + e.getMessage());
         }
     }
 
@@ -964,7 +964,7 @@ public final class Lab {
         try {
             Files.writeString(layout.marker(), line + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, "cannot write " + layout.marker() + ": " + e.getMessage());
+            throw new PgrunbookException(Outcome.FAILED, "cannot write " + layout.marker() + ": " + e.getMessage());
         }
     }
 
@@ -978,7 +978,7 @@ public final class Lab {
                 chown(p, owner);
             }
         } catch (IOException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, "cannot write " + p + ": " + e.getMessage());
+            throw new PgrunbookException(Outcome.FAILED, "cannot write " + p + ": " + e.getMessage());
         }
     }
 
@@ -991,7 +991,7 @@ public final class Lab {
                 .as(PG_OS_USER).withStdin(sql.getBytes(StandardCharsets.UTF_8));
         ExecResult r = new LocalTransport(host).exec(cmd, ExecOptions.timeout(CMD_TIMEOUT));
         if (!r.ok()) {
-            throw new PgrunbookException(ExitCodes.FAILED, host + ": setting the postgres password failed: " + oneLine(r.tail(3)));
+            throw new PgrunbookException(Outcome.FAILED, host + ": setting the postgres password failed: " + oneLine(r.tail(3)));
         }
     }
 
@@ -1036,9 +1036,9 @@ public final class Lab {
                 }
             });
         } catch (IOException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, "cannot remove " + root + ": " + e.getMessage());
+            throw new PgrunbookException(Outcome.FAILED, "cannot remove " + root + ": " + e.getMessage());
         } catch (UncheckedIOException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, "cannot remove " + root + ": " + e.getCause().getMessage());
+            throw new PgrunbookException(Outcome.FAILED, "cannot remove " + root + ": " + e.getCause().getMessage());
         }
     }
 }

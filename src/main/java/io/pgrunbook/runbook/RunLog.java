@@ -1,5 +1,7 @@
 package io.pgrunbook.runbook;
 
+import io.pgrunbook.core.Secrets;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;

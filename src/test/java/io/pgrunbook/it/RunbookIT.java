@@ -1,5 +1,7 @@
 package io.pgrunbook.it;
 
+import io.pgrunbook.core.Outcome;
+
 import io.pgrunbook.cli.Cli;
 import io.pgrunbook.cli.CliContext;
 import io.pgrunbook.cli.RunCommand;

@@ -1,5 +1,7 @@
 package io.pgrunbook.it;
 
+import io.pgrunbook.core.Secrets;
+
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.InventoryLoader;
 import io.pgrunbook.pg.Conninfo;

@@ -1,6 +1,7 @@
 package io.pgrunbook.arch;
 
 import io.pgrunbook.core.Outcome;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

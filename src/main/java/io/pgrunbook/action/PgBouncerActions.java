@@ -1,6 +1,5 @@
 package io.pgrunbook.action;
 
-import io.pgrunbook.core.Outcome;
 
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Units;

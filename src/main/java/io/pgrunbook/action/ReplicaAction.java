@@ -1,6 +1,5 @@
 package io.pgrunbook.action;
 
-import io.pgrunbook.core.Secrets;
 
 import io.pgrunbook.pg.Conninfo;
 import io.pgrunbook.inventory.Host;

@@ -1,7 +1,6 @@
 package io.pgrunbook.cli;
 
 import io.pgrunbook.core.PgrunbookException;
-
 import io.pgrunbook.inventory.InventoryException;
 import io.pgrunbook.remote.HostKeyException;
 import io.pgrunbook.remote.Sanitize;

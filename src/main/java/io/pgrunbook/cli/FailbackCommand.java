@@ -1,11 +1,9 @@
 package io.pgrunbook.cli;
 
-import io.pgrunbook.core.PgrunbookException;
-
-import io.pgrunbook.core.Outcome;
-
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.FailbackChoice;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

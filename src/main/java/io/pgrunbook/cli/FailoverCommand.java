@@ -1,12 +1,10 @@
 package io.pgrunbook.cli;
 
-import io.pgrunbook.core.PgrunbookException;
-
-import io.pgrunbook.core.Outcome;
-
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.FenceChoice;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,10 +1,8 @@
 package io.pgrunbook.cli;
 
-import io.pgrunbook.core.PgrunbookException;
-
-import io.pgrunbook.core.Outcome;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.runbook.Journal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

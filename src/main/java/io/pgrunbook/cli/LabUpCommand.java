@@ -1,9 +1,7 @@
 package io.pgrunbook.cli;
 
-import io.pgrunbook.core.PgrunbookException;
-
 import io.pgrunbook.core.Outcome;
-
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.lab.Lab;
 import io.pgrunbook.lab.LabExtra;
 import io.pgrunbook.lab.LabLayout;

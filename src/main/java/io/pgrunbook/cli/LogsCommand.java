@@ -1,9 +1,7 @@
 package io.pgrunbook.cli;
 
-import io.pgrunbook.core.PgrunbookException;
-
 import io.pgrunbook.core.Outcome;
-
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.logs.LogFiles;

@@ -1,6 +1,5 @@
 package io.pgrunbook.cli;
 
-import io.pgrunbook.core.Outcome;
 
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.pgbouncer.PgBouncerControl;

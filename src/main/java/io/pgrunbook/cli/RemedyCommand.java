@@ -1,11 +1,9 @@
 package io.pgrunbook.cli;
 
-import io.pgrunbook.core.PgrunbookException;
-
-import io.pgrunbook.core.Outcome;
-
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.Remedy;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.Cluster;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,7 +29,6 @@ public class RemedyCommand extends EngineCommand {
     }
 
     /** The live state, through the test seam when one is set. */
-
 
     /** Decides by the table, shows the decision, runs it; exit 3 when the node's database must not be started. */
     static int run(EngineCommand cmd, ExecutionOptions exec, String host, ClusterState state) throws Exception {

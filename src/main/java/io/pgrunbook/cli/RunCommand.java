@@ -1,7 +1,6 @@
 package io.pgrunbook.cli;
 
 import io.pgrunbook.core.Outcome;
-
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Inventory;
 import io.pgrunbook.remote.Connections;

@@ -1,8 +1,9 @@
 package io.pgrunbook.runbook;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.core.Outcome;
 import io.pgrunbook.core.PgrunbookException;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

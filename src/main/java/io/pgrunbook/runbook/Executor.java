@@ -1,7 +1,5 @@
 package io.pgrunbook.runbook;
 
-import io.pgrunbook.core.Secrets;
-
 import io.pgrunbook.action.Action;
 import io.pgrunbook.action.Check;
 import io.pgrunbook.action.CheckContext;
@@ -11,9 +9,10 @@ import io.pgrunbook.action.Registry;
 import io.pgrunbook.action.Result;
 import io.pgrunbook.action.StepContext;
 import io.pgrunbook.action.StepRuntime;
-import io.pgrunbook.core.Outcome;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Units;

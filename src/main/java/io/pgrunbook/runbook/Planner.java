@@ -1,16 +1,15 @@
 package io.pgrunbook.runbook;
 
-import io.pgrunbook.core.Secrets;
-
 import io.pgrunbook.action.Action;
 import io.pgrunbook.action.Registry;
 import io.pgrunbook.action.Rendered;
 import io.pgrunbook.action.StepContext;
-import io.pgrunbook.core.Outcome;
-import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.LiveState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Role;

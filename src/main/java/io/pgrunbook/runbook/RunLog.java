@@ -1,13 +1,12 @@
 package io.pgrunbook.runbook;
 
-import io.pgrunbook.core.Secrets;
-
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.FileAppender;
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.remote.Sanitize;
 import org.slf4j.LoggerFactory;
 

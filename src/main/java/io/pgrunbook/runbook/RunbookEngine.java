@@ -1,12 +1,11 @@
 package io.pgrunbook.runbook;
 
-import io.pgrunbook.core.Secrets;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.action.Registry;
+import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.core.Outcome;
 import io.pgrunbook.core.PgrunbookException;
-import io.pgrunbook.cluster.ClusterState;
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Inventory;
 import io.pgrunbook.remote.Connections;

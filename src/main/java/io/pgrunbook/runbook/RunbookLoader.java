@@ -8,10 +8,10 @@ import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.InventoryException;
 import io.pgrunbook.inventory.SourceLocation;
 import io.pgrunbook.inventory.Units;
-import io.pgrunbook.inventory.YNode;
 import io.pgrunbook.inventory.YNode.YList;
 import io.pgrunbook.inventory.YNode.YMap;
 import io.pgrunbook.inventory.YNode.YScalar;
+import io.pgrunbook.inventory.YNode;
 
 import java.io.IOException;
 import java.io.InputStream;

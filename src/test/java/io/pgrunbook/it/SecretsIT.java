@@ -1,6 +1,5 @@
 package io.pgrunbook.it;
 
-import io.pgrunbook.core.Secrets;
 
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.InventoryLoader;

@@ -1,12 +1,10 @@
 package io.pgrunbook.runbook;
 
-import io.pgrunbook.core.Outcome;
-
-import io.pgrunbook.core.Secrets;
-
 import io.pgrunbook.action.Registry;
 import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.core.Outcome;
 import io.pgrunbook.core.PgrunbookException;
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.inventory.Cluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

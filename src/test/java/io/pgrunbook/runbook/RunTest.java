@@ -1,9 +1,8 @@
 package io.pgrunbook.runbook;
 
-import io.pgrunbook.core.Outcome;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.core.Outcome;
 import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.remote.Connections;
 import io.pgrunbook.remote.Transport;

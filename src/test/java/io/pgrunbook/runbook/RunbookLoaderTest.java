@@ -1,11 +1,8 @@
 package io.pgrunbook.runbook;
 
-import io.pgrunbook.core.Outcome;
-
-import io.pgrunbook.core.PgrunbookException;
-
 import io.pgrunbook.action.Registry;
 import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.core.Outcome;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

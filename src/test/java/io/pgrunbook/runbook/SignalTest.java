@@ -1,11 +1,8 @@
 package io.pgrunbook.runbook;
 
-import io.pgrunbook.core.Outcome;
-
-import io.pgrunbook.core.PgrunbookException;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.core.Outcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -3,6 +3,7 @@ package io.pgrunbook.lab;
 import io.pgrunbook.cli.ExitCodes;
 import io.pgrunbook.cli.PgrunbookException;
 import io.pgrunbook.lab.LabLayout.LabHost;
+import io.pgrunbook.pg.Quote;
 import io.pgrunbook.pg.ServerVersion;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
@@ -42,7 +43,7 @@ final class LabServers {
         }
         lab.progress.accept("db1: tablespace " + LabLayout.TABLESPACE + " in " + lab.layout.tablespaceDir("db1") + ", table "
                 + LabLayout.TABLESPACE_TABLE + " in it");
-        lab.sql("db1", "postgres", "CREATE TABLESPACE " + LabLayout.TABLESPACE + " LOCATION " + conf(lab.layout.tablespaceDir("db1").toString()),
+        lab.sql("db1", "postgres", "CREATE TABLESPACE " + LabLayout.TABLESPACE + " LOCATION " + Quote.conf(lab.layout.tablespaceDir("db1").toString()),
                 "CREATE TABLE " + LabLayout.TABLESPACE_TABLE + " (id bigserial PRIMARY KEY, note text, created timestamptz DEFAULT now())"
                         + " TABLESPACE " + LabLayout.TABLESPACE,
                 "INSERT INTO " + LabLayout.TABLESPACE_TABLE + "(note) SELECT 'lab row ' || g FROM generate_series(1, 100) g");
@@ -111,7 +112,7 @@ final class LabServers {
             lab.exec(host, "rm", "rm", "-f", data.resolve("postmaster.opts").toString());
             lab.write(data.resolve("standby.signal"), "", true);
             Path auto = data.resolve("postgresql.auto.conf");
-            lab.write(auto, LabFiles.read(auto) + "primary_conninfo = " + conf("host=" + primary.address() + " port=" + LabLayout.PG_PORT
+            lab.write(auto, LabFiles.read(auto) + "primary_conninfo = " + Quote.conf("host=" + primary.address() + " port=" + LabLayout.PG_PORT
                     + " user=" + LabLayout.REPLICATION_USER + " application_name=" + host) + "\n"
                     + "primary_slot_name = '" + host + "'\n", true);
         }
@@ -146,7 +147,7 @@ final class LabServers {
         String settings = "# pgrunbook lab: " + host + " (" + h.role() + ") on " + h.address() + ". A throwaway lab: fsync is off.\n"
                 + "listen_addresses = '" + h.address() + "'\n"
                 + "port = " + LabLayout.PG_PORT + "\n"
-                + "unix_socket_directories = " + conf(lab.layout.socketDir(host).toString()) + "\n"
+                + "unix_socket_directories = " + Quote.conf(lab.layout.socketDir(host).toString()) + "\n"
                 + (lab.debian != null ? "" : "cluster_name = '" + host + "'\n")
                 + "max_connections = 40\n"
                 + "shared_buffers = 16MB\n"
@@ -163,12 +164,12 @@ final class LabServers {
                 // a repointed subscription's apply worker restarts after this (default 5s): keep drills short
                 + "wal_retrieve_retry_interval = 1s\n"
                 + "archive_mode = " + (archive ? "on" : "off") + "\n"
-                + "archive_command = " + conf(archiveCmd) + "\n"
-                + "restore_command = " + conf(restoreCmd) + "\n"
+                + "archive_command = " + Quote.conf(archiveCmd) + "\n"
+                + "restore_command = " + Quote.conf(restoreCmd) + "\n"
                 + (lab.debian != null
                 ? "# pg_ctlcluster sends the server's stderr to the cluster's log file (pg_createcluster --logfile)\n"
                 : "logging_collector = on\n"
-                + "log_directory = " + conf(lab.layout.hostDir(host).toString()) + "\n"
+                + "log_directory = " + Quote.conf(lab.layout.hostDir(host).toString()) + "\n"
                 + "log_filename = 'postgresql.log'\n"
                 + "log_file_mode = 0640\n"
                 + "log_rotation_age = 0\n"
@@ -201,10 +202,6 @@ final class LabServers {
         return ServerVersion.ofPgVersionFile(LabFiles.read(lab.layout.dataDir("db1").resolve("PG_VERSION")));
     }
 
-    /** A postgresql.conf string literal. */
-    private static String conf(String value) {
-        return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
-    }
 
     void start(String host) {
         lab.progress.accept(host + ": start PostgreSQL on " + lab.layout.host(host).address() + ":" + LabLayout.PG_PORT

@@ -240,7 +240,7 @@ final class DebianLab {
     private static void write(Path p, String text) {
         try {
             Files.writeString(p, text, StandardCharsets.UTF_8);
-            Lab.chownTo(p, Lab.PG_OS_USER);
+            LabFiles.chown(p, Lab.PG_OS_USER);
         } catch (IOException e) {
             throw new PgrunbookException(Outcome.FAILED, "cannot write " + p + ": " + e.getMessage());
         }

@@ -1,7 +1,6 @@
 package io.pgrunbook.runbook;
 
 import io.pgrunbook.action.Registry;
-import io.pgrunbook.cli.ExitCodes;
 import io.pgrunbook.core.Outcome;
 import io.pgrunbook.inventory.Cluster;
 import org.junit.jupiter.api.Test;

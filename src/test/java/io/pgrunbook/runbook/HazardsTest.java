@@ -2,7 +2,6 @@ package io.pgrunbook.runbook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.action.Registry;
-import io.pgrunbook.cli.ExitCodes;
 import io.pgrunbook.core.Outcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -2,7 +2,6 @@ package io.pgrunbook.runbook;
 
 import io.pgrunbook.cli.Cli;
 import io.pgrunbook.cli.CliContext;
-import io.pgrunbook.cli.ExitCodes;
 import io.pgrunbook.core.Outcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,6 @@
 package io.pgrunbook.runbook;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pgrunbook.cli.ExitCodes;
 import io.pgrunbook.core.Outcome;
 import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.remote.Connections;

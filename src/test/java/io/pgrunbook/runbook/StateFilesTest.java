@@ -1,6 +1,5 @@
 package io.pgrunbook.runbook;
 
-import io.pgrunbook.cli.ExitCodes;
 import io.pgrunbook.core.Outcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

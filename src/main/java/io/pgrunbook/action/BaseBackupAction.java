@@ -1,6 +1,7 @@
 package io.pgrunbook.action;
 
 import io.pgrunbook.action.Tablespaces.Tablespace;
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.PgSettings;
 import io.pgrunbook.pg.BaseBackupProgress;
@@ -9,7 +10,6 @@ import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.RemoteCommand;
 import io.pgrunbook.remote.Shell;
-import io.pgrunbook.runbook.Secrets;
 
 import java.sql.Connection;
 import java.sql.SQLException;

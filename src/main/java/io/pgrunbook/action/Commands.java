@@ -1,8 +1,8 @@
 package io.pgrunbook.action;
 
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.RemoteCommand;
-import io.pgrunbook.runbook.Secrets;
 
 /** Runs a command for an action and turns its outcome into a {@link Result}. */
 final class Commands {

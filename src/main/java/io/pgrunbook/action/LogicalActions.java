@@ -4,6 +4,7 @@ import io.pgrunbook.pg.Conninfo;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Role;
 import io.pgrunbook.pg.Lsn;
+import io.pgrunbook.pg.Quote;
 
 import java.sql.SQLException;
 import java.time.Duration;
@@ -31,7 +32,7 @@ public final class LogicalActions {
         String sub = replica.replication().subscription();
         Map<String, String> r = Sql.row(rt, replica, replica.replication().database(),
                 "SELECT subname, coalesce(subslotname, subname) AS slot, subenabled, subconninfo FROM pg_subscription WHERE subname = "
-                        + Sql.literal(sub));
+                        + Quote.literal(sub));
         if (r.isEmpty()) {
             throw new IllegalStateException(replica.name() + " has no subscription " + sub);
         }
@@ -77,7 +78,7 @@ public final class LogicalActions {
                         List<String> behind = new ArrayList<>();
                         for (String slot : slots) {
                             Map<String, String> s = Sql.row(ctx.runtime(), p, null,
-                                    "SELECT confirmed_flush_lsn::text AS c FROM pg_replication_slots WHERE slot_name = " + Sql.literal(slot));
+                                    "SELECT confirmed_flush_lsn::text AS c FROM pg_replication_slots WHERE slot_name = " + Quote.literal(slot));
                             if (s.isEmpty()) {
                                 // not fed from this primary (e.g. its slot was lost in a failover): nothing to wait for here
                                 continue;
@@ -158,9 +159,9 @@ public final class LogicalActions {
     /** Creates the subscription's logical slot on {@code to} unless it exists; true when created now. */
     static boolean createSlot(StepContext ctx, Host to, Subscription s) throws SQLException {
         Map<String, String> r = Sql.row(ctx.runtime(), to, ctx.host().replication().database(),
-                "SELECT slot_name FROM pg_create_logical_replication_slot(" + Sql.literal(s.slot())
+                "SELECT slot_name FROM pg_create_logical_replication_slot(" + Quote.literal(s.slot())
                         + ", 'pgoutput') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = "
-                        + Sql.literal(s.slot()) + ")");
+                        + Quote.literal(s.slot()) + ")");
         return !r.isEmpty();
     }
 
@@ -186,7 +187,7 @@ public final class LogicalActions {
     /** Whether the REPLICA's slot exists on {@code on} (replica.slot made it there before clients resumed). */
     static boolean hasSlot(StepContext ctx, Host on, Host replica) throws SQLException {
         Subscription s = subscription(ctx.runtime(), replica);
-        return !Sql.row(ctx.runtime(), on, null, "SELECT 1 AS x FROM pg_replication_slots WHERE slot_name = " + Sql.literal(s.slot())).isEmpty();
+        return !Sql.row(ctx.runtime(), on, null, "SELECT 1 AS x FROM pg_replication_slots WHERE slot_name = " + Quote.literal(s.slot())).isEmpty();
     }
 
     static List<Host> replicas(StepContext ctx) {
@@ -244,10 +245,10 @@ public final class LogicalActions {
                     String db = r.replication().database();
                     createSlot(ctx, to, s);
                     // the site's own user and options stay: only the server changes
-                    Sql.execute(ctx.runtime(), r, db, "ALTER SUBSCRIPTION " + ident(s.name()) + " CONNECTION "
-                            + Sql.literal(RecopyProof.keptConninfo(r, to, s.conninfo())));
+                    Sql.execute(ctx.runtime(), r, db, "ALTER SUBSCRIPTION " + Quote.ident(s.name()) + " CONNECTION "
+                            + Quote.literal(RecopyProof.keptConninfo(r, to, s.conninfo())));
                     if (!s.enabled()) {
-                        Sql.execute(ctx.runtime(), r, db, "ALTER SUBSCRIPTION " + ident(s.name()) + " ENABLE");
+                        Sql.execute(ctx.runtime(), r, db, "ALTER SUBSCRIPTION " + Quote.ident(s.name()) + " ENABLE");
                     }
                     return Result.ok(r.name() + ": subscription " + s.name() + " now reads slot " + s.slot() + " on " + to.name());
                 } catch (SQLException | RuntimeException e) {
@@ -312,11 +313,11 @@ public final class LogicalActions {
                     // failover) was not moved by us: the old primary had no slot of it
                     Host from = ctx.cluster().host(ctx.option("from", "")).orElse(null);
                     if (from != null && Sql.row(ctx.runtime(), from, null, "SELECT 1 AS x FROM pg_replication_slots WHERE slot_name = "
-                            + Sql.literal(s.slot())).isEmpty()) {
+                            + Quote.literal(s.slot())).isEmpty()) {
                         return CheckResult.pass(r.name() + " was not fed from " + from.name() + " (left to repair-replica)");
                     }
                     Map<String, String> slot = Sql.row(ctx.runtime(), to, null,
-                            "SELECT active FROM pg_replication_slots WHERE slot_name = " + Sql.literal(s.slot()));
+                            "SELECT active FROM pg_replication_slots WHERE slot_name = " + Quote.literal(s.slot()));
                     return "t".equals(slot.get("active")) ? CheckResult.pass(r.name() + " streams from slot " + s.slot() + " on " + to.name())
                             : CheckResult.fail(r.name() + ": slot " + s.slot() + " on " + to.name() + (slot.isEmpty() ? " missing" : " not in use yet"));
                 } catch (SQLException | RuntimeException e) {
@@ -326,7 +327,4 @@ public final class LogicalActions {
         };
     }
 
-    static String ident(String name) {
-        return "\"" + name.replace("\"", "\"\"") + "\"";
-    }
 }

@@ -1,6 +1,6 @@
 package io.pgrunbook.action;
 
-import io.pgrunbook.runbook.Secrets;
+import io.pgrunbook.core.Secrets;
 
 /** {@code note:} text for the operator; changes nothing. */
 public final class NoteAction implements Action {

@@ -1,5 +1,6 @@
 package io.pgrunbook.action;
 
+
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Units;
 import io.pgrunbook.pgbouncer.PgBouncerAdmin;

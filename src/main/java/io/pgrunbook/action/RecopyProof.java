@@ -1,7 +1,9 @@
 package io.pgrunbook.action;
 
+
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.pg.Conninfo;
+import io.pgrunbook.pg.Quote;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.RemoteCommand;
@@ -34,7 +36,7 @@ record RecopyProof(String conninfo, String user, List<String> published, Map<Str
     /** A published table as the primary defines it: its columns, primary key, replica identity. */
     record Table(String schema, String name, List<Column> columns, String primaryKey, boolean identityFull) {
         String qualified() {
-            return ReplicaAction.ident(schema) + "." + ReplicaAction.ident(name);
+            return Quote.ident(schema) + "." + Quote.ident(name);
         }
 
         /** schema.name, quoted only where a name needs it: how the operator writes it, and what to_regclass reads. */
@@ -43,20 +45,20 @@ record RecopyProof(String conninfo, String user, List<String> published, Map<Str
         }
 
         private static String plain(String n) {
-            return n.matches("[a-z_][a-z0-9_$]*") ? n : ReplicaAction.ident(n);
+            return n.matches("[a-z_][a-z0-9_$]*") ? n : Quote.ident(n);
         }
 
         /** CREATE TABLE from the primary's catalog: columns, types, NOT NULL, primary key; no defaults (their sequences are the primary's). */
         List<String> ddl() {
             List<String> cols = new ArrayList<>();
             for (Column c : columns) {
-                cols.add(ReplicaAction.ident(c.name()) + " " + c.type() + (c.notNull() ? " NOT NULL" : ""));
+                cols.add(Quote.ident(c.name()) + " " + c.type() + (c.notNull() ? " NOT NULL" : ""));
             }
             if (primaryKey != null) {
                 cols.add(primaryKey);
             }
             List<String> out = new ArrayList<>();
-            out.add("CREATE SCHEMA IF NOT EXISTS " + ReplicaAction.ident(schema));
+            out.add("CREATE SCHEMA IF NOT EXISTS " + Quote.ident(schema));
             out.add("CREATE TABLE " + qualified() + " (" + String.join(", ", cols) + ")");
             if (identityFull) {
                 out.add("ALTER TABLE " + qualified() + " REPLICA IDENTITY FULL");
@@ -171,7 +173,7 @@ record RecopyProof(String conninfo, String user, List<String> published, Map<Str
             return null;
         }
         if (!r.ok() || !out.contains("|")) {
-            String err = io.pgrunbook.runbook.Secrets.mask((r.stderr() + " " + out).strip().lines().findFirst().orElse(r.status()));
+            String err = io.pgrunbook.core.Secrets.mask((r.stderr() + " " + out).strip().lines().findFirst().orElse(r.status()));
             refusals.add(replica.name() + ": " + who + " cannot connect to " + where + ": " + err + "; fix: allow it in "
                     + primary.name() + "'s pg_hba.conf (and its password in ~/.pgpass of " + (replica.become() != null ? replica.become() : "the server's OS user")
                     + " on " + replica.name() + ")");
@@ -180,7 +182,7 @@ record RecopyProof(String conninfo, String user, List<String> published, Map<Str
         String[] f = out.lines().reduce((a, b) -> b).orElse("").split("\\|", 2);
         if (!"true".equals(f[1].strip())) {
             refusals.add(replica.name() + ": the subscription's user " + f[0] + " has no REPLICATION attribute on " + primary.name()
-                    + "; fix on " + primary.name() + ": ALTER ROLE " + ReplicaAction.ident(f[0]) + " REPLICATION");
+                    + "; fix on " + primary.name() + ": ALTER ROLE " + Quote.ident(f[0]) + " REPLICATION");
         }
         return f[0];
     }
@@ -204,7 +206,7 @@ record RecopyProof(String conninfo, String user, List<String> published, Map<Str
         if (!denied.isEmpty()) {
             refusals.add("the subscription's user " + user + " cannot SELECT " + String.join(", ", denied) + " on " + primary.name()
                     + " (the copy would fail after the TRUNCATE); fix on " + primary.name() + ": GRANT SELECT ON "
-                    + String.join(", ", denied) + " TO " + ReplicaAction.ident(user) + " (and USAGE on their schemas)");
+                    + String.join(", ", denied) + " TO " + Quote.ident(user) + " (and USAGE on their schemas)");
         }
     }
 
@@ -213,7 +215,7 @@ record RecopyProof(String conninfo, String user, List<String> published, Map<Str
             throws SQLException {
         String name = info.subscription();
         Map<String, String> s = Sql.row(rt, primary, null, "SELECT slot_type, coalesce(plugin, '') AS plugin, coalesce(database, '') AS database,"
-                + " active::text AS active FROM pg_replication_slots WHERE slot_name = " + Sql.literal(name));
+                + " active::text AS active FROM pg_replication_slots WHERE slot_name = " + Quote.literal(name));
         if (s.isEmpty()) {
             return false;
         }
@@ -223,7 +225,7 @@ record RecopyProof(String conninfo, String user, List<String> published, Map<Str
             refusals.add("a replication slot named " + name + " already exists on " + primary.name() + " (" + s.get("slot_type")
                     + (s.get("database").isEmpty() ? "" : ", database " + s.get("database")) + ("true".equals(s.get("active")) ? ", in use" : "")
                     + ") and is not " + replica.name() + "'s subscription's: the new subscription could not create its slot; fix: drop it on "
-                    + primary.name() + " (SELECT pg_drop_replication_slot(" + Sql.literal(name) + ")) if nothing uses it");
+                    + primary.name() + " (SELECT pg_drop_replication_slot(" + Quote.literal(name) + ")) if nothing uses it");
         }
         return ours;
     }

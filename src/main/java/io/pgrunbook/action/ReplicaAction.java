@@ -1,9 +1,11 @@
 package io.pgrunbook.action;
 
+
 import io.pgrunbook.pg.Conninfo;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.ReplicationSettings;
 import io.pgrunbook.inventory.Units;
+import io.pgrunbook.pg.Quote;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -85,13 +87,7 @@ public final class ReplicaAction implements Action {
         return r;
     }
 
-    static String ident(String s) {
-        return "\"" + s.replace("\"", "\"\"") + "\"";
-    }
 
-    static String literal(String s) {
-        return "'" + s.replace("'", "''") + "'";
-    }
 
     /**
      * A connection built from the inventory (the live primary, the replica's database, the replication user): only for
@@ -111,7 +107,7 @@ public final class ReplicaAction implements Action {
     public Rendered describe(StepContext ctx) {
         Host h = ctx.host();
         Host p = upstream(ctx);
-        String sub = ident(repl(h).subscription());
+        String sub = Quote.ident(repl(h).subscription());
         return switch (op) {
             case SHOW -> Rendered.of("on " + h.name() + ": pg_subscription, pg_stat_subscription for " + sub,
                     "on " + p.name() + ": its slot in pg_replication_slots, its publications in pg_publication");
@@ -302,7 +298,7 @@ public final class ReplicaAction implements Action {
         } else {
             DataDir.say(ctx, "subscription " + i.subscription() + ": " + (i.enabled() ? "enabled" : "DISABLED") + ", worker "
                     + (i.workerPid() != null ? "running (pid " + i.workerPid() + ")" : "NOT running") + ", last message " + i.lastMsg()
-                    + ", received " + i.receivedLsn() + ", connection " + io.pgrunbook.runbook.Secrets.mask(String.valueOf(i.conninfo())));
+                    + ", received " + i.receivedLsn() + ", connection " + io.pgrunbook.core.Secrets.mask(String.valueOf(i.conninfo())));
             DataDir.say(ctx, "publications " + i.publications() + ", tables " + i.tables());
         }
         DataDir.say(ctx, "on " + p.name() + ": slot " + i.slot() + (i.slotOnPrimary() ? " exists (" + (Boolean.TRUE.equals(i.slotActive()) ? "active" : "inactive")
@@ -320,13 +316,13 @@ public final class ReplicaAction implements Action {
             }
             DataDir.say(ctx, "created logical slot " + i.slot() + " on " + p.name() + " (changes before this moment are not sent)");
         }
-        String sub = ident(i.subscription());
+        String sub = Quote.ident(i.subscription());
         try (Connection c = ctx.runtime().sql(h, r.database()); Statement st = c.createStatement()) {
             if (!i.pointsAt(p)) {
                 String conn = RecopyProof.keptConninfo(h, p, i.exists() ? i.conninfo() : null);
-                st.execute("ALTER SUBSCRIPTION " + sub + " CONNECTION " + literal(conn));
+                st.execute("ALTER SUBSCRIPTION " + sub + " CONNECTION " + Quote.literal(conn));
                 DataDir.say(ctx, "subscription " + i.subscription() + " now connects to " + p.name() + ": "
-                        + io.pgrunbook.runbook.Secrets.mask(conn));
+                        + io.pgrunbook.core.Secrets.mask(conn));
             }
             st.execute("ALTER SUBSCRIPTION " + sub + " ENABLE");
         }
@@ -398,7 +394,7 @@ public final class ReplicaAction implements Action {
     }
 
     private Result resubscribe(StepContext ctx, Host h, Host p, Info i) throws SQLException {
-        String sub = ident(i.subscription());
+        String sub = Quote.ident(i.subscription());
         List<String> pubs = i.publications();
         if (pubs.isEmpty()) {
             return Result.failed("no publication known for " + i.subscription() + " (set replication.publication in the inventory)");
@@ -415,8 +411,8 @@ public final class ReplicaAction implements Action {
                 // mode resync with the slot still there: CREATE SUBSCRIPTION makes a slot of the same name
                 dropOwnSlot(ctx, p, i);
             }
-            st.execute("CREATE SUBSCRIPTION " + sub + " CONNECTION " + literal(conn) + " PUBLICATION "
-                    + String.join(", ", pubs.stream().map(ReplicaAction::ident).toList()) + " WITH (copy_data = true)");
+            st.execute("CREATE SUBSCRIPTION " + sub + " CONNECTION " + Quote.literal(conn) + " PUBLICATION "
+                    + String.join(", ", pubs.stream().map(Quote::ident).toList()) + " WITH (copy_data = true)");
         }
         return Result.ok(i.subscription() + " recreated on " + h.name() + " from " + p.name() + " with a fresh copy of " + pubs);
     }
@@ -426,12 +422,12 @@ public final class ReplicaAction implements Action {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
             Map<String, String> s = Sql.row(ctx.runtime(), p, null, "SELECT active::text AS active FROM pg_replication_slots WHERE slot_name = "
-                    + Sql.literal(i.slot()));
+                    + Quote.literal(i.slot()));
             if (s.isEmpty()) {
                 return;
             }
             if (!"true".equals(s.get("active"))) {
-                Sql.execute(ctx.runtime(), p, null, "SELECT pg_drop_replication_slot(" + Sql.literal(i.slot()) + ")");
+                Sql.execute(ctx.runtime(), p, null, "SELECT pg_drop_replication_slot(" + Quote.literal(i.slot()) + ")");
                 DataDir.say(ctx, "dropped the subscription's old slot " + i.slot() + " on " + p.name());
                 return;
             }

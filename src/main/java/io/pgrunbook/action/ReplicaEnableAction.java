@@ -1,6 +1,7 @@
 package io.pgrunbook.action;
 
 import io.pgrunbook.inventory.Host;
+import io.pgrunbook.pg.Quote;
 
 import java.sql.SQLException;
 
@@ -19,7 +20,7 @@ public final class ReplicaEnableAction implements Action {
     }
 
     private static String sql(Host h) {
-        return "ALTER SUBSCRIPTION " + LogicalActions.ident(h.replication().subscription()) + " ENABLE";
+        return "ALTER SUBSCRIPTION " + Quote.ident(h.replication().subscription()) + " ENABLE";
     }
 
     @Override

@@ -1,14 +1,14 @@
 package io.pgrunbook.action;
 
-import io.pgrunbook.pg.Conninfo;
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.PgSettings;
+import io.pgrunbook.pg.Conninfo;
 import io.pgrunbook.pg.ControlData;
 import io.pgrunbook.pg.ServerVersion;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.RemoteCommand;
 import io.pgrunbook.remote.Shell;
-import io.pgrunbook.runbook.Secrets;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,7 +1,7 @@
 package io.pgrunbook.action;
 
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.remote.RemoteCommand;
-import io.pgrunbook.runbook.Secrets;
 
 /** {@code run:} a shell script on the host, as {@code as} or the login user; values in it are already shell-quoted. */
 public final class RunAction implements Action {

@@ -2,6 +2,7 @@ package io.pgrunbook.action;
 
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Role;
+import io.pgrunbook.pg.Quote;
 import io.pgrunbook.pg.StandbyConfig;
 
 import java.sql.SQLException;
@@ -59,7 +60,7 @@ public final class SlotsCleanupAction implements Action {
                 } else if (active) {
                     kept.add(name + " (active, although " + verdict + ")");
                 } else {
-                    Sql.execute(ctx.runtime(), x, null, "SELECT pg_drop_replication_slot(" + Sql.literal(name) + ")");
+                    Sql.execute(ctx.runtime(), x, null, "SELECT pg_drop_replication_slot(" + Quote.literal(name) + ")");
                     dropped.add(name + " (" + verdict + ")");
                 }
             }

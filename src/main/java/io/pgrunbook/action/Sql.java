@@ -61,9 +61,6 @@ final class Sql {
         }
     }
 
-    static String literal(String s) {
-        return "'" + s.replace("'", "''") + "'";
-    }
 
     static void sleep(long millis) {
         try {

@@ -1,6 +1,6 @@
 package io.pgrunbook.action;
 
-import io.pgrunbook.runbook.Secrets;
+import io.pgrunbook.core.Secrets;
 
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -1,5 +1,7 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Inventory;
 import io.pgrunbook.inventory.InventoryLoader;
@@ -59,7 +61,7 @@ public abstract class AbstractCommand implements Callable<Integer> {
     protected Inventory inventory() {
         Path p = inventoryPath();
         if (!Files.exists(p)) {
-            throw new PgrunbookException(ExitCodes.INVALID_INPUT, p + ": no such inventory file",
+            throw new PgrunbookException(Outcome.INVALID_INPUT, p + ": no such inventory file",
                     "give one with -i FILE or PGRUNBOOK_INVENTORY (see inventory.example.yaml)");
         }
         return new InventoryLoader(context().env()).load(p);

@@ -1,5 +1,6 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.InventoryException;
 import io.pgrunbook.remote.HostKeyException;
 import io.pgrunbook.remote.Sanitize;
@@ -149,7 +150,7 @@ public final class Cli {
     static final class ErrorHandler implements IExecutionExceptionHandler {
         static int exitCode(Throwable t) {
             if (t instanceof PgrunbookException p) {
-                return p.exitCode();
+                return ExitCodes.of(p.outcome());
             }
             if (t instanceof InventoryException) {
                 return ExitCodes.INVALID_INPUT;

@@ -1,5 +1,7 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.runbook.Executor;
 import picocli.CommandLine.Option;
 
@@ -36,7 +38,7 @@ public class ExecutionOptions {
     void checkHosts(io.pgrunbook.inventory.Cluster cluster) {
         for (String h : confirmHosts) {
             if (cluster.host(h).isEmpty()) {
-                throw new PgrunbookException(ExitCodes.USAGE, "--confirm-host " + h + ": cluster " + cluster.name()
+                throw new PgrunbookException(Outcome.USAGE, "--confirm-host " + h + ": cluster " + cluster.name()
                         + " has no host of that name", "its hosts: " + String.join(", ",
                         cluster.hosts().stream().map(io.pgrunbook.inventory.Host::name).toList()));
             }

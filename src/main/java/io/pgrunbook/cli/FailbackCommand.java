@@ -2,6 +2,8 @@ package io.pgrunbook.cli;
 
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.FailbackChoice;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,11 +49,11 @@ public class FailbackCommand extends EngineCommand {
      */
     static Map<String, String> params(EngineCommand cmd, ClusterState state, String host) {
         if (cmd.cluster().host(host).isEmpty()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "'" + host + "' is not a host of cluster " + cmd.cluster().name());
+            throw new PgrunbookException(Outcome.USAGE, "'" + host + "' is not a host of cluster " + cmd.cluster().name());
         }
         FailbackChoice.Decision d = FailbackChoice.decide(state, host);
         if (d.refused()) {
-            throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + d.refusal(), d.hint());
+            throw new PgrunbookException(Outcome.REFUSED, "refused: " + d.refusal(), d.hint());
         }
         if (d.stopFirst()) {
             cmd.err().println(d.reason() + ": " + host + " is stopped first (a destructive step), then rewound onto " + d.upstream() + ".");

@@ -3,6 +3,8 @@ package io.pgrunbook.cli;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.FenceChoice;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,7 +56,7 @@ public class FailoverCommand extends EngineCommand {
         } else {
             FenceChoice.Decision d = FenceChoice.choose(state, to);
             if (d.refused()) {
-                throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + d.refusal(), d.hint());
+                throw new PgrunbookException(Outcome.REFUSED, "refused: " + d.refusal(), d.hint());
             }
             params.put("from", d.host());
         }

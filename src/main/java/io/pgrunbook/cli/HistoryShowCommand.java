@@ -1,6 +1,8 @@
 package io.pgrunbook.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.runbook.Journal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -23,7 +25,7 @@ public class HistoryShowCommand extends AbstractCommand {
             events = null;
         }
         if (events == null) {
-            throw new PgrunbookException(ExitCodes.USAGE, "no run " + runId, "see 'pgrunbook history'");
+            throw new PgrunbookException(Outcome.USAGE, "no run " + runId, "see 'pgrunbook history'");
         }
         if (global().json()) {
             out().println(Json.pretty(events));

@@ -1,5 +1,7 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.InventoryLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,7 +22,7 @@ public class LabStatusCommand extends StatusCommand {
         Path base = dir != null ? dir : context().workDir().resolve("pglab");
         Path inv = base.resolve("inventory.yaml");
         if (!Files.exists(inv)) {
-            throw new PgrunbookException(ExitCodes.USAGE, "no lab in " + base + " (" + inv + " is missing)",
+            throw new PgrunbookException(Outcome.USAGE, "no lab in " + base + " (" + inv + " is missing)",
                     "start one with: pgrunbook lab up --dir " + base);
         }
         return show(new InventoryLoader(context().env()).load(inv).cluster(global().cluster()));

@@ -1,5 +1,7 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.lab.Lab;
 import io.pgrunbook.lab.LabExtra;
 import io.pgrunbook.lab.LabLayout;
@@ -62,7 +64,7 @@ public class LabUpCommand extends AbstractCommand {
         Path where = context().workDir().resolve(dir).toAbsolutePath().normalize();
         EnumSet<LabExtra> extras = EnumSet.noneOf(LabExtra.class);
         for (String w : with) {
-            extras.add(LabExtra.of(w).orElseThrow(() -> new PgrunbookException(ExitCodes.USAGE,
+            extras.add(LabExtra.of(w).orElseThrow(() -> new PgrunbookException(Outcome.USAGE,
                     "--with " + w + ": unknown part", "one or more of: " + LabExtra.labels())));
         }
         LabOptions options = LabOptions.plain().ssh(ssh).shape(layout).tablespace(tablespace)

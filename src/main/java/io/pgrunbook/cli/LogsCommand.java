@@ -1,5 +1,7 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.logs.LogFiles;
@@ -40,18 +42,18 @@ public class LogsCommand extends AbstractCommand {
     @Override
     public Integer call() {
         if (lines < 0) {
-            throw new PgrunbookException(ExitCodes.USAGE, "-n takes 0 or more lines");
+            throw new PgrunbookException(Outcome.USAGE, "-n takes 0 or more lines");
         }
         Pattern pattern = null;
         if (grep != null) {
             try {
                 pattern = Pattern.compile(grep);
             } catch (PatternSyntaxException e) {
-                throw new PgrunbookException(ExitCodes.USAGE, "--grep: not a regular expression: " + e.getDescription());
+                throw new PgrunbookException(Outcome.USAGE, "--grep: not a regular expression: " + e.getDescription());
             }
         }
         Cluster cluster = cluster();
-        Host host = cluster.host(hostName).orElseThrow(() -> new PgrunbookException(ExitCodes.USAGE, "no host '" + hostName
+        Host host = cluster.host(hostName).orElseThrow(() -> new PgrunbookException(Outcome.USAGE, "no host '" + hostName
                 + "' in cluster " + cluster.name(), "hosts: " + cluster.hosts().stream().map(Host::name).collect(Collectors.joining(", "))));
         PrintWriter out = out();
         try (Connections connections = context().connections()) {

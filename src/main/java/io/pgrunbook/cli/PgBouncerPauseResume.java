@@ -1,5 +1,6 @@
 package io.pgrunbook.cli;
 
+
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.pgbouncer.PgBouncerControl;
 import io.pgrunbook.remote.Connections;

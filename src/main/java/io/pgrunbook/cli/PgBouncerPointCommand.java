@@ -3,6 +3,8 @@ package io.pgrunbook.cli;
 import io.pgrunbook.cluster.ClusterProbe;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.pgbouncer.PgBouncerConfig;
@@ -38,10 +40,10 @@ public class PgBouncerPointCommand extends AbstractCommand {
     @Override
     public Integer call() throws Exception {
         Cluster cluster = cluster();
-        Host target = cluster.host(to).orElseThrow(() -> new PgrunbookException(ExitCodes.USAGE, "no host '" + to
+        Host target = cluster.host(to).orElseThrow(() -> new PgrunbookException(Outcome.USAGE, "no host '" + to
                 + "' in cluster " + cluster.name(), "hosts: " + cluster.hosts().stream().map(Host::name).collect(Collectors.joining(", "))));
         if (cluster.pgbouncers().isEmpty()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "cluster " + cluster.name() + " has no PgBouncer host");
+            throw new PgrunbookException(Outcome.USAGE, "cluster " + cluster.name() + " has no PgBouncer host");
         }
         List<Repoint.Result> results = new ArrayList<>();
         List<String> failures = new ArrayList<>();
@@ -52,7 +54,7 @@ public class PgBouncerPointCommand extends AbstractCommand {
                         .map(s -> s.json()).orElse("unknown") + ", " + (state.primary() != null ? "the live primary is "
                         + state.primary() : "verdict " + state.verdict());
                 if (!force) {
-                    throw new PgrunbookException(ExitCodes.REFUSED, why + "; clients would reach a server that is not"
+                    throw new PgrunbookException(Outcome.REFUSED, why + "; clients would reach a server that is not"
                             + " the primary", "point at " + (state.primary() != null ? state.primary() : "the primary")
                             + ", or add --force when you are about to promote " + to);
                 }

@@ -2,6 +2,8 @@ package io.pgrunbook.cli;
 
 import io.pgrunbook.cluster.ClusterProbe;
 import io.pgrunbook.cluster.ClusterState;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.remote.Connections;
 
@@ -39,7 +41,7 @@ final class ProcedureCommand {
     static String livePrimary(EngineCommand cmd, String why) {
         ClusterState s = probe(cmd);
         if (s.primary() == null) {
-            throw new PgrunbookException(ExitCodes.REFUSED, "no live primary in cluster " + s.cluster() + " (verdict "
+            throw new PgrunbookException(Outcome.REFUSED, "no live primary in cluster " + s.cluster() + " (verdict "
                     + s.verdict() + "): " + why, "see 'pgrunbook status'");
         }
         return s.primary();

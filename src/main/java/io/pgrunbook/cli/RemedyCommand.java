@@ -2,6 +2,8 @@ package io.pgrunbook.cli;
 
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.Remedy;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.Cluster;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,18 +30,17 @@ public class RemedyCommand extends EngineCommand {
 
     /** The live state, through the test seam when one is set. */
 
-
     /** Decides by the table, shows the decision, runs it; exit 3 when the node's database must not be started. */
     static int run(EngineCommand cmd, ExecutionOptions exec, String host, ClusterState state) throws Exception {
         Cluster cluster = cmd.cluster();
         if (cluster.host(host).isEmpty()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "'" + host + "' is not a host of cluster " + cluster.name());
+            throw new PgrunbookException(Outcome.USAGE, "'" + host + "' is not a host of cluster " + cluster.name());
         }
         Remedy.Decision d;
         try {
             d = Remedy.decide(state, host, cluster.host(host).get().hasPgBouncer());
         } catch (Remedy.Refused e) {
-            throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + e.getMessage(), e.hint());
+            throw new PgrunbookException(Outcome.REFUSED, "refused: " + e.getMessage(), e.hint());
         }
         cmd.err().print(d.explain());
         if (d.refusal() != null) {

@@ -2,6 +2,8 @@ package io.pgrunbook.cli;
 
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.Repair;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -26,7 +28,7 @@ public class RepairCommand extends EngineCommand {
     @Override
     public Integer call() throws Exception {
         if (cluster().host(host).isEmpty()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "'" + host + "' is not a host of cluster " + cluster().name());
+            throw new PgrunbookException(Outcome.USAGE, "'" + host + "' is not a host of cluster " + cluster().name());
         }
         ClusterState state = ProcedureCommand.probe(this);
         Repair.Choice c = Repair.decide(state, host);
@@ -48,7 +50,7 @@ public class RepairCommand extends EngineCommand {
                 out().println(host + ": nothing to do (" + c.reason() + ")");
                 return ExitCodes.OK;
             }
-            case REFUSE -> throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + c.reason(), c.hint());
+            case REFUSE -> throw new PgrunbookException(Outcome.REFUSED, "refused: " + c.reason(), c.hint());
             case FAILBACK -> {
                 int code = ProcedureCommand.run(this, exec, "failback", FailbackCommand.params(this, state, host));
                 // refused by its preflight (other cluster, unreadable pg_control, no pg_rewind: nothing was changed) or

@@ -1,5 +1,7 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.remote.Connections;
 import io.pgrunbook.runbook.RunResult;
 import picocli.CommandLine.Command;
@@ -20,7 +22,7 @@ public class ResumeCommand extends EngineCommand {
     @Override
     public Integer call() throws Exception {
         if (!exec.params().isEmpty()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "resume takes the parameters of the run it resumes",
+            throw new PgrunbookException(Outcome.USAGE, "resume takes the parameters of the run it resumes",
                     "start a new run to change them");
         }
         try (Connections connections = context().connections()) {
@@ -28,7 +30,7 @@ public class ResumeCommand extends EngineCommand {
             if (global().json()) {
                 out().println(Json.pretty(r));
             }
-            return r.exitCode();
+            return ExitCodes.of(r.outcome());
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.Outcome;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Inventory;
 import io.pgrunbook.remote.Connections;
@@ -42,11 +43,11 @@ public class RunCommand extends EngineCommand {
             RunResult r = engine.run(inv, cluster, rb, params, exec.options());
             if (cmd.global().json()) {
                 cmd.out().println(Json.pretty(r));
-            } else if (showStatus && r.exitCode() == ExitCodes.OK) {
+            } else if (showStatus && r.outcome() == Outcome.OK) {
                 var state = new io.pgrunbook.cluster.ClusterProbe(connections, cmd.context().env()).probe(cluster);
                 cmd.out().print(StatusView.table(state, cmd.ansi()));
             }
-            return r.exitCode();
+            return ExitCodes.of(r.outcome());
         }
     }
 }

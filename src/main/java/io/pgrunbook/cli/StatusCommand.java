@@ -2,6 +2,8 @@ package io.pgrunbook.cli;
 
 import io.pgrunbook.cluster.ClusterProbe;
 import io.pgrunbook.cluster.ClusterState;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.remote.Connections;
 import picocli.CommandLine.Command;
@@ -25,7 +27,7 @@ public class StatusCommand extends AbstractCommand {
     /** Probes and prints; with --watch, again and again. Shared with `lab status`. */
     int show(Cluster cluster) throws Exception {
         if (watch != null && watch < 1) {
-            throw new PgrunbookException(ExitCodes.USAGE, "--watch takes a whole number of seconds, 1 or more");
+            throw new PgrunbookException(Outcome.USAGE, "--watch takes a whole number of seconds, 1 or more");
         }
         try (Connections connections = context().connections()) {
             ClusterProbe probe = new ClusterProbe(connections, context().env());
@@ -41,7 +43,7 @@ public class StatusCommand extends AbstractCommand {
                 }
                 out().flush();
                 if (watch == null) {
-                    return state.verdict().exitCode();
+                    return ExitCodes.of(state.verdict().outcome());
                 }
                 Thread.sleep(watch * 1000L);
             }

@@ -1,16 +1,19 @@
 package io.pgrunbook.cluster;
 
-/** The cluster's health in one word, and the exit code `status` returns for it. */
+import io.pgrunbook.core.Outcome;
+
+/** The cluster's health in one word, and the outcome `status` ends with for it (a monitoring plugin's 0-3). */
 public enum Verdict {
-    HEALTHY(0), FAILOVER_STATE(1), DEGRADED(1), SPLIT_BRAIN(2), NO_PRIMARY(2), UNKNOWN(3);
+    HEALTHY(Outcome.OK), FAILOVER_STATE(Outcome.FAILED), DEGRADED(Outcome.FAILED), SPLIT_BRAIN(Outcome.CRITICAL),
+    NO_PRIMARY(Outcome.CRITICAL), UNKNOWN(Outcome.REFUSED);
 
-    private final int exitCode;
+    private final Outcome outcome;
 
-    Verdict(int exitCode) {
-        this.exitCode = exitCode;
+    Verdict(Outcome outcome) {
+        this.outcome = outcome;
     }
 
-    public int exitCode() {
-        return exitCode;
+    public Outcome outcome() {
+        return outcome;
     }
 }

@@ -94,7 +94,7 @@ public final class DoctorRules {
         String dir = m.find() ? m.group(1) : "/ARCHIVE";
         String cmd = idempotentArchiveCommand(dir);
         return "accept a segment already archived with identical bytes, as the PostgreSQL documentation recommends:"
-                + " ALTER SYSTEM SET archive_command = '" + cmd.replace("'", "''") + "'; SELECT pg_reload_conf(); (on every node)";
+                + " ALTER SYSTEM SET archive_command = " + io.pgrunbook.pg.Quote.literal(cmd) + "; SELECT pg_reload_conf(); (on every node)";
     }
 
     /** As {@link #archiver(String, String, long, OffsetDateTime, OffsetDateTime, String, Integer)}, naming the cause when the command refuses archived segments. */

@@ -1,7 +1,7 @@
 package io.pgrunbook.lab;
 
-import io.pgrunbook.cli.ExitCodes;
-import io.pgrunbook.cli.PgrunbookException;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.lab.LabLayout.LabHost;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
@@ -58,20 +58,20 @@ final class DebianLab {
     /** Refuses before anything is made when this machine cannot hold the Debian shape. */
     void checkCanBuild() {
         if (!LocalTransport.runningAsRoot()) {
-            throw new PgrunbookException(ExitCodes.REFUSED, "lab up --layout debian writes /etc/postgresql, /etc/sudoers.d"
+            throw new PgrunbookException(Outcome.REFUSED, "lab up --layout debian writes /etc/postgresql, /etc/sudoers.d"
                     + " and may create the " + LabLayout.DBA_USER + " OS user: it needs root", "run it as root (or use the plain layout)");
         }
         for (String program : List.of("/usr/bin/pg_createcluster", "/usr/bin/pg_ctlcluster", "/usr/bin/pg_dropcluster",
                 "/usr/bin/sudo", "/usr/sbin/visudo")) {
             if (!Files.isExecutable(Path.of(program))) {
-                throw new PgrunbookException(ExitCodes.REFUSED, "lab up --layout debian needs " + program + ", which is missing",
+                throw new PgrunbookException(Outcome.REFUSED, "lab up --layout debian needs " + program + ", which is missing",
                         "apt-get install postgresql-15 sudo (postgresql-common brings pg_createcluster)");
             }
         }
         for (LabHost h : layout.hosts()) {
             Path conf = layout.confDir(h.name());
             if (Files.exists(conf)) {
-                throw new PgrunbookException(ExitCodes.REFUSED, "cluster " + LabLayout.DEBIAN_VERSION + "/"
+                throw new PgrunbookException(Outcome.REFUSED, "cluster " + LabLayout.DEBIAN_VERSION + "/"
                         + layout.clusterName(h.name()) + " already exists (" + conf + "), left by another lab at "
                         + layout.baseAddress(), "remove that lab with pgrunbook lab down --dir ITS_DIR, or: pg_dropcluster --stop "
                         + LabLayout.DEBIAN_VERSION + " " + layout.clusterName(h.name()));
@@ -88,7 +88,7 @@ final class DebianLab {
         ExecResult r = root("useradd", "--create-home", "--shell", "/bin/bash", "--comment", "pgrunbook lab DBA login",
                 LabLayout.DBA_USER);
         if (!r.ok()) {
-            throw new PgrunbookException(ExitCodes.FAILED, "useradd " + LabLayout.DBA_USER + " failed: " + oneLine(r.tail(3)));
+            throw new PgrunbookException(Outcome.FAILED, "useradd " + LabLayout.DBA_USER + " failed: " + oneLine(r.tail(3)));
         }
         return true;
     }
@@ -105,7 +105,7 @@ final class DebianLab {
             Files.writeString(scratch, text, StandardCharsets.UTF_8);
             ExecResult check = root("visudo", "-c", "-q", "-f", scratch.toString());
             if (!check.ok()) {
-                throw new PgrunbookException(ExitCodes.FAILED, "visudo refused the lab's sudoers drop-in: " + oneLine(check.tail(3)));
+                throw new PgrunbookException(Outcome.FAILED, "visudo refused the lab's sudoers drop-in: " + oneLine(check.tail(3)));
             }
             Path target = layout.sudoersDropIn();
             progress.accept("sudo: write " + target + " (" + LabLayout.DBA_USER + " may become postgres)");
@@ -113,7 +113,7 @@ final class DebianLab {
             Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("r--r-----"));
             Files.delete(scratch);
         } catch (IOException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, "cannot write " + layout.sudoersDropIn() + ": " + e.getMessage());
+            throw new PgrunbookException(Outcome.FAILED, "cannot write " + layout.sudoersDropIn() + ": " + e.getMessage());
         }
     }
 
@@ -154,7 +154,7 @@ final class DebianLab {
                 "--port", String.valueOf(LabLayout.PG_PORT), "--start-conf", "manual",
                 "--", "-k", "-E", "UTF8", "--locale=C", "-N");
         if (!r.ok()) {
-            throw new PgrunbookException(ExitCodes.FAILED, host + ": pg_createcluster " + name + " failed: " + oneLine(r.tail(3)));
+            throw new PgrunbookException(Outcome.FAILED, host + ": pg_createcluster " + name + " failed: " + oneLine(r.tail(3)));
         }
     }
 
@@ -208,7 +208,7 @@ final class DebianLab {
                 progress.accept("sudo: remove " + layout.sudoersDropIn());
             }
         } catch (IOException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, "cannot remove " + layout.sudoersDropIn() + ": " + e.getMessage(),
+            throw new PgrunbookException(Outcome.FAILED, "cannot remove " + layout.sudoersDropIn() + ": " + e.getMessage(),
                     "remove it by hand: rm " + layout.sudoersDropIn());
         }
     }
@@ -240,9 +240,9 @@ final class DebianLab {
     private static void write(Path p, String text) {
         try {
             Files.writeString(p, text, StandardCharsets.UTF_8);
-            Lab.chownTo(p, Lab.PG_OS_USER);
+            LabFiles.chown(p, Lab.PG_OS_USER);
         } catch (IOException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, "cannot write " + p + ": " + e.getMessage());
+            throw new PgrunbookException(Outcome.FAILED, "cannot write " + p + ": " + e.getMessage());
         }
     }
 
@@ -257,7 +257,7 @@ final class DebianLab {
         } catch (java.nio.file.NoSuchFileException e) {
             // gone meanwhile
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw new PgrunbookException(ExitCodes.FAILED, "cannot remove " + root + ": " + e.getMessage(),
+            throw new PgrunbookException(Outcome.FAILED, "cannot remove " + root + ": " + e.getMessage(),
                     "remove it by hand: rm -r " + root);
         }
     }

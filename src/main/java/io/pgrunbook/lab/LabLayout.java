@@ -1,7 +1,7 @@
 package io.pgrunbook.lab;
 
-import io.pgrunbook.cli.ExitCodes;
-import io.pgrunbook.cli.PgrunbookException;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.Role;
 
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ public record LabLayout(Path dir, String baseAddress, LabShape shape) {
         shape = shape == null ? LabShape.PLAIN : shape;
         dir = dir.toAbsolutePath().normalize();
         if (!SAFE_PATH.matcher(dir.toString()).matches()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "lab directory " + dir + " holds spaces, quotes or other"
+            throw new PgrunbookException(Outcome.USAGE, "lab directory " + dir + " holds spaces, quotes or other"
                     + " special characters; it ends up in postgresql.conf and pgbouncer.ini", "choose a plain path such as ./pglab");
         }
         offset(baseAddress, 0); // validates
@@ -54,22 +54,22 @@ public record LabLayout(Path dir, String baseAddress, LabShape shape) {
     static String offset(String base, int n) {
         var m = IPV4.matcher(base == null ? "" : base);
         if (!m.matches()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "base address '" + base + "' is not an IPv4 address",
+            throw new PgrunbookException(Outcome.USAGE, "base address '" + base + "' is not an IPv4 address",
                     "use a loopback address such as 127.0.0.11");
         }
         int[] o = new int[4];
         for (int i = 0; i < 4; i++) {
             o[i] = Integer.parseInt(m.group(i + 1));
             if (o[i] > 255) {
-                throw new PgrunbookException(ExitCodes.USAGE, "base address '" + base + "' is not an IPv4 address");
+                throw new PgrunbookException(Outcome.USAGE, "base address '" + base + "' is not an IPv4 address");
             }
         }
         if (o[0] != 127) {
-            throw new PgrunbookException(ExitCodes.USAGE, "base address " + base + " is not a loopback address (127.x.y.z);"
+            throw new PgrunbookException(Outcome.USAGE, "base address " + base + " is not a loopback address (127.x.y.z);"
                     + " the lab never listens anywhere else", "use e.g. --base-address 127.0.0.11");
         }
         if (o[3] < 1 || o[3] + 3 > 254) {
-            throw new PgrunbookException(ExitCodes.USAGE, "base address " + base + ": the lab needs four consecutive"
+            throw new PgrunbookException(Outcome.USAGE, "base address " + base + ": the lab needs four consecutive"
                     + " addresses, from .1 to .254", "use e.g. --base-address 127.0.0.11");
         }
         return o[0] + "." + o[1] + "." + o[2] + "." + (o[3] + n);

@@ -1,7 +1,7 @@
 package io.pgrunbook.lab;
 
-import io.pgrunbook.cli.ExitCodes;
-import io.pgrunbook.cli.PgrunbookException;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,10 +29,10 @@ public record ServerBinaries(Path binDir, Path pgbouncer) {
 
     /** Finds both or throws one clear error naming what is missing and how to install it. */
     public static ServerBinaries find() {
-        Path bin = findBinDir().orElseThrow(() -> new PgrunbookException(ExitCodes.REFUSED,
+        Path bin = findBinDir().orElseThrow(() -> new PgrunbookException(Outcome.REFUSED,
                 "PostgreSQL server binaries (initdb, pg_ctl) not found via pg_config --bindir nor under /usr/lib/postgresql/*/bin",
                 INSTALL_HINT));
-        Path pgb = findPgBouncer().orElseThrow(() -> new PgrunbookException(ExitCodes.REFUSED,
+        Path pgb = findPgBouncer().orElseThrow(() -> new PgrunbookException(Outcome.REFUSED,
                 "pgbouncer not found in /usr/sbin, /usr/bin or PATH", "apt-get install pgbouncer"));
         return new ServerBinaries(bin, pgb);
     }

@@ -1,7 +1,7 @@
 package io.pgrunbook.logs;
 
-import io.pgrunbook.cli.ExitCodes;
-import io.pgrunbook.cli.PgrunbookException;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.pg.PgException;
 import io.pgrunbook.pg.PgSessions;
@@ -35,7 +35,7 @@ public final class LogFiles {
     public static String path(Host host, Connections connections, boolean pgbouncer) {
         if (pgbouncer) {
             if (!host.hasPgBouncer()) {
-                throw new PgrunbookException(ExitCodes.USAGE, host.name() + " runs no PgBouncer (in the inventory)");
+                throw new PgrunbookException(Outcome.USAGE, host.name() + " runs no PgBouncer (in the inventory)");
             }
             if (host.pgbouncer().logFile() != null) {
                 return host.pgbouncer().logFile();
@@ -43,7 +43,7 @@ public final class LogFiles {
             String ini = Repoint.read(host, connections.to(host), host.pgbouncer().configFile());
             String file = iniValue(ini, "pgbouncer", "logfile");
             if (file == null || file.isBlank()) {
-                throw new PgrunbookException(ExitCodes.FAILED, host.name() + ": PgBouncer writes no log file (no logfile in "
+                throw new PgrunbookException(Outcome.FAILED, host.name() + ": PgBouncer writes no log file (no logfile in "
                         + host.pgbouncer().configFile() + "; it may log to syslog)", "set pgbouncer.log_file in the inventory");
             }
             return file;
@@ -56,7 +56,7 @@ public final class LogFiles {
             rs.next();
             String f = rs.getString(1);
             if (f == null) {
-                throw new PgrunbookException(ExitCodes.FAILED, host.name() + ": the server's logging collector writes no"
+                throw new PgrunbookException(Outcome.FAILED, host.name() + ": the server's logging collector writes no"
                         + " file (pg_current_logfile() is null): it logs to stderr or syslog", "set postgres.log_file in the inventory");
             }
             return f.startsWith("/") ? f : host.postgres().dataDir() + "/" + f;
@@ -100,7 +100,7 @@ public final class LogFiles {
         ExecOptions opts = new ExecOptions(follow ? null : Duration.ofMinutes(2), listener);
         ExecResult r = connections.to(host).exec(cmd.as(host.become()), opts);
         if (!r.ok()) {
-            throw new PgrunbookException(ExitCodes.FAILED, host.name() + ": cannot read " + path + ": "
+            throw new PgrunbookException(Outcome.FAILED, host.name() + ": cannot read " + path + ": "
                     + (r.stderr().isBlank() ? r.status() : r.stderr().strip().replace("\n", " ")));
         }
         return r.exitCode();

@@ -9,7 +9,6 @@ import java.util.regex.Pattern;
 public final class Conninfo {
     private static final Pattern HOST = Pattern.compile("(?:^|\\s)host\\s*=\\s*'?([^'\\s]+)'?");
     /** Values libpq reads the same bare or quoted; anything else is quoted (keeps the plans and the lab readable). */
-    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_.,:/@%+-]+");
 
     private Conninfo() {
     }
@@ -181,7 +180,7 @@ public final class Conninfo {
             if (b.length() > 0) {
                 b.append(' ');
             }
-            b.append(e.getKey()).append('=').append(quote(e.getValue()));
+            b.append(e.getKey()).append('=').append(Quote.conninfo(e.getValue()));
         }
         return b.toString();
     }
@@ -202,19 +201,11 @@ public final class Conninfo {
             if (b.length() > 0) {
                 b.append(' ');
             }
-            b.append(keywordsAndValues[i]).append('=').append(quote(keywordsAndValues[i + 1]));
+            b.append(keywordsAndValues[i]).append('=').append(Quote.conninfo(keywordsAndValues[i + 1]));
         }
         return b.toString();
     }
 
-    /** One value as libpq reads it back unchanged: bare when plain, else in single quotes with ' and \ escaped. */
-    public static String quote(String value) {
-        String v = value == null ? "" : value;
-        if (PLAIN.matcher(v).matches()) {
-            return v;
-        }
-        return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'";
-    }
 
     /**
      * The same connection pointed at another server: host and port replaced (hostaddr too when it was given: replaced

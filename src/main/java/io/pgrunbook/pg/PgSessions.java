@@ -89,7 +89,7 @@ public final class PgSessions {
      * Everything else (user, application name, password, timeouts) goes in Properties, never in the URL.
      */
     public static String url(InetSocketAddress target, String database) {
-        return "jdbc:postgresql://" + hostPort(target) + "/" + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8);
+        return "jdbc:postgresql://" + hostPort(target) + "/" + Quote.jdbcDatabase(database);
     }
 
     static String hostPort(InetSocketAddress a) {

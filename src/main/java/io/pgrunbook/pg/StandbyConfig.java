@@ -32,10 +32,6 @@ public final class StandbyConfig {
                 "user", upstream.replication().user(), "application_name", standby.name());
     }
 
-    /** A value in postgresql.conf syntax: single quotes, quotes doubled. */
-    public static String confQuote(String value) {
-        return "'" + value.replace("'", "''") + "'";
-    }
 
     /** The postgresql.auto.conf lines that make {@code standby} follow {@code upstream}. */
     public static String settings(Host standby, Host upstream) {
@@ -44,9 +40,9 @@ public final class StandbyConfig {
 
     private static String settings(Host standby, Host upstream, boolean slot) {
         StringBuilder b = new StringBuilder();
-        b.append("primary_conninfo = ").append(confQuote(conninfo(standby, upstream))).append('\n');
+        b.append("primary_conninfo = ").append(Quote.conf(conninfo(standby, upstream))).append('\n');
         if (slot) {
-            b.append("primary_slot_name = ").append(confQuote(slotName(standby))).append('\n');
+            b.append("primary_slot_name = ").append(Quote.conf(slotName(standby))).append('\n');
         }
         return b.toString();
     }
@@ -80,8 +76,8 @@ public final class StandbyConfig {
 
     /** SQL that creates the standby's physical slot on the upstream unless it exists; WAL is reserved at once. */
     public static String createSlotSql(Host standby) {
-        return "SELECT pg_create_physical_replication_slot(" + sqlLiteral(slotName(standby)) + ", true)"
-                + " WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = " + sqlLiteral(slotName(standby)) + ")";
+        return "SELECT pg_create_physical_replication_slot(" + Quote.literal(slotName(standby)) + ", true)"
+                + " WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = " + Quote.literal(slotName(standby)) + ")";
     }
 
     /** Creates the standby's slot on the upstream (when the inventory wants slots); true when it was created now. */
@@ -94,7 +90,4 @@ public final class StandbyConfig {
         }
     }
 
-    static String sqlLiteral(String s) {
-        return "'" + s.replace("'", "''") + "'";
-    }
 }

@@ -1,5 +1,6 @@
 package io.pgrunbook.pgbouncer;
 
+import io.pgrunbook.core.Outcome;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.remote.Transport;
 

@@ -1,7 +1,7 @@
 package io.pgrunbook.pgbouncer;
 
-import io.pgrunbook.cli.ExitCodes;
-import io.pgrunbook.cli.PgrunbookException;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
@@ -137,11 +137,11 @@ public final class Repoint {
         PgBouncerConfig.Rewrite r = PgBouncerConfig.repoint(before, settings.databases(), target.address(),
                 target.postgres().port());
         if (!r.hasDatabasesSection()) {
-            throw new PgrunbookException(ExitCodes.FAILED, pgbouncer.name() + ": " + file + " has no [databases] section",
+            throw new PgrunbookException(Outcome.FAILED, pgbouncer.name() + ": " + file + " has no [databases] section",
                     "add the databases PgBouncer serves, or fix pgbouncer.config_file in the inventory");
         }
         if (!r.missing().isEmpty()) {
-            throw new PgrunbookException(ExitCodes.FAILED, pgbouncer.name() + ": " + file + " has no [databases] entry for "
+            throw new PgrunbookException(Outcome.FAILED, pgbouncer.name() + ": " + file + " has no [databases] entry for "
                     + String.join(", ", r.missing()), "nothing was changed; fix the file or pgbouncer.databases in the inventory");
         }
         String backup = null;
@@ -170,7 +170,7 @@ public final class Repoint {
     public static String read(Host host, Transport transport, String file) {
         ExecResult r = transport.exec(RemoteCommand.of("cat", file).as(host.become()), ExecOptions.timeout(TIMEOUT));
         if (!r.ok()) {
-            throw new PgrunbookException(ExitCodes.FAILED, host.name() + ": cannot read " + file + ": " + r.tail(2).replace("\n", " "),
+            throw new PgrunbookException(Outcome.FAILED, host.name() + ": cannot read " + file + ": " + r.tail(2).replace("\n", " "),
                     "check pgbouncer.config_file in the inventory and that " + (host.become() == null ? "the SSH user" : host.become()) + " may read it");
         }
         return r.stdout();
@@ -196,7 +196,7 @@ public final class Repoint {
     private static void run(Host host, Transport transport, RemoteCommand c, String what) {
         ExecResult r = transport.exec(c.as(host.become()), ExecOptions.timeout(TIMEOUT));
         if (!r.ok()) {
-            throw new PgrunbookException(ExitCodes.FAILED, host.name() + ": " + what + " failed: " + r.tail(2).replace("\n", " "));
+            throw new PgrunbookException(Outcome.FAILED, host.name() + ": " + what + " failed: " + r.tail(2).replace("\n", " "));
         }
     }
 }

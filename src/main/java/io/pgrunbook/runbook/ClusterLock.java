@@ -1,8 +1,9 @@
 package io.pgrunbook.runbook;
 
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pgrunbook.cli.ExitCodes;
-import io.pgrunbook.cli.PgrunbookException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -75,7 +76,7 @@ public final class ClusterLock implements AutoCloseable {
                     boolean gone = here && !alive(held);
                     if (held != null && resuming != null && resuming.equals(held.path("run_id").asText())) {
                         if (here && !gone) {
-                            throw new PgrunbookException(ExitCodes.REFUSED, "run " + resuming + " is still running here (pid "
+                            throw new PgrunbookException(Outcome.REFUSED, "run " + resuming + " is still running here (pid "
                                     + held.path("pid").asText() + ")", "wait for it to end, or stop it (Ctrl-C, kill "
                                     + held.path("pid").asText() + ") and resume again");
                         }
@@ -90,17 +91,17 @@ public final class ClusterLock implements AutoCloseable {
                     }
                     boolean stale = held == null || stale(held, machine);
                     if (!stale) {
-                        throw new PgrunbookException(ExitCodes.REFUSED, "cluster " + cluster + " is locked by a run under way: " + who,
+                        throw new PgrunbookException(Outcome.REFUSED, "cluster " + cluster + " is locked by a run under way: " + who,
                                 "wait for it to end, or ask its owner; lock file " + file);
                     }
                     if (!breakLock) {
-                        throw new PgrunbookException(ExitCodes.REFUSED, "cluster " + cluster + " has a stale lock: " + who,
+                        throw new PgrunbookException(Outcome.REFUSED, "cluster " + cluster + " has a stale lock: " + who,
                                 "if that run is really gone, run again with --break-lock");
                     }
                     Files.deleteIfExists(file);
                 }
             }
-            throw new PgrunbookException(ExitCodes.REFUSED, "cluster " + cluster + ": another run took the lock just now");
+            throw new PgrunbookException(Outcome.REFUSED, "cluster " + cluster + ": another run took the lock just now");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot lock cluster " + cluster + " under " + dir, e);
         }

@@ -1,5 +1,6 @@
 package io.pgrunbook.runbook;
 
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.LocalTransport;

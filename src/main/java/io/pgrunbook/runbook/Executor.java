@@ -9,9 +9,10 @@ import io.pgrunbook.action.Registry;
 import io.pgrunbook.action.Result;
 import io.pgrunbook.action.StepContext;
 import io.pgrunbook.action.StepRuntime;
-import io.pgrunbook.cli.ExitCodes;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Units;
@@ -34,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 
 /**
  * Runs a plan: preflight, then for each step show, confirm, execute, verify, journal. Dry-run is decided here and
@@ -70,6 +72,8 @@ public final class Executor {
     private final Journal journal;
     private final RunLog log;
     private final EventHook hook;
+    /** The CLI's exit numbers, for the journal's {@code exit_code} (DESIGN.md): the engine knows only outcomes. */
+    private final ToIntFunction<Outcome> exitNumbers;
     private final AtomicBoolean finished = new AtomicBoolean();
     /** Why the run must stop at the next clean point (a signal); null while it may go on. */
     private final AtomicReference<String> stopRequested = new AtomicReference<>();
@@ -94,8 +98,9 @@ public final class Executor {
 
     public Executor(Plan plan, Cluster cluster, Registry registry, StateSource states, Connections connections,
                     StepRuntime.SqlOpener sql, Confirmer confirmer, PrintWriter err, Options opts, Journal journal, RunLog log,
-                    EventHook hook) {
+                    EventHook hook, ToIntFunction<Outcome> exitNumbers) {
         this.plan = plan;
+        this.exitNumbers = exitNumbers;
         this.cluster = cluster;
         this.registry = registry;
         this.states = states;
@@ -246,12 +251,12 @@ public final class Executor {
             journal.write("preflight", fields("check", o.check(), "host", o.host(), "pass", o.pass(), "reason", o.reason()));
         }
         if (pre.stream().anyMatch(o -> !o.pass())) {
-            return end("refused", ExitCodes.REFUSED, null, "refused by preflight", pre, List.of());
+            return end("refused", Outcome.REFUSED, null, "refused by preflight", pre, List.of());
         }
         // ---- the one dry-run switch ----
         if (opts.dryRun()) {
             progress("Dry-run: preflight passed; nothing was executed.");
-            return end("dry-run", ExitCodes.OK, null, "dry-run: nothing executed", pre, List.of());
+            return end("dry-run", Outcome.OK, null, "dry-run: nothing executed", pre, List.of());
         }
         List<RunResult.StepOutcome> outcomes = new ArrayList<>();
         List<PlannedStep> continued = new ArrayList<>();
@@ -353,27 +358,27 @@ public final class Executor {
                     }
                 }
                 closeHazards("step " + ps.number() + " failed");
-                return end("failed", ExitCodes.FAILED, ps.number(), "step " + ps.number() + " (" + ps.name() + ") failed", pre, outcomes);
+                return end("failed", Outcome.FAILED, ps.number(), "step " + ps.number() + " (" + ps.name() + ") failed", pre, outcomes);
             }
         }
         if (!continued.isEmpty()) {
             String which = continued.stream().map(p -> p.number() + " (" + p.name() + ")").collect(java.util.stream.Collectors.joining(", "));
             closeHazards("the run ended with failed steps");
-            return end("failed", ExitCodes.FAILED, continued.get(0).number(), "every step ran, but step" + (continued.size() > 1 ? "s " : " ")
+            return end("failed", Outcome.FAILED, continued.get(0).number(), "every step ran, but step" + (continued.size() > 1 ? "s " : " ")
                     + which + " failed (on_error: continue)", pre, outcomes);
         }
         if (!gatesSkipped.isEmpty()) {
             String which = gatesSkipped.stream().map(p -> p.number() + " (" + p.name() + ")").collect(java.util.stream.Collectors.joining(", "));
-            return end("incomplete", ExitCodes.FAILED, gatesSkipped.get(0).number(), "every step ran, but the operator skipped safety gate"
+            return end("incomplete", Outcome.FAILED, gatesSkipped.get(0).number(), "every step ran, but the operator skipped safety gate"
                     + (gatesSkipped.size() > 1 ? "s " : " ") + which + ": the run is incomplete", pre, outcomes);
         }
-        return end("ok", ExitCodes.OK, null, "all steps done", pre, outcomes);
+        return end("ok", Outcome.OK, null, "all steps done", pre, outcomes);
     }
 
     /** Stops early: undoes what is open where that is safe, journals it, ends "aborted" (exit 130). */
     private RunResult stop(int step, String why, List<RunResult.CheckOutcome> pre, List<RunResult.StepOutcome> outcomes) {
         closeHazards(why);
-        return end("aborted", ExitCodes.ABORTED, step, "stopped: " + why, pre, outcomes);
+        return end("aborted", Outcome.ABORTED, step, "stopped: " + why, pre, outcomes);
     }
 
     /** Undoes what is open (see {@link Hazards#closeAll}); the steps whose effect was undone are journaled "undone". */
@@ -395,10 +400,10 @@ public final class Executor {
         return ps.kind().equals("action") && registry.action(ps.type()).map(Action::gate).orElse(false);
     }
 
-    private RunResult end(String status, int code, Integer step, String message, List<RunResult.CheckOutcome> pre,
+    private RunResult end(String status, Outcome code, Integer step, String message, List<RunResult.CheckOutcome> pre,
                           List<RunResult.StepOutcome> outcomes) {
         if (finished.compareAndSet(false, true)) {
-            journal.write("end", fields("result", status, "exit_code", code, "step", step, "message", message));
+            journal.write("end", fields("result", status, "exit_code", exitNumbers.applyAsInt(code), "step", step, "message", message));
             log.info("run " + status + ": " + message);
             if (!opts.dryRun()) {
                 hook.fire("run-end", null, status);
@@ -407,7 +412,7 @@ public final class Executor {
         return result(status, code, step, message, pre, outcomes);
     }
 
-    private RunResult result(String status, int code, Integer step, String message, List<RunResult.CheckOutcome> pre,
+    private RunResult result(String status, Outcome code, Integer step, String message, List<RunResult.CheckOutcome> pre,
                              List<RunResult.StepOutcome> outcomes) {
         return new RunResult(journal.runId(), status, code, step, message, pre, outcomes, journal.file().toString());
     }

@@ -1,5 +1,7 @@
 package io.pgrunbook.runbook;
 
+import io.pgrunbook.core.Secrets;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -4,11 +4,12 @@ import io.pgrunbook.action.Action;
 import io.pgrunbook.action.Registry;
 import io.pgrunbook.action.Rendered;
 import io.pgrunbook.action.StepContext;
-import io.pgrunbook.cli.ExitCodes;
-import io.pgrunbook.cli.PgrunbookException;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.LiveState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Role;
@@ -108,7 +109,7 @@ public final class Planner {
     static Map<String, String> params(Runbook rb, Cluster cluster, Map<String, String> given) {
         for (String k : given.keySet()) {
             if (rb.param(k).isEmpty()) {
-                throw new PgrunbookException(ExitCodes.USAGE, "runbook " + rb.name() + " has no parameter '" + k + "'",
+                throw new PgrunbookException(Outcome.USAGE, "runbook " + rb.name() + " has no parameter '" + k + "'",
                         rb.params().isEmpty() ? "it takes no parameters"
                                 : "parameters: " + rb.params().stream().map(Param::name).collect(Collectors.joining(", ")));
             }
@@ -118,7 +119,7 @@ public final class Planner {
             String v = given.containsKey(p.name()) ? given.get(p.name()) : p.defaultValue();
             if (v == null) {
                 if (p.required()) {
-                    throw new PgrunbookException(ExitCodes.USAGE, "runbook " + rb.name() + " needs --param " + p.name() + "=VALUE",
+                    throw new PgrunbookException(Outcome.USAGE, "runbook " + rb.name() + " needs --param " + p.name() + "=VALUE",
                             p.help() != null ? p.name() + ": " + p.help() : null);
                 }
                 continue;
@@ -126,7 +127,7 @@ public final class Planner {
             try {
                 out.put(p.name(), checkValue(p.type(), v, cluster));
             } catch (IllegalArgumentException e) {
-                throw new PgrunbookException(ExitCodes.USAGE, "--param " + p.name() + ": " + e.getMessage(), p.help());
+                throw new PgrunbookException(Outcome.USAGE, "--param " + p.name() + ": " + e.getMessage(), p.help());
             }
         }
         return out;
@@ -246,7 +247,7 @@ public final class Planner {
             if (p == null || cluster.host(p).isEmpty()) {
                 var primaries = state.primaries().stream().map(n -> n.name() + " (" + n.role() + ")").toList();
                 // the operator needs the hosts and the next command here, not where the runbook says "primary"
-                throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + (primaries.size() < 2
+                throw new PgrunbookException(Outcome.REFUSED, "refused: " + (primaries.size() < 2
                         ? "there is no live primary" : "split brain: " + String.join(" and ", primaries) + (primaries.size() == 2 ? " both" : " all") + " run as primary")
                         + "; " + where.what + " of " + rb.name() + " needs the one live primary",
                         primaries.size() < 2 ? "see 'pgrunbook status'; promote a standby with: pgrunbook failover --to HOST"
@@ -271,7 +272,7 @@ public final class Planner {
                     Param p = rb.param(root).orElseThrow();
                     String v = params.get(root);
                     if (v == null) {
-                        throw new PgrunbookException(ExitCodes.USAGE, r.at() + ": {{" + r.expr() + "}} has no value",
+                        throw new PgrunbookException(Outcome.USAGE, r.at() + ": {{" + r.expr() + "}} has no value",
                                 "give it with --param " + root + "=VALUE");
                     }
                     return p.type() == ParamType.HOST ? hostValue(cluster.host(v).orElseThrow(), r.path()) : v;
@@ -286,7 +287,7 @@ public final class Planner {
             try {
                 return t.render(r -> value(r, current, where), q);
             } catch (IllegalArgumentException e) {
-                throw new PgrunbookException(ExitCodes.USAGE, t.at() + ": " + e.getMessage());
+                throw new PgrunbookException(Outcome.USAGE, t.at() + ": " + e.getMessage());
             }
         }
 

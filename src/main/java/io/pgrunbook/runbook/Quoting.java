@@ -19,13 +19,6 @@ public enum Quoting {
 
     /** A SQL literal that means the same whatever standard_conforming_strings says. */
     public static String sqlLiteral(String v) {
-        if (v.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("a NUL character cannot be a SQL value");
-        }
-        String body = v.replace("'", "''");
-        if (v.indexOf('\\') >= 0) {
-            return "E'" + body.replace("\\", "\\\\") + "'";
-        }
-        return "'" + body + "'";
+        return io.pgrunbook.pg.Quote.literal(v);
     }
 }

@@ -6,6 +6,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.FileAppender;
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.remote.Sanitize;
 import org.slf4j.LoggerFactory;
 

@@ -1,12 +1,14 @@
 package io.pgrunbook.runbook;
 
+import io.pgrunbook.core.Outcome;
+
 import java.util.List;
 
 /**
  * What a run did. {@code status}: ok, failed, refused, aborted, dry-run; {@code step} the step it stopped at (null
  * when it did not stop early).
  */
-public record RunResult(String runId, String status, int exitCode, Integer step, String message,
+public record RunResult(String runId, String status, Outcome outcome, Integer step, String message,
                         List<CheckOutcome> preflight, List<StepOutcome> steps, String journal) {
 
     /** One preflight (or check) verdict on one host. */

@@ -2,9 +2,10 @@ package io.pgrunbook.runbook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.action.Registry;
-import io.pgrunbook.cli.ExitCodes;
-import io.pgrunbook.cli.PgrunbookException;
 import io.pgrunbook.cluster.ClusterState;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Inventory;
 import io.pgrunbook.remote.Connections;
@@ -31,7 +32,7 @@ public final class RunbookEngine {
     /** What the engine works with; the CLI builds it from its context, tests from mocks. */
     public record Env(Path stateDir, Path workDir, Connections connections, Executor.StateSource states,
                       io.pgrunbook.action.StepRuntime.SqlOpener sql, Registry registry, Confirmer confirmer, PrintWriter err, String user,
-                      String machine) {
+                      String machine, java.util.function.ToIntFunction<Outcome> exitNumbers) {
     }
 
     private final Env env;
@@ -72,21 +73,21 @@ public final class RunbookEngine {
     public RunResult resume(String runId, Inventory inv, String clusterName, Executor.Options opts) {
         List<JsonNode> events = Journal.read(env.stateDir(), runId);
         if (events == null || events.isEmpty() || !"start".equals(events.get(0).path("event").asText())) {
-            throw new PgrunbookException(ExitCodes.USAGE, "no run " + runId + " in " + Journal.runsDir(env.stateDir()),
+            throw new PgrunbookException(Outcome.USAGE, "no run " + runId + " in " + Journal.runsDir(env.stateDir()),
                     "see 'pgrunbook history'");
         }
         JsonNode start = events.get(0);
         if (start.path("dry_run").asBoolean()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "run " + runId + " was a dry-run: there is nothing to resume",
+            throw new PgrunbookException(Outcome.USAGE, "run " + runId + " was a dry-run: there is nothing to resume",
                     "start it for real with 'pgrunbook run'");
         }
         JsonNode end = events.stream().filter(e -> "end".equals(e.path("event").asText())).reduce((a, b) -> b).orElse(null);
         if (end != null && "ok".equals(end.path("result").asText())) {
-            throw new PgrunbookException(ExitCodes.USAGE, "run " + runId + " finished ok: there is nothing to resume");
+            throw new PgrunbookException(Outcome.USAGE, "run " + runId + " finished ok: there is nothing to resume");
         }
         String recordedCluster = start.path("cluster").asText();
         if (clusterName != null && !clusterName.equals(recordedCluster)) {
-            throw new PgrunbookException(ExitCodes.USAGE, "run " + runId + " was on cluster " + recordedCluster + ", not " + clusterName);
+            throw new PgrunbookException(Outcome.USAGE, "run " + runId + " was on cluster " + recordedCluster + ", not " + clusterName);
         }
         Cluster cluster = inv.cluster(recordedCluster);
         String source = start.path("runbook_source").asText();
@@ -139,7 +140,7 @@ public final class RunbookEngine {
         RunLog log = RunLog.open(env.stateDir(), runId).secrets(secrets);
         EventHook hook = new EventHook(cluster.hooks() == null ? null : cluster.hooks().event(), cluster.name(), env.err());
         Executor ex = new Executor(plan, cluster, env.registry(), env.states(), env.connections(), env.sql(),
-                env.confirmer(), env.err(), opts, journal, log, hook).reopen(reopened);
+                env.confirmer(), env.err(), opts, journal, log, hook, env.exitNumbers()).reopen(reopened);
         if (promotedEarlier != null) {
             ex.promotedEarlier(promotedEarlier);
         }
@@ -153,7 +154,7 @@ public final class RunbookEngine {
             ex.requestStop("interrupted by a signal");
             Duration grace = ex.inUncancellableStep() ? Duration.ofSeconds(150) : Duration.ofSeconds(90);
             if (!ex.awaitEnd(grace)) {
-                journal.write("end", Executor.fields("result", "aborted", "exit_code", ExitCodes.ABORTED, "message",
+                journal.write("end", Executor.fields("result", "aborted", "exit_code", env.exitNumbers().applyAsInt(Outcome.ABORTED), "message",
                         "interrupted by a signal; the run did not reach a clean point within " + grace.toSeconds() + " s"));
                 env.err().println("pgrunbook: interrupted; the run did not stop cleanly within " + grace.toSeconds() + " s: see 'pgrunbook history show "
                         + runId + "'");
@@ -214,7 +215,7 @@ public final class RunbookEngine {
      */
     private void printEnding(Cluster cluster, Executor ex, RunResult result) {
         PrintWriter err = env.err();
-        err.println((result.exitCode() == 0 ? "" : "pgrunbook: ") + result.message() + " (run " + result.runId() + ")");
+        err.println((result.outcome() == Outcome.OK ? "" : "pgrunbook: ") + result.message() + " (run " + result.runId() + ")");
         if (result.status().equals("dry-run")) {
             err.flush();
             return;
@@ -241,7 +242,7 @@ public final class RunbookEngine {
         }
         err.println("  next: pgrunbook resume " + result.runId() + "   (checks the cluster first, then runs the steps not done;"
                 + " the record: pgrunbook history show " + result.runId() + ")");
-        if (result.exitCode() == ExitCodes.FAILED) {
+        if (result.outcome() == Outcome.FAILED) {
             printContacts(cluster);
         }
         err.flush();
@@ -253,12 +254,12 @@ public final class RunbookEngine {
             return;
         }
         if (!opts.yes()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "no terminal to confirm the steps on",
+            throw new PgrunbookException(Outcome.USAGE, "no terminal to confirm the steps on",
                     "run it in a terminal, or pass --yes (and --confirm-host HOST for destructive steps); --dry-run to rehearse");
         }
         for (PlannedStep ps : plan.steps()) {
             if (ps.destructive() && ps.runs() && !done.contains(ps.number()) && !opts.confirmHosts().containsAll(ps.hosts())) {
-                throw new PgrunbookException(ExitCodes.USAGE, "step " + ps.number() + " (" + ps.name() + ") is destructive on "
+                throw new PgrunbookException(Outcome.USAGE, "step " + ps.number() + " (" + ps.name() + ") is destructive on "
                         + String.join(",", ps.hosts()) + ": --yes alone does not confirm it",
                         "add --confirm-host " + String.join(" --confirm-host ", ps.hosts()));
             }
@@ -267,7 +268,7 @@ public final class RunbookEngine {
 
     private PgrunbookException refused(Cluster cluster, String message, String hint) {
         printContacts(cluster);
-        return new PgrunbookException(ExitCodes.REFUSED, message, hint);
+        return new PgrunbookException(Outcome.REFUSED, message, hint);
     }
 
     public void printContacts(Cluster cluster) {

@@ -3,15 +3,15 @@ package io.pgrunbook.runbook;
 import io.pgrunbook.action.Action;
 import io.pgrunbook.action.Check;
 import io.pgrunbook.action.Registry;
-import io.pgrunbook.cli.ExitCodes;
-import io.pgrunbook.cli.PgrunbookException;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.InventoryException;
 import io.pgrunbook.inventory.SourceLocation;
 import io.pgrunbook.inventory.Units;
-import io.pgrunbook.inventory.YNode;
 import io.pgrunbook.inventory.YNode.YList;
 import io.pgrunbook.inventory.YNode.YMap;
 import io.pgrunbook.inventory.YNode.YScalar;
+import io.pgrunbook.inventory.YNode;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,9 +73,9 @@ public final class RunbookLoader {
                 return parse("jar:runbooks/" + ref + ".yaml", new String(in.readAllBytes(), StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
-            throw new PgrunbookException(ExitCodes.INTERNAL, "cannot read runbook " + ref + " from the jar: " + e.getMessage());
+            throw new PgrunbookException(Outcome.INTERNAL, "cannot read runbook " + ref + " from the jar: " + e.getMessage());
         }
-        throw new PgrunbookException(ExitCodes.USAGE, "no runbook '" + ref + "': not a file, not in ./runbooks/, not shipped",
+        throw new PgrunbookException(Outcome.USAGE, "no runbook '" + ref + "': not a file, not in ./runbooks/, not shipped",
                 "give a path to a .yaml file or the name of a runbook in ./runbooks/");
     }
 

@@ -10,6 +10,7 @@ import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Role;
 import io.pgrunbook.inventory.Units;
 import io.pgrunbook.pg.PgSessions;
+import io.pgrunbook.pg.Quote;
 import io.pgrunbook.pgbouncer.PgBouncerAdmin;
 import io.pgrunbook.remote.Connections;
 import io.pgrunbook.remote.ExecOptions;
@@ -335,7 +336,7 @@ public final class SmokeTest {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     if (rs.getLong(1) == 0) {
-                        st.execute("ALTER SUBSCRIPTION " + quoteIdent(sub) + " REFRESH PUBLICATION");
+                        st.execute("ALTER SUBSCRIPTION " + Quote.ident(sub) + " REFRESH PUBLICATION");
                         did.add("REFRESH PUBLICATION");
                     }
                 }
@@ -456,9 +457,6 @@ public final class SmokeTest {
         return m.find() ? m.group(1) : null;
     }
 
-    private static String quoteIdent(String s) {
-        return "\"" + s.replace("\"", "\"\"") + "\"";
-    }
 
     private static String strip(Host h, String message) {
         if (message == null) {

@@ -1,5 +1,7 @@
 package io.pgrunbook.cluster;
 
+import io.pgrunbook.cli.ExitCodes;
+
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.InventoryLoader;
 import io.pgrunbook.inventory.Role;
@@ -59,7 +61,7 @@ class VerdictsTest {
         assertEquals("db1", s.node("db4").orElseThrow().upstream());
         assertEquals(0L, s.node("db2").orElseThrow().lagBytes());
         assertNull(s.node("db1").orElseThrow().lagBytes());
-        assertEquals(0, Verdict.HEALTHY.exitCode());
+        assertEquals(0, ExitCodes.of(Verdict.HEALTHY.outcome()));
     }
 
     @Test
@@ -70,7 +72,7 @@ class VerdictsTest {
         assertEquals(Verdict.SPLIT_BRAIN, s.verdict());
         assertNull(s.primary());
         assertTrue(s.notes().get(0).contains("db1") && s.notes().get(0).contains("db2"), s.notes().toString());
-        assertEquals(2, s.verdict().exitCode());
+        assertEquals(2, ExitCodes.of(s.verdict().outcome()));
     }
 
     @Test
@@ -95,7 +97,7 @@ class VerdictsTest {
             l.add(node(n.name(), n.role(), LiveState.UNKNOWN, null, null, null, null, null));
         }
         assertEquals(Verdict.UNKNOWN, judge(l).verdict());
-        assertEquals(3, Verdict.UNKNOWN.exitCode());
+        assertEquals(3, ExitCodes.of(Verdict.UNKNOWN.outcome()));
     }
 
     @Test

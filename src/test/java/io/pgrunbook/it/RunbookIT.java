@@ -3,6 +3,7 @@ package io.pgrunbook.it;
 import io.pgrunbook.cli.Cli;
 import io.pgrunbook.cli.CliContext;
 import io.pgrunbook.cli.RunCommand;
+import io.pgrunbook.core.Outcome;
 import io.pgrunbook.remote.TransportFactory;
 import io.pgrunbook.runbook.ScriptedConfirmer;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,6 @@
 package io.pgrunbook.it;
 
+
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.InventoryLoader;
 import io.pgrunbook.pg.Conninfo;

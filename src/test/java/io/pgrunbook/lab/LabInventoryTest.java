@@ -1,6 +1,6 @@
 package io.pgrunbook.lab;
 
-import io.pgrunbook.cli.PgrunbookException;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Inventory;

@@ -67,8 +67,8 @@ class ConninfoQuotingTest {
             assertEquals(Map.of("host", "10.0.0.1", "user", v, "application_name", "db2"), libpqParse(c), c);
         }
         assertEquals("host=10.0.0.1 port=5432 user=replicator", Conninfo.of("host", "10.0.0.1", "port", "5432", "user", "replicator"));
-        assertEquals("'replicator host=evil'", Conninfo.quote("replicator host=evil"));
-        assertEquals("'it\\'s \\\\'", Conninfo.quote("it's \\"));
+        assertEquals("'replicator host=evil'", Quote.conninfo("replicator host=evil"));
+        assertEquals("'it\\'s \\\\'", Quote.conninfo("it's \\"));
     }
 
     @Test

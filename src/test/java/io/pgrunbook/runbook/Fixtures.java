@@ -88,7 +88,7 @@ final class Fixtures {
 
         RunbookEngine engine(Confirmer confirmer) {
             return new RunbookEngine(new RunbookEngine.Env(dir.resolve("state"), dir, connections, c -> states.probe(c),
-                    (h, db) -> sql.open(h, db), Registry.builtins(), confirmer, err, "tester", RunbookEngine.machine()));
+                    (h, db) -> sql.open(h, db), Registry.builtins(), confirmer, err, "tester", RunbookEngine.machine(), io.pgrunbook.cli.ExitCodes::of));
         }
 
         RunResult run(String runbook, Map<String, String> params, Confirmer confirmer, Executor.Options opts) {

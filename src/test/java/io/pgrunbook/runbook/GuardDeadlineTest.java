@@ -1,7 +1,7 @@
 package io.pgrunbook.runbook;
 
 import io.pgrunbook.action.Registry;
-import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.core.Outcome;
 import io.pgrunbook.inventory.Cluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,7 +123,7 @@ class GuardDeadlineTest {
                 steps:
                   - {action: pgbouncer.pause, on: pgbouncers, with: {guard: soon}}
                 """));
-        assertEquals(ExitCodes.INVALID_INPUT, e.exitCode());
+        assertEquals(Outcome.INVALID_INPUT, e.outcome());
         assertTrue(e.getMessage().contains("with: {guard: soon}: 'soon' is not a duration"), e.getMessage());
     }
 }

@@ -2,7 +2,7 @@ package io.pgrunbook.runbook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.action.Registry;
-import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.core.Outcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +27,7 @@ class HazardsTest {
     private RunbookEngine engine(Fixtures.Rig rig, Confirmer c) {
         Registry reg = TestActions.registry();
         return new RunbookEngine(new RunbookEngine.Env(rig.state(), dir, rig.connections, cl -> rig.states.probe(cl), null, reg, c,
-                rig.err, "tester", RunbookEngine.machine()));
+                rig.err, "tester", RunbookEngine.machine(), io.pgrunbook.cli.ExitCodes::of));
     }
 
     private RunResult run(Fixtures.Rig rig, String file, Map<String, String> params, Confirmer c, Executor.Options o) {
@@ -49,7 +49,7 @@ class HazardsTest {
         Fixtures.Rig rig = rig();
         ScriptedConfirmer c = new ScriptedConfirmer("y", "y", "n");
         RunResult r = run(rig, "hazards.yaml", Map.of("log", dir.resolve("log").toString()), c, Fixtures.ask());
-        assertEquals(ExitCodes.ABORTED, r.exitCode(), rig.err());
+        assertEquals(Outcome.ABORTED, r.outcome(), rig.err());
         // db3 was a standby when the run started: it is started again although db1 is primary
         assertEquals("open db1\nstop db3\nundo db3\nundo db1\n", log(), rig.err());
         assertEquals(2, events(rig, r.runId(), "compensation").size());
@@ -59,7 +59,7 @@ class HazardsTest {
 
         Files.delete(dir.resolve("log"));
         RunResult resumed = engine(rig, Confirmer.NONE).resume(r.runId(), rig.inv, null, Fixtures.yes());
-        assertEquals(ExitCodes.OK, resumed.exitCode(), rig.err());
+        assertEquals(Outcome.OK, resumed.outcome(), rig.err());
         assertEquals("open db1\nstop db3\ngate db2\nclose db1\n", log(), "the undone steps run again, then the rest");
     }
 
@@ -67,7 +67,7 @@ class HazardsTest {
     void a_failed_step_undoes_what_the_run_opened_and_the_run_ends_failed() throws Exception {
         Fixtures.Rig rig = rig();
         RunResult r = run(rig, "hazards.yaml", Map.of("log", dir.resolve("log").toString(), "fail", "true"), Confirmer.NONE, Fixtures.yes());
-        assertEquals(ExitCodes.FAILED, r.exitCode(), rig.err());
+        assertEquals(Outcome.FAILED, r.outcome(), rig.err());
         assertEquals("open db1\nstop db3\ngate db2\nfail db2\nundo db3\nundo db1\n", log(), rig.err());
         assertEquals("failed", Journal.list(rig.state()).get(0).result());
     }
@@ -77,7 +77,7 @@ class HazardsTest {
         Fixtures.Rig rig = rig();
         ScriptedConfirmer c = new ScriptedConfirmer("y", "y", "s", "db9", "s", "db2", "y");
         RunResult r = run(rig, "hazards.yaml", Map.of("log", dir.resolve("log").toString()), c, Fixtures.ask());
-        assertEquals(ExitCodes.FAILED, r.exitCode(), rig.err());
+        assertEquals(Outcome.FAILED, r.outcome(), rig.err());
         assertEquals("incomplete", r.status());
         assertEquals("incomplete", Journal.list(rig.state()).get(0).result());
         assertFalse(log().contains("gate"), "the gate did not run: " + log());
@@ -92,7 +92,7 @@ class HazardsTest {
         Fixtures.Rig rig = rig();
         ScriptedConfirmer c = new ScriptedConfirmer("y", "s", "y", "y");
         RunResult r = run(rig, "hazards.yaml", Map.of("log", dir.resolve("log").toString()), c, Fixtures.ask());
-        assertEquals(ExitCodes.OK, r.exitCode(), rig.err());
+        assertEquals(Outcome.OK, r.outcome(), rig.err());
         assertEquals("open db1\ngate db2\nclose db1\n", log());
     }
 
@@ -100,7 +100,7 @@ class HazardsTest {
     void a_stopped_primary_is_never_started_again_once_a_promotion_was_attempted() throws Exception {
         Fixtures.Rig rig = rig();
         RunResult r = run(rig, "promote-fails.yaml", Map.of("log", dir.resolve("log").toString()), Confirmer.NONE, Fixtures.yes());
-        assertEquals(ExitCodes.FAILED, r.exitCode(), rig.err());
+        assertEquals(Outcome.FAILED, r.outcome(), rig.err());
         assertEquals("stop db1\npromote db2\n", log(), "no undo of db1: " + rig.err());
         assertTrue(rig.err().contains("LEFT: test.stop hazard on db1"), rig.err());
         assertEquals(1, events(rig, r.runId(), "hazard_left").size());
@@ -115,7 +115,7 @@ class HazardsTest {
         ScriptedConfirmer c = new ScriptedConfirmer("y", "n");
         RunResult r = run(rig, "promote-fails.yaml", Map.of("log", dir.resolve("log").toString()), c,
                 new Executor.Options(false, false, java.util.Set.of(), false));
-        assertEquals(ExitCodes.ABORTED, r.exitCode(), rig.err());
+        assertEquals(Outcome.ABORTED, r.outcome(), rig.err());
         assertEquals("stop db1\n", log(), rig.err());
         assertTrue(rig.err().contains("db2 is primary now"), rig.err());
     }

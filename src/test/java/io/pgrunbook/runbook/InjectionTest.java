@@ -2,7 +2,7 @@ package io.pgrunbook.runbook;
 
 import io.pgrunbook.cli.Cli;
 import io.pgrunbook.cli.CliContext;
-import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.core.Outcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +36,7 @@ class InjectionTest {
         Fixtures.Rig rig = new Fixtures.Rig(dir);
         String label = "\u001b[31mred\u202e\u0007";
         RunResult r = rig.run("escapes.yaml", Map.of("label", label), Confirmer.NONE, Fixtures.yes());
-        assertEquals(ExitCodes.FAILED, r.exitCode(), rig.err());
+        assertEquals(Outcome.FAILED, r.outcome(), rig.err());
 
         assertNeutral("stderr", rig.err());
         assertTrue(rig.err().contains("\\x1b[2J\\x1b]0;owned\\x07\\x9b\\x1b[31mred\\u202e\\x07\\u202ex\\x0dfake ok"), rig.err());

@@ -1,6 +1,7 @@
 package io.pgrunbook.runbook;
 
 import io.pgrunbook.action.Registry;
+import io.pgrunbook.core.Outcome;
 import io.pgrunbook.inventory.InventoryException;
 import io.pgrunbook.inventory.InventoryLoader;
 import org.junit.jupiter.api.Test;

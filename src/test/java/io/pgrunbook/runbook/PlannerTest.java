@@ -1,8 +1,9 @@
 package io.pgrunbook.runbook;
 
 import io.pgrunbook.action.Registry;
-import io.pgrunbook.cli.ExitCodes;
-import io.pgrunbook.cli.PgrunbookException;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
+import io.pgrunbook.core.Secrets;
 import io.pgrunbook.inventory.Cluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,7 +91,7 @@ class PlannerTest {
     void params_are_checked_against_the_runbook_and_the_inventory() {
         Runbook rb = Fixtures.runbook("maintenance.yaml");
         PgrunbookException missing = assertThrows(PgrunbookException.class, () -> planner.plan(rb, cluster(), Fixtures.state("db1"), Map.of()));
-        assertEquals(ExitCodes.USAGE, missing.exitCode());
+        assertEquals(Outcome.USAGE, missing.outcome());
         assertTrue(missing.getMessage().contains("needs --param target=VALUE"), missing.getMessage());
         PgrunbookException unknown = assertThrows(PgrunbookException.class,
                 () -> planner.plan(rb, cluster(), Fixtures.state("db1"), Map.of("target", "db2", "tagret", "x")));
@@ -109,7 +110,7 @@ class PlannerTest {
                 Fixtures.state("db1").hosts(), List.of(), java.time.Instant.now(), 1);
         PgrunbookException e = assertThrows(PgrunbookException.class, () -> planner.plan(
                 loader.parse("t.yaml", "name: t\nsteps:\n  - {name: List, run: ls, on: primary}\n"), cluster(), none, Map.of()));
-        assertEquals(ExitCodes.REFUSED, e.exitCode());
+        assertEquals(Outcome.REFUSED, e.outcome());
         assertEquals("refused: there is no live primary; step 1 (List) of t needs the one live primary", e.getMessage());
         assertFalse(e.getMessage().contains("t.yaml"), "no runbook file path in the refusal");
     }

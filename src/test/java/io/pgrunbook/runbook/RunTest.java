@@ -1,8 +1,8 @@
 package io.pgrunbook.runbook;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pgrunbook.cli.ExitCodes;
-import io.pgrunbook.cli.PgrunbookException;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.remote.Connections;
 import io.pgrunbook.remote.Transport;
 import org.junit.jupiter.api.Test;
@@ -71,7 +71,7 @@ class RunTest {
         rig.sql = recordingSql(sql);
         ScriptedConfirmer c = new ScriptedConfirmer("y", "y", "y", "y", "y");
         RunResult r = rig.run("maintenance.yaml", Map.of("target", "db2", "marker", "m1"), c, Fixtures.ask());
-        assertEquals(ExitCodes.OK, r.exitCode(), rig.err());
+        assertEquals(Outcome.OK, r.outcome(), rig.err());
         assertEquals(0, c.remaining());
         assertEquals(List.of("db1/postgres: select 'm1' as marker, 'db2' as target"), sql);
         assertTrue(rig.err().contains("[db2] /tmp"), rig.err());
@@ -104,7 +104,7 @@ class RunTest {
         for (String evil : List.of("/tmp; touch " + pwned, "$(touch " + pwned + ")", "`touch " + pwned + "`",
                 "/tmp' ; touch " + pwned + " ; '", "/tmp\ntouch " + pwned, "/tmp && touch " + pwned)) {
             RunResult r = rig.run("maintenance.yaml", Map.of("target", "db2", "dir", evil, "marker", evil), new ScriptedConfirmer(), Fixtures.yes());
-            assertEquals(ExitCodes.FAILED, r.exitCode(), "ls of a strange directory name fails: " + evil);
+            assertEquals(Outcome.FAILED, r.outcome(), "ls of a strange directory name fails: " + evil);
             assertFalse(Files.exists(pwned), "injected with " + evil);
         }
     }
@@ -119,7 +119,7 @@ class RunTest {
         };
         RunResult r = rig.run("maintenance.yaml", Map.of("target", "db2"), Confirmer.NONE,
                 new Executor.Options(true, false, Set.of(), false));
-        assertEquals(ExitCodes.OK, r.exitCode(), rig.err());
+        assertEquals(Outcome.OK, r.outcome(), rig.err());
         assertEquals("dry-run", r.status());
         assertTrue(r.preflight().stream().allMatch(RunResult.CheckOutcome::pass));
         verifyNoInteractions(t);
@@ -131,7 +131,7 @@ class RunTest {
     void failing_preflight_refuses_with_exit_3_and_prints_contacts() {
         Fixtures.Rig rig = rig();
         RunResult r = rig.run("maintenance.yaml", Map.of("target", "db1"), new ScriptedConfirmer(), Fixtures.yes());
-        assertEquals(ExitCodes.REFUSED, r.exitCode());
+        assertEquals(Outcome.REFUSED, r.outcome());
         assertTrue(rig.err().contains("FAILED is-standby on db1: db1 is primary"), rig.err());
         assertTrue(rig.err().contains("On-call DBA  +00 1234 5678"), rig.err());
     }
@@ -141,7 +141,7 @@ class RunTest {
         Fixtures.Rig rig = rig();
         PgrunbookException e = assertThrows(PgrunbookException.class,
                 () -> rig.run("destructive.yaml", Map.of("target", "db2", "out", dir.resolve("out").toString()), Confirmer.NONE, Fixtures.ask()));
-        assertEquals(ExitCodes.USAGE, e.exitCode());
+        assertEquals(Outcome.USAGE, e.outcome());
         assertFalse(Files.exists(dir.resolve("out")));
         assertFalse(Files.exists(rig.state().resolve("runs")), "nothing journaled: the run never started");
     }
@@ -151,7 +151,7 @@ class RunTest {
         Fixtures.Rig rig = rig();
         PgrunbookException e = assertThrows(PgrunbookException.class,
                 () -> rig.run("destructive.yaml", Map.of("target", "db2", "out", dir.resolve("out").toString()), Confirmer.NONE, Fixtures.yes()));
-        assertEquals(ExitCodes.USAGE, e.exitCode());
+        assertEquals(Outcome.USAGE, e.outcome());
         assertEquals("add --confirm-host db2", e.hint());
         assertEquals("", out("out"), "refused before step 1");
     }
@@ -161,7 +161,7 @@ class RunTest {
         Fixtures.Rig rig = rig();
         RunResult r = rig.run("destructive.yaml", Map.of("target", "db2", "out", dir.resolve("out").toString()), Confirmer.NONE,
                 new Executor.Options(false, true, Set.of("db2"), false));
-        assertEquals(ExitCodes.OK, r.exitCode(), rig.err());
+        assertEquals(Outcome.OK, r.outcome(), rig.err());
         assertEquals("first\nwiped\nlast\n", out("out"));
     }
 
@@ -170,7 +170,7 @@ class RunTest {
         Fixtures.Rig rig = rig();
         ScriptedConfirmer c = new ScriptedConfirmer("y", "y", "db3", "y", "db2", "y");
         RunResult r = rig.run("destructive.yaml", Map.of("target", "db2", "out", dir.resolve("out").toString()), c, Fixtures.ask());
-        assertEquals(ExitCodes.OK, r.exitCode(), rig.err());
+        assertEquals(Outcome.OK, r.outcome(), rig.err());
         assertEquals("first\nwiped\nlast\n", out("out"));
         assertTrue(rig.err().contains("'db3' is not db2; not confirmed"), rig.err());
         assertTrue(c.prompts().get(2).contains("type the host name (db2)"));
@@ -183,7 +183,7 @@ class RunTest {
         ScriptedConfirmer c = new ScriptedConfirmer("y", "y", "db3", "n");
         RunResult r = rig.run("destructive.yaml", Map.of("target", "db2", "out", dir.resolve("out").toString()), c, Fixtures.ask());
         assertEquals("first\n", out("out"), "the destructive step did not run");
-        assertEquals(ExitCodes.ABORTED, r.exitCode(), rig.err());
+        assertEquals(Outcome.ABORTED, r.outcome(), rig.err());
     }
 
     @Test
@@ -191,7 +191,7 @@ class RunTest {
         Fixtures.Rig rig = rig();
         ScriptedConfirmer c = new ScriptedConfirmer("a", "y", "db2");
         RunResult r = rig.run("destructive.yaml", Map.of("target", "db2", "out", dir.resolve("out").toString()), c, Fixtures.ask());
-        assertEquals(ExitCodes.OK, r.exitCode(), rig.err());
+        assertEquals(Outcome.OK, r.outcome(), rig.err());
         assertEquals(3, c.prompts().size(), c.prompts().toString());
         assertEquals("first\nwiped\nlast\n", out("out"));
     }
@@ -200,7 +200,7 @@ class RunTest {
     void skip_skips_a_step_and_no_aborts_with_130() throws Exception {
         Fixtures.Rig rig = rig();
         RunResult r = rig.run("three-steps.yaml", Map.of("out", dir.resolve("out").toString()), new ScriptedConfirmer("s", "y", "n"), Fixtures.ask());
-        assertEquals(ExitCodes.ABORTED, r.exitCode());
+        assertEquals(Outcome.ABORTED, r.outcome());
         assertEquals("two\n", out("out"));
         List<JsonNode> j = journal(rig, r.runId());
         assertEquals("aborted", last(j, "end").path("result").asText());
@@ -212,7 +212,7 @@ class RunTest {
         Fixtures.Rig rig = rig();
         ScriptedConfirmer c = new ScriptedConfirmer("d", "y", "y", "y");
         RunResult r = rig.run("three-steps.yaml", Map.of("out", dir.resolve("out").toString()), c, Fixtures.ask());
-        assertEquals(ExitCodes.OK, r.exitCode());
+        assertEquals(Outcome.OK, r.outcome());
         assertTrue(rig.err().contains("live: primary db1, verdict HEALTHY"), rig.err());
         assertTrue(rig.err().contains("db2 SLAVE: standby, LSN 0/3000148, lag 0 B, upstream db1"), rig.err());
         assertTrue(rig.err().contains("db2 (standby, LSN 0/3000148, lag 0 B)"), "each step shows its host's live state: " + rig.err());
@@ -224,7 +224,7 @@ class RunTest {
         Path flag = Files.createFile(dir.resolve("fail-flag"));
         Map<String, String> params = Map.of("out", dir.resolve("out").toString(), "fail", flag.toString());
         RunResult r = rig.run("three-steps.yaml", params, Confirmer.NONE, Fixtures.yes());
-        assertEquals(ExitCodes.FAILED, r.exitCode(), rig.err());
+        assertEquals(Outcome.FAILED, r.outcome(), rig.err());
         assertEquals(2, r.step());
         assertEquals("one\n", out("out"));
         assertTrue(rig.err().contains("Escalation contacts for lab:"), rig.err());
@@ -236,7 +236,7 @@ class RunTest {
 
         Files.delete(flag);
         RunResult resumed = rig.engine(Confirmer.NONE).resume(r.runId(), rig.inv, null, Fixtures.yes());
-        assertEquals(ExitCodes.OK, resumed.exitCode(), rig.err());
+        assertEquals(Outcome.OK, resumed.outcome(), rig.err());
         assertEquals("one\ntwo\nthree\n", out("out"), "step 1 not run again");
         List<JsonNode> j = journal(rig, resumed.runId());
         assertEquals(r.runId(), j.get(0).path("resumed_from").asText());
@@ -249,11 +249,11 @@ class RunTest {
         Path flag = Files.createFile(dir.resolve("fail-flag"));
         RunResult r = rig.run("three-steps.yaml", Map.of("out", dir.resolve("out").toString(), "fail", flag.toString()),
                 Confirmer.NONE, Fixtures.yes());
-        assertEquals(ExitCodes.FAILED, r.exitCode());
+        assertEquals(Outcome.FAILED, r.outcome());
         rig.states = c -> Fixtures.state("db2");
         PgrunbookException e = assertThrows(PgrunbookException.class,
                 () -> rig.engine(Confirmer.NONE).resume(r.runId(), rig.inv, null, Fixtures.yes()));
-        assertEquals(ExitCodes.REFUSED, e.exitCode());
+        assertEquals(Outcome.REFUSED, e.outcome());
         assertTrue(e.getMessage().contains("the live primary is db2, but the run started from db1"), e.getMessage());
         assertEquals("one\n", out("out"));
     }
@@ -267,7 +267,7 @@ class RunTest {
         Path flag = Files.createFile(dir.resolve("fail-flag"));
         RunResult r = rig.engine(Confirmer.NONE).run(rig.inv, rig.cluster, new RunbookLoader(io.pgrunbook.action.Registry.builtins()).load(copy),
                 Map.of("out", dir.resolve("out").toString(), "fail", flag.toString()), Fixtures.yes());
-        assertEquals(ExitCodes.FAILED, r.exitCode(), "a failed step fails the run even when it went on: " + rig.err());
+        assertEquals(Outcome.FAILED, r.outcome(), "a failed step fails the run even when it went on: " + rig.err());
         assertEquals(2, r.step());
         assertTrue(r.message().contains("every step ran, but step 2 (Two) failed (on_error: continue)"), r.message());
         assertEquals("one\nthree\n", out("out"));
@@ -283,7 +283,7 @@ class RunTest {
         Path flag = Files.createFile(dir.resolve("fail-flag"));
         RunResult r = rig.engine(Confirmer.NONE).run(rig.inv, rig.cluster, new RunbookLoader(io.pgrunbook.action.Registry.builtins()).load(copy),
                 Map.of("out", dir.resolve("out").toString(), "fail", flag.toString()), Fixtures.yes());
-        assertEquals(ExitCodes.OK, r.exitCode(), rig.err());
+        assertEquals(Outcome.OK, r.outcome(), rig.err());
         assertEquals("one\nthree\n", out("out"));
         assertEquals("failed", r.steps().get(1).result());
         assertTrue(rig.err().contains("on_error: ignore"), rig.err());
@@ -298,12 +298,12 @@ class RunTest {
         Path flag = Files.createFile(dir.resolve("fail-flag"));
         Map<String, String> p = Map.of("out", dir.resolve("out").toString(), "fail", flag.toString());
         ScriptedConfirmer goOn = new ScriptedConfirmer("y", "y", "y", "y");
-        assertEquals(ExitCodes.FAILED, rig.engine(goOn).run(rig.inv, rig.cluster, ask, p, Fixtures.ask()).exitCode(),
+        assertEquals(Outcome.FAILED, rig.engine(goOn).run(rig.inv, rig.cluster, ask, p, Fixtures.ask()).outcome(),
                 "the operator went on, and the run still reports the failed step: " + rig.err());
         assertTrue(goOn.prompts().get(2).startsWith("Step 2 failed. Continue"), goOn.prompts().toString());
         assertEquals("one\nthree\n", out("out"));
         RunResult stop = rig.engine(new ScriptedConfirmer("y", "y", "n")).run(rig.inv, rig.cluster, ask, p, Fixtures.ask());
-        assertEquals(ExitCodes.FAILED, stop.exitCode());
+        assertEquals(Outcome.FAILED, stop.outcome());
         assertEquals(2, stop.step());
     }
 
@@ -313,7 +313,7 @@ class RunTest {
         rig.sql = recordingSql(new ArrayList<>());
         String secret = "Hunter2-s3cret";
         RunResult r = rig.run("secrets.yaml", Map.of("app_password", secret), Confirmer.NONE, Fixtures.yes());
-        assertEquals(ExitCodes.OK, r.exitCode(), rig.err());
+        assertEquals(Outcome.OK, r.outcome(), rig.err());
         String journal = Files.readString(Path.of(r.journal()));
         String log = Files.readString(rig.state().resolve("runs").resolve(r.runId() + ".log"));
         assertFalse(journal.contains(secret), journal);
@@ -328,7 +328,7 @@ class RunTest {
         try (ClusterLock held = ClusterLock.acquire(rig.state(), ClusterLock.key(rig.cluster), "switchover", "other-run", "alice", RunbookEngine.machine(), false)) {
             PgrunbookException e = assertThrows(PgrunbookException.class,
                     () -> rig.run("three-steps.yaml", Map.of("out", dir.resolve("out").toString()), Confirmer.NONE, Fixtures.yes()));
-            assertEquals(ExitCodes.REFUSED, e.exitCode());
+            assertEquals(Outcome.REFUSED, e.outcome());
             assertTrue(e.getMessage().contains("locked by a run under way: alice@" + RunbookEngine.machine() + ", pid "
                     + ProcessHandle.current().pid()), e.getMessage());
             assertTrue(e.getMessage().contains("runbook switchover"), e.getMessage());
@@ -337,7 +337,7 @@ class RunTest {
                     Confirmer.NONE, new Executor.Options(false, true, Set.of(), true)));
         }
         assertEquals("", out("out"));
-        assertEquals(ExitCodes.OK, rig.run("three-steps.yaml", Map.of("out", dir.resolve("out").toString()), Confirmer.NONE, Fixtures.yes()).exitCode());
+        assertEquals(Outcome.OK, rig.run("three-steps.yaml", Map.of("out", dir.resolve("out").toString()), Confirmer.NONE, Fixtures.yes()).outcome());
         assertFalse(Files.exists(rig.state().resolve("locks/" + ClusterLock.key(rig.cluster) + ".lock")), "released at the end");
     }
 
@@ -350,7 +350,7 @@ class RunTest {
         Files.writeString(rig.state().resolve("locks/" + ClusterLock.key(rig.cluster) + ".lock"), "{\"user\":\"bob\",\"machine\":\"" + RunbookEngine.machine()
                 + "\",\"pid\":" + gone.pid() + ",\"since\":\"" + java.time.Instant.now() + "\",\"runbook\":\"x\",\"run_id\":\"old\"}");
         Map<String, String> p = Map.of("out", dir.resolve("out").toString());
-        assertEquals(ExitCodes.OK, rig.run("three-steps.yaml", p, Confirmer.NONE, Fixtures.yes()).exitCode(), rig.err());
+        assertEquals(Outcome.OK, rig.run("three-steps.yaml", p, Confirmer.NONE, Fixtures.yes()).outcome(), rig.err());
         assertTrue(rig.err().contains("removed a stale lock: its run's process is gone (bob@"), rig.err());
     }
 
@@ -366,7 +366,7 @@ class RunTest {
         assertTrue(e.getMessage().contains("stale lock: bob@laptop-7, pid 4242, since " + since), e.getMessage());
         assertEquals("if that run is really gone, run again with --break-lock", e.hint());
         assertEquals("", out("out"));
-        assertEquals(ExitCodes.OK, rig.run("three-steps.yaml", p, Confirmer.NONE, new Executor.Options(false, true, Set.of(), true)).exitCode());
+        assertEquals(Outcome.OK, rig.run("three-steps.yaml", p, Confirmer.NONE, new Executor.Options(false, true, Set.of(), true)).outcome());
     }
 
     @Test
@@ -374,7 +374,7 @@ class RunTest {
         Fixtures.Rig rig = rig();
         Files.createDirectory(dir.resolve("hooks.log")); // appending to a directory fails
         RunResult r = rig.run("three-steps.yaml", Map.of("out", dir.resolve("out").toString()), Confirmer.NONE, Fixtures.yes());
-        assertEquals(ExitCodes.OK, r.exitCode());
+        assertEquals(Outcome.OK, r.outcome());
         assertTrue(rig.err().contains("warning: event hook failed"), rig.err());
     }
 
@@ -389,10 +389,10 @@ class RunTest {
         Fixtures.Rig rig = rig();
         Map<String, String> p = Map.of("out", dir.resolve("out").toString());
         RunResult r = rig.run("three-steps.yaml", p, new ScriptedConfirmer("y"), Fixtures.ask()); // no answer for step 2 = Ctrl-C
-        assertEquals(ExitCodes.ABORTED, r.exitCode());
+        assertEquals(Outcome.ABORTED, r.outcome());
         assertEquals(2, r.step());
         RunResult resumed = rig.engine(new ScriptedConfirmer("y", "y")).resume(r.runId(), rig.inv, "lab", Fixtures.ask());
-        assertEquals(ExitCodes.OK, resumed.exitCode(), rig.err());
+        assertEquals(Outcome.OK, resumed.outcome(), rig.err());
         assertEquals("one\ntwo\nthree\n", out("out"));
     }
 

@@ -2,6 +2,7 @@ package io.pgrunbook.runbook;
 
 import io.pgrunbook.action.Registry;
 import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.core.Outcome;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ class RunbookLoaderTest {
     @Test
     void unknown_placeholder_name_is_reported_at_its_line_and_column() {
         RunbookException e = error("bad-unknown-name.yaml");
-        assertEquals(ExitCodes.INVALID_INPUT, e.exitCode());
+        assertEquals(Outcome.INVALID_INPUT, e.outcome());
         assertTrue(e.getMessage().startsWith(where("bad-unknown-name.yaml", 6, 15) + "unknown name 'too'"), e.getMessage());
         assertTrue(e.getMessage().contains("known: host, primary, cluster, to"), e.getMessage());
     }
@@ -82,7 +83,7 @@ class RunbookLoaderTest {
     void yaml_syntax_errors_are_runbook_errors_with_location() {
         RunbookException e = assertThrows(RunbookException.class, () -> loader.parse("x.yaml", "name: a\nsteps: [\n"));
         assertTrue(e.getMessage().startsWith("x.yaml:"), e.getMessage());
-        assertEquals(65, e.exitCode());
+        assertEquals(65, io.pgrunbook.cli.ExitCodes.of(e.outcome()));
     }
 
     @Test
@@ -106,8 +107,8 @@ class RunbookLoaderTest {
         assertEquals("maintenance", rb.name());
         Runbook shipped = loader.resolve("reload-config", Path.of("src/test/java").toAbsolutePath());
         assertEquals("jar:runbooks/reload-config.yaml", shipped.source());
-        assertEquals(ExitCodes.USAGE, assertThrows(io.pgrunbook.cli.PgrunbookException.class,
-                () -> loader.resolve("no-such-runbook", Path.of("."))).exitCode());
+        assertEquals(Outcome.USAGE, assertThrows(io.pgrunbook.core.PgrunbookException.class,
+                () -> loader.resolve("no-such-runbook", Path.of("."))).outcome());
     }
 
     @Test
@@ -119,7 +120,7 @@ class RunbookLoaderTest {
         RunbookException e = assertThrows(RunbookException.class, () -> loader.parse("rb.yaml", broken));
         int line = (int) text.substring(0, resume).chars().filter(c -> c == '\n').count() + 1;
         assertTrue(e.getMessage().startsWith("rb.yaml:" + line + ":1: a second YAML document"), e.getMessage());
-        assertEquals(ExitCodes.INVALID_INPUT, e.exitCode());
+        assertEquals(Outcome.INVALID_INPUT, e.outcome());
     }
 
     @Test

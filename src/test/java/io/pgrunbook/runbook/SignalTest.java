@@ -2,6 +2,7 @@ package io.pgrunbook.runbook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.core.Outcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,15 +61,15 @@ class SignalTest {
         Fixtures.Rig rig = new Fixtures.Rig(dir);
         // the killed JVM probed 127.0.0.x for real and saw no PostgreSQL, so no primary: a primary now is a change
         RunbookEngine changed = new RunbookEngine(new RunbookEngine.Env(state, dir, rig.connections, c -> Fixtures.state("db1"),
-                null, io.pgrunbook.action.Registry.builtins(), Confirmer.NONE, rig.err, "tester", RunbookEngine.machine()));
-        assertEquals(ExitCodes.REFUSED, org.junit.jupiter.api.Assertions.assertThrows(io.pgrunbook.cli.PgrunbookException.class,
-                () -> changed.resume(runs.get(0).runId(), rig.inv, null, Fixtures.yes())).exitCode());
+                null, io.pgrunbook.action.Registry.builtins(), Confirmer.NONE, rig.err, "tester", RunbookEngine.machine(), io.pgrunbook.cli.ExitCodes::of));
+        assertEquals(Outcome.REFUSED, org.junit.jupiter.api.Assertions.assertThrows(io.pgrunbook.core.PgrunbookException.class,
+                () -> changed.resume(runs.get(0).runId(), rig.inv, null, Fixtures.yes())).outcome());
         var asSeen = new io.pgrunbook.cluster.ClusterState("lab", io.pgrunbook.cluster.Verdict.UNKNOWN, null,
                 Fixtures.state("db1").hosts(), List.of(), java.time.Instant.now(), 1);
         RunbookEngine engine = new RunbookEngine(new RunbookEngine.Env(state, dir, rig.connections, c -> asSeen,
-                null, io.pgrunbook.action.Registry.builtins(), Confirmer.NONE, rig.err, "tester", RunbookEngine.machine()));
+                null, io.pgrunbook.action.Registry.builtins(), Confirmer.NONE, rig.err, "tester", RunbookEngine.machine(), io.pgrunbook.cli.ExitCodes::of));
         RunResult resumed = engine.resume(runs.get(0).runId(), rig.inv, null, Fixtures.yes());
-        assertEquals(ExitCodes.OK, resumed.exitCode(), rig.err());
+        assertEquals(Outcome.OK, resumed.outcome(), rig.err());
         assertEquals("one\ntwo\nthree\n", Files.readString(out));
         assertEquals(List.of("done", "ok", "ok"), resumed.steps().stream().map(RunResult.StepOutcome::result).toList());
     }

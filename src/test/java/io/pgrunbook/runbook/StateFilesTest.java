@@ -1,6 +1,6 @@
 package io.pgrunbook.runbook;
 
-import io.pgrunbook.cli.ExitCodes;
+import io.pgrunbook.core.Outcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +28,7 @@ class StateFilesTest {
         Files.setPosixFilePermissions(rig.state(), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(rig.state().resolve("runs"), PosixFilePermissions.fromString("rwxr-xr-x"));
         RunResult r = rig.run("three-steps.yaml", Map.of("out", dir.resolve("out.txt").toString()), Confirmer.NONE, Fixtures.yes());
-        assertEquals(ExitCodes.OK, r.exitCode(), rig.err());
+        assertEquals(Outcome.OK, r.outcome(), rig.err());
         assertEquals("rwx------", mode(rig.state()));
         assertEquals("rwx------", mode(rig.state().resolve("runs")));
         assertEquals("rw-------", mode(Path.of(r.journal())));

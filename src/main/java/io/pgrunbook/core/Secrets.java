@@ -1,4 +1,4 @@
-package io.pgrunbook.runbook;
+package io.pgrunbook.core;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -1,5 +1,7 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.lab.LabPrerequisites;
 import io.pgrunbook.remote.LocalTransport;
 import picocli.CommandLine.Command;
@@ -44,7 +46,7 @@ public class DemoCommand extends AbstractCommand {
         }
         String apt = LabPrerequisites.aptLine(missing, LocalTransport.runningAsRoot());
         if (apt != null) {
-            throw new PgrunbookException(ExitCodes.REFUSED, "the demo needs " + String.join(", ", missing.stream()
+            throw new PgrunbookException(Outcome.REFUSED, "the demo needs " + String.join(", ", missing.stream()
                     .filter(LabPrerequisites.Missing::needed).map(LabPrerequisites.Missing::what).toList())
                     + ", missing on " + LabPrerequisites.distribution(), "install with: " + apt + "; then run pgrunbook demo again");
         }
@@ -57,7 +59,7 @@ public class DemoCommand extends AbstractCommand {
         say("Where everything stands: which node is primary, who streams from whom, where each PgBouncer points.");
         int status = step(inv, List.of("status"), -1);
         if (status != ExitCodes.OK) {
-            throw new PgrunbookException(ExitCodes.REFUSED, "the lab in " + where + " is not in its normal state (db1 primary,"
+            throw new PgrunbookException(Outcome.REFUSED, "the lab in " + where + " is not in its normal state (db1 primary,"
                     + " HEALTHY); the demo starts from there", "remove it with: pgrunbook lab down --dir " + where
                     + ", then run pgrunbook demo again");
         }
@@ -101,6 +103,16 @@ public class DemoCommand extends AbstractCommand {
         return ExitCodes.OK;
     }
 
+    /** The outcome a command's exit code stands for; a success where another code was expected is a failure. */
+    private static Outcome outcome(int code) {
+        for (Outcome o : Outcome.values()) {
+            if (o != Outcome.OK && ExitCodes.of(o) == code) {
+                return o;
+            }
+        }
+        return Outcome.FAILED;
+    }
+
     private void say(String sentence) {
         PrintWriter out = out();
         out.println();
@@ -123,7 +135,7 @@ public class DemoCommand extends AbstractCommand {
         out.flush();
         int code = Cli.run(context(), out, err(), args.toArray(String[]::new));
         if (expected >= 0 && code != expected) {
-            throw new PgrunbookException(code == ExitCodes.OK ? ExitCodes.FAILED : code, "demo stopped: 'pgrunbook "
+            throw new PgrunbookException(outcome(code), "demo stopped: 'pgrunbook "
                     + String.join(" ", command) + "' ended with exit " + code, "see above; the lab stays for a look"
                     + " (pgrunbook -i " + (inventory == null ? dir.resolve("inventory.yaml") : inventory) + " status);"
                     + " remove it with: pgrunbook lab down --dir " + context().workDir().resolve(dir).toAbsolutePath().normalize());

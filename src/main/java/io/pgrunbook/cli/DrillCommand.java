@@ -6,6 +6,8 @@ import io.pgrunbook.cluster.ClusterProbe;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.LiveState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.core.Outcome;
+import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.drill.Attempt;
 import io.pgrunbook.drill.DrillReport;
 import io.pgrunbook.drill.DrillWriter;
@@ -83,14 +85,14 @@ public class DrillCommand extends AbstractCommand {
         exec.checkHosts(cluster);
         PrintWriter err = err();
         if (!cluster.drill() && !exec.dryRun()) {
-            throw new PgrunbookException(ExitCodes.REFUSED, "refused: cluster " + cluster.name() + " is not a drill target"
+            throw new PgrunbookException(Outcome.REFUSED, "refused: cluster " + cluster.name() + " is not a drill target"
                     + " (no 'drill: true' in " + inv + "); a drill kills, fails over and rebuilds its servers",
                     "mark only a lab or a staging cluster with 'drill: true' (pgrunbook lab up does), or see what the drill"
                             + " would run with: pgrunbook drill " + scenario + " --dry-run");
         }
         List<Host> routers = cluster.pgbouncers();
         if (routers.isEmpty()) {
-            throw new PgrunbookException(ExitCodes.REFUSED, "refused: cluster " + cluster.name() + " has no PgBouncer in "
+            throw new PgrunbookException(Outcome.REFUSED, "refused: cluster " + cluster.name() + " has no PgBouncer in "
                     + inv + ": a drill measures what clients see through the routers", "give the routers 'pgbouncer: true'");
         }
         String database = routers.get(0).pgbouncer().databases().contains(cluster.smoke().database())
@@ -126,7 +128,7 @@ public class DrillCommand extends AbstractCommand {
                 err.flush();
                 sub(inv, smoke, err, err, false);
                 if (!tableExists(routers.get(0), connections, database)) {
-                    throw new PgrunbookException(ExitCodes.REFUSED, "refused: " + DrillWriter.TABLE + " is still missing on"
+                    throw new PgrunbookException(Outcome.REFUSED, "refused: " + DrillWriter.TABLE + " is still missing on"
                             + " the primary after the smoke test; nothing was changed", "see 'pgrunbook smoke'");
                 }
             }
@@ -144,7 +146,7 @@ public class DrillCommand extends AbstractCommand {
                 if (!writer.awaitAcks(20, Duration.ofSeconds(30))) {
                     List<Attempt> a = writer.attempts();
                     String last = a.isEmpty() ? "no attempt" : String.valueOf(a.get(a.size() - 1).error());
-                    throw new PgrunbookException(ExitCodes.REFUSED, "refused: the drill's writer cannot write through "
+                    throw new PgrunbookException(Outcome.REFUSED, "refused: the drill's writer cannot write through "
                             + "PgBouncer (database " + database + "): " + last + "; nothing was changed",
                             "see 'pgrunbook smoke' and 'pgrunbook status'");
                 }
@@ -227,12 +229,12 @@ public class DrillCommand extends AbstractCommand {
             }
             case failback -> {
                 String h = host != null ? host : cluster.master().map(Host::name).orElseThrow(() -> new PgrunbookException(
-                        ExitCodes.USAGE, "cluster " + cluster.name() + " has no MASTER", "name the node: pgrunbook drill failback HOST"));
+                        Outcome.USAGE, "cluster " + cluster.name() + " has no MASTER", "name the node: pgrunbook drill failback HOST"));
                 out.add(confirmed(List.of("failback", h)));
             }
             case rebuild -> {
                 if (host == null) {
-                    throw new PgrunbookException(ExitCodes.USAGE, "drill rebuild: which standby? HOST is missing",
+                    throw new PgrunbookException(Outcome.USAGE, "drill rebuild: which standby? HOST is missing",
                             "pgrunbook drill rebuild HOST (a SLAVE or BCP)");
                 }
                 out.add(confirmed(List.of("rebuild", host)));
@@ -269,13 +271,13 @@ public class DrillCommand extends AbstractCommand {
         }
         // after a failover the MASTER may be the only standby
         return s.hosts().stream().filter(n -> n.state() == LiveState.STANDBY && n.role() != Role.REPLICA).map(NodeState::name)
-                .findFirst().orElseThrow(() -> new PgrunbookException(ExitCodes.REFUSED, "refused: cluster " + cluster.name()
+                .findFirst().orElseThrow(() -> new PgrunbookException(Outcome.REFUSED, "refused: cluster " + cluster.name()
                         + " has no streaming standby to promote", "see 'pgrunbook status'"));
     }
 
     private static String requirePrimary(ClusterState s) {
         if (s.primary() == null) {
-            throw new PgrunbookException(ExitCodes.REFUSED, "refused: cluster " + s.cluster() + " has no live primary (verdict "
+            throw new PgrunbookException(Outcome.REFUSED, "refused: cluster " + s.cluster() + " has no live primary (verdict "
                     + s.verdict() + ")", "see 'pgrunbook status'");
         }
         return s.primary();
@@ -338,7 +340,7 @@ public class DrillCommand extends AbstractCommand {
              ResultSet rs = st.executeQuery("SELECT to_regclass('" + DrillWriter.TABLE + "') IS NOT NULL")) {
             return rs.next() && rs.getBoolean(1);
         } catch (Exception e) {
-            throw new PgrunbookException(ExitCodes.REFUSED, "refused: the drill's writer cannot reach database " + database
+            throw new PgrunbookException(Outcome.REFUSED, "refused: the drill's writer cannot reach database " + database
                     + " through the PgBouncer of " + router.name() + ": " + e.getMessage() + "; nothing was changed",
                     "see 'pgrunbook smoke' and 'pgrunbook status'");
         }

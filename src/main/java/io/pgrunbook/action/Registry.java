@@ -44,6 +44,7 @@ public final class Registry {
                 .add(new ReplicaAction(ReplicaAction.Op.TRUNCATE))
                 .add(new ReplicaAction(ReplicaAction.Op.RESUBSCRIBE))
                 .add(new ReplicaEnableAction())
+                .add(new BarmanRepointAction())
                 .add(Checks.onePrimary())
                 .add(Checks.reachable())
                 .add(Checks.streaming())

@@ -4,9 +4,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** A cluster: its hosts in inventory order, and its site settings. */
+/** A cluster: its hosts in inventory order, and its site settings; {@code barman} is null without a Barman server. */
 public record Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts,
-                      Settings settings, SourceLocation location) {
+                      Settings settings, SourceLocation location, BarmanSettings barman) {
+
+    /** Without Barman: the shape before {@code barman:} existed. */
+    public Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts, Settings settings,
+                   SourceLocation location) {
+        this(name, hosts, smoke, hooks, contacts, settings, location, null);
+    }
+
+    /** Whether the inventory names a Barman server for this cluster. */
+    public boolean hasBarman() {
+        return barman != null;
+    }
 
     /** Smoke-test settings: the database for probe rows, and site scripts to run. */
     public record Smoke(String database, List<SmokeScript> scripts) {

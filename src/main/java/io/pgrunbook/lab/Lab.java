@@ -128,8 +128,12 @@ public final class Lab {
         if (debian != null) {
             debian.checkCanBuild();
         }
-        if (!options.with().isEmpty()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with " + options.with().stream().map(LabExtra::label)
+        if (debian != null && options.has(LabExtra.BARMAN)) {
+            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with barman: not with --layout debian (its servers want passwords)",
+                    "run lab up --with barman without --layout debian");
+        }
+        if (options.with().stream().anyMatch(e -> e != LabExtra.BARMAN)) {
+            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with " + options.with().stream().filter(e -> e != LabExtra.BARMAN).map(LabExtra::label)
                     .sorted().collect(java.util.stream.Collectors.joining(",")) + ": not available in this version");
         }
         checkPortsFree(ssh);
@@ -220,6 +224,14 @@ public final class Lab {
         write(layout.inventory(), LabInventory.render(layout, bin.binDir(), become, null, tablespace), false);
         if (ssh) {
             startSshd();
+        }
+        if (options.has(LabExtra.BARMAN)) {
+            BarmanLab barman = new BarmanLab(layout, osUser, progress);
+            barman.up(bin.binDir());
+            barman.addToInventory(layout.inventory());
+            if (ssh) {
+                barman.addToInventory(layout.sshInventory());
+            }
         }
     }
 
@@ -583,6 +595,7 @@ public final class Lab {
 
     private void stopAll() {
         Optional<Path> binDir = ServerBinaries.findBinDir();
+        new BarmanLab(layout, osUser, progress).down();
         for (LabHost h : layout.hosts()) {
             stopPgBouncer(h.name());
         }

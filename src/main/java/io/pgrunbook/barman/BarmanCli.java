@@ -22,6 +22,11 @@ public final class BarmanCli {
         return RemoteCommand.of(argv).as(b.user());
     }
 
+    /** {@code barman show-backup SERVER ID}: one backup's description (id {@code latest} names the newest). */
+    public static RemoteCommand showBackup(BarmanSettings b, String backupId) {
+        return RemoteCommand.of("barman", "-c", b.barmanConfig(), "show-backup", b.server(), backupId).as(b.user());
+    }
+
     /** {@code barman cron}: starts the receive-wal processes that should run (and archives what arrived); no server. */
     public static RemoteCommand cron(BarmanSettings b) {
         return RemoteCommand.of("barman", "-c", b.barmanConfig(), "cron").as(b.user());

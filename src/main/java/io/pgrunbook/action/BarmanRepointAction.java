@@ -70,6 +70,8 @@ public final class BarmanRepointAction implements Action {
                         + "   (when slot_name is set and " + to.name() + " has no such slot)",
                 "when streaming_archiver is on: " + BarmanCli.command(b, "receive-wal", "--stop").describe() + "; "
                         + BarmanCli.cron(b).describe() + "   (unless receive-wal already streams from " + to.name() + ")",
+                "when slot_name is set: drop that slot where it is inactive on the other MASTER, SLAVE and BCP hosts that answer"
+                        + " (left on an old primary it pins WAL there)",
                 BarmanCli.command(b, "switch-wal", "--force", "--archive", "--archive-timeout", "60").describe(),
                 "verify: " + BarmanCli.check(b).describe());
     }
@@ -151,6 +153,7 @@ public final class BarmanRepointAction implements Action {
             }
             if (receiving(ctx, to)) {
                 done.add("receive-wal already streams from " + to.name());
+                dropStaleSlots(ctx, to, slot, done);
                 return Result.ok("");
             }
             // a receive-wal still attached to the old primary (or to nothing) is stopped; cron starts it with the new conninfo
@@ -171,9 +174,33 @@ public final class BarmanRepointAction implements Action {
                 Sql.sleep(250);
             }
             done.add("receive-wal restarted and streaming from " + to.name());
+            dropStaleSlots(ctx, to, slot, done);
             return Result.ok("");
         } catch (SQLException e) {
             return Result.failed(to.name() + ": " + e.getMessage() + "; " + String.join("; ", done));
+        }
+    }
+
+    /**
+     * Barman's slot left on the old primary (a standby now, or down) pins WAL there for ever: dropped where it is
+     * inactive, on every other physical host that answers; one that does not answer keeps it until the next repoint.
+     */
+    private static void dropStaleSlots(StepContext ctx, Host to, String slot, List<String> done) {
+        if (slot == null) {
+            return;
+        }
+        for (Host h : ctx.cluster().hosts()) {
+            if (h.name().equals(to.name()) || !h.role().isPhysical()) {
+                continue;
+            }
+            try (java.sql.Connection c = ctx.runtime().sql(h, null)) {
+                String dropped = DataDir.dropInactiveSlot(c, slot);
+                if (dropped != null) {
+                    done.add("on " + h.name() + ": " + dropped);
+                }
+            } catch (SQLException | RuntimeException e) {
+                DataDir.say(ctx, h.name() + ": Barman's old slot " + slot + " not looked at (" + e.getMessage() + ")");
+            }
         }
     }
 

@@ -81,7 +81,7 @@ public final class BarmanServerConfig {
                     String before = e.group(4);
                     String after;
                     try {
-                        after = key.equals("ssh_command") ? sshCommand(before, address, sshUser) : conninfo(before, address, port);
+                        after = key.equals("ssh_command") ? sshCommand(before, address) : conninfo(before, address, port);
                     } catch (IllegalArgumentException ex) {
                         return new Rewrite(text, changes, key + " of [" + server + "]: " + ex.getMessage(), slot);
                     }
@@ -108,15 +108,35 @@ public final class BarmanServerConfig {
     /** The conninfo with the new host and port; the same text when it already leads there (libpq's reading compared). */
     static String conninfo(String before, String address, int port) {
         Map<String, String> old = Conninfo.parse(unquote(before));
-        String after = Conninfo.withServer(unquote(before), address, port, address);
-        return Conninfo.parse(after).equals(old) ? before : after;
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (!old.containsKey("host")) {
+            out.put("host", address);
+            out.put("port", Integer.toString(port));
+        }
+        for (Map.Entry<String, String> e : old.entrySet()) {
+            switch (e.getKey()) {
+                case "host" -> {
+                    out.put("host", address);
+                    out.put("port", Integer.toString(port));
+                }
+                case "port" -> out.put("port", Integer.toString(port));
+                // hostaddr would win over host: the new address when it is numeric, else host is resolved
+                case "hostaddr" -> {
+                    if (address.matches("[0-9.]+|.*:.*")) {
+                        out.put("hostaddr", address);
+                    }
+                }
+                default -> out.put(e.getKey(), e.getValue());
+            }
+        }
+        return out.equals(old) ? before : Conninfo.format(out);
     }
 
     /**
      * ssh_command with the new host: in its {@code user@host} argument (the user kept), else its last argument when
-     * that is not an option (a bare host name gets {@code sshUser@}); anything else cannot be told apart safely.
+     * that is not an option (a bare host stays bare); anything else cannot be told apart safely.
      */
-    static String sshCommand(String before, String address, String sshUser) {
+    static String sshCommand(String before, String address) {
         String cmd = unquote(before);
         String[] words = cmd.strip().split("\\s+");
         int at = -1;
@@ -129,7 +149,8 @@ public final class BarmanServerConfig {
             String user = words[at].substring(0, words[at].lastIndexOf('@'));
             words[at] = user + "@" + address;
         } else if (words.length > 1 && !words[words.length - 1].startsWith("-")) {
-            words[words.length - 1] = sshUser + "@" + address;
+            // a bare host: its user comes from the site's ssh configuration, which is kept
+            words[words.length - 1] = address;
         } else {
             throw new IllegalArgumentException("cannot tell the host in '" + cmd + "'; write it as ssh USER@HOST");
         }

@@ -145,7 +145,7 @@ class BarmanIT {
     @Test
     @Order(4)
     void failback_leaves_barman_on_the_live_primary_and_writes_nothing() throws Exception {
-        CliRunner.Result r = CliRunner.run("-i", lab.inventory().toString(), "failback", "db1", "--yes").expect(0);
+        CliRunner.Result r = CliRunner.run("-i", lab.inventory().toString(), "failback", "db1", "--yes", "--confirm-host", "db1").expect(0);
         assertTrue(r.err().contains("already leads to db2: nothing written"), r::toString);
         assertLeadsTo("db2");
         assertEquals(1, backups());
@@ -165,6 +165,26 @@ class BarmanIT {
 
     @Test
     @Order(6)
+    void status_smoke_and_doctor_show_barman_check_and_that_it_follows_the_primary() throws Exception {
+        // the REPLICA's feed was left to repair-replica by the failover: the verdict is DEGRADED, exit 1
+        CliRunner.Result st = CliRunner.run("-i", lab.inventory().toString(), "-o", "json", "status");
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(st.out());
+        List<String> fields = new java.util.ArrayList<>();
+        j.fieldNames().forEachRemaining(fields::add);
+        assertEquals("barman", fields.get(fields.size() - 1), "barman is the last field: " + fields);
+        assertTrue(j.get("barman").get("check_ok").asBoolean(), st::toString);
+        assertTrue(j.get("barman").get("follows_primary").asBoolean(), st::toString);
+        assertEquals(lab.address("db1"), j.get("barman").get("conninfo_host").asText());
+        assertFalse(j.get("barman").get("last_backup").isNull(), st::toString);
+        CliRunner.Result smoke = CliRunner.run("-i", lab.inventory().toString(), "--no-color", "smoke");
+        assertTrue(smoke.out().matches("(?s).*\\bbarman check\\s+barman\\s+PASS\\b.*"), smoke::toString);
+        assertTrue(smoke.out().matches("(?s).*\\bbarman follows primary\\s+barman\\s+PASS\\b.*"), smoke::toString);
+        CliRunner.Result doctor = CliRunner.run("-i", lab.inventory().toString(), "--no-color", "doctor");
+        assertTrue(doctor.out().matches("(?s).*\\bbarman\\s+barman check\\s+PASS\\b.*every check OK.*"), doctor::toString);
+    }
+
+    @Test
+    @Order(7)
     void a_cluster_without_barman_sees_no_barman_step() throws Exception {
         Path plain = lab.dir().resolve("inventory-without-barman.yaml");
         String text = Files.readString(lab.inventory(), StandardCharsets.UTF_8);

@@ -64,7 +64,7 @@ public final class BarmanRepointAction implements Action {
         Host to = to(ctx);
         return Rendered.of(
                 "(as " + b.user() + ") in " + b.config() + " [" + b.server() + "]: conninfo and streaming_conninfo to host=" + to.address()
-                        + " port=" + to.postgres().port() + ", ssh_command to " + b.sshUser() + "@" + to.address()
+                        + " port=" + to.postgres().port() + ", the host of ssh_command to " + to.address()
                         + " (backup " + b.config() + ".pgrunbook-<time>; nothing written when they already lead there)",
                 "when streaming_archiver is on: " + BarmanCli.command(b, "receive-wal", "--create-slot").describe()
                         + "   (when slot_name is set and " + to.name() + " has no such slot)",
@@ -100,7 +100,7 @@ public final class BarmanRepointAction implements Action {
         } catch (PgrunbookException e) {
             return Result.failed(e.getMessage() + " (check barman.config in the inventory)");
         }
-        BarmanServerConfig.Rewrite r = BarmanServerConfig.repoint(text, b.server(), to.address(), to.postgres().port(), b.sshUser());
+        BarmanServerConfig.Rewrite r = BarmanServerConfig.repoint(text, b.server(), to.address(), to.postgres().port());
         if (r.problem() != null) {
             return Result.failed(bh.name() + ": " + b.config() + ": " + r.problem() + "; nothing was changed");
         }

@@ -57,7 +57,7 @@ public final class BarmanServerConfig {
         return null;
     }
 
-    public static Rewrite repoint(String text, String server, String address, int port, String sshUser) {
+    public static Rewrite repoint(String text, String server, String address, int port) {
         String[] lines = text.split("\n", -1);
         List<Change> changes = new ArrayList<>();
         String section = null;

@@ -27,7 +27,7 @@ class BarmanServerConfigTest {
 
     @Test
     void points_the_three_keys_at_the_new_primary_and_keeps_everything_else() {
-        BarmanServerConfig.Rewrite r = BarmanServerConfig.repoint(CONF, "silkcloud", "10.1.7.107", 5433, "postgres");
+        BarmanServerConfig.Rewrite r = BarmanServerConfig.repoint(CONF, "silkcloud", "10.1.7.107", 5433);
         assertNull(r.problem());
         assertTrue(r.changed());
         assertEquals(CONF
@@ -43,8 +43,8 @@ class BarmanServerConfigTest {
 
     @Test
     void a_file_that_already_leads_there_comes_back_identical() {
-        String once = BarmanServerConfig.repoint(CONF, "silkcloud", "10.1.7.107", 5433, "postgres").text();
-        BarmanServerConfig.Rewrite again = BarmanServerConfig.repoint(once, "silkcloud", "10.1.7.107", 5433, "postgres");
+        String once = BarmanServerConfig.repoint(CONF, "silkcloud", "10.1.7.107", 5433).text();
+        BarmanServerConfig.Rewrite again = BarmanServerConfig.repoint(once, "silkcloud", "10.1.7.107", 5433);
         assertFalse(again.changed());
         assertEquals(once, again.text());
     }
@@ -57,9 +57,9 @@ class BarmanServerConfigTest {
 
     @Test
     void a_missing_section_or_conninfo_or_an_unreadable_ssh_command_is_a_problem_and_nothing_changes() {
-        assertEquals("no [nosuch] section", BarmanServerConfig.repoint(CONF, "nosuch", "h", 5432, "postgres").problem());
-        assertEquals("[x] has no conninfo", BarmanServerConfig.repoint("[x]\nbackup_method = rsync\n", "x", "h", 5432, "postgres").problem());
-        BarmanServerConfig.Rewrite r = BarmanServerConfig.repoint("[x]\nconninfo = host=a\nssh_command = ssh -q\n", "x", "h", 5432, "postgres");
+        assertEquals("no [nosuch] section", BarmanServerConfig.repoint(CONF, "nosuch", "h", 5432).problem());
+        assertEquals("[x] has no conninfo", BarmanServerConfig.repoint("[x]\nbackup_method = rsync\n", "x", "h", 5432).problem());
+        BarmanServerConfig.Rewrite r = BarmanServerConfig.repoint("[x]\nconninfo = host=a\nssh_command = ssh -q\n", "x", "h", 5432);
         assertTrue(r.problem().startsWith("ssh_command of [x]: cannot tell the host"), r.problem());
     }
 }

@@ -44,6 +44,8 @@ public final class Registry {
                 .add(new ReplicaAction(ReplicaAction.Op.TRUNCATE))
                 .add(new ReplicaAction(ReplicaAction.Op.RESUBSCRIBE))
                 .add(new ReplicaEnableAction())
+                .add(new BarmanRepointAction())
+                .add(new BarmanRecoverAction())
                 .add(Checks.onePrimary())
                 .add(Checks.reachable())
                 .add(Checks.streaming())
@@ -68,7 +70,8 @@ public final class Registry {
                 .add(RebuildGuards.sourceCheck())
                 .add(RebuildGuards.isLogical())
                 .add(ReplicaAction.recopyCheck())
-                .add(TargetReady.check());
+                .add(TargetReady.check())
+                .add(BarmanRecoverAction.check());
     }
 
     public Registry add(Action a) {

@@ -38,7 +38,7 @@ public final class TargetReady {
     /** The programs of bin_dir each method runs on the target (rsync comes from PATH). */
     static List<String> programs(String method) {
         return switch (method) {
-            case "rsync" -> List.of("pg_ctl", "pg_controldata", "postgres");
+            case "rsync", "barman" -> List.of("pg_ctl", "pg_controldata", "postgres");
             case "rewind" -> List.of("pg_ctl", "pg_controldata", "postgres", "pg_rewind");
             default -> List.of("pg_ctl", "pg_controldata", "postgres", "pg_basebackup");
         };
@@ -321,8 +321,8 @@ public final class TargetReady {
                 return CheckResult.fail(t.name() + ": no source to copy from (no live primary, or --from names no host)");
             }
             String method = ctx.option("method", "basebackup");
-            if (!Set.of("basebackup", "rsync", "rewind").contains(method)) {
-                return CheckResult.fail("--method " + method + " is not one of basebackup, rsync");
+            if (!Set.of("basebackup", "rsync", "rewind", "barman").contains(method)) {
+                return CheckResult.fail("--method " + method + " is not one of basebackup, rsync, barman");
             }
             if (src.name().equals(t.name())) {
                 return CheckResult.pass("source and target are the same host (refused by rebuild-source)");

@@ -33,13 +33,16 @@ public class StatusCommand extends AbstractCommand {
             ClusterProbe probe = new ClusterProbe(connections, context().env());
             while (true) {
                 ClusterState state = probe.probe(cluster);
+                io.pgrunbook.barman.BarmanHealth barman = BarmanStatus.probe(cluster, connections);
                 if (global().json()) {
-                    out().println(global().json() && watch != null ? Json.compact(StatusView.json(state)) : Json.pretty(StatusView.json(state)));
+                    Object view = BarmanStatus.json(StatusView.json(state), barman, cluster, state);
+                    out().println(global().json() && watch != null ? Json.compact(view) : Json.pretty(view));
                 } else {
                     if (watch != null && context().interactive()) {
                         out().print("\033[H\033[2J");
                     }
                     out().print(StatusView.table(state, ansi()));
+                    out().print(BarmanStatus.line(barman, cluster, state, ansi()));
                 }
                 out().flush();
                 if (watch == null) {

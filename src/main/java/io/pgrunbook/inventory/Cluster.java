@@ -7,13 +7,20 @@ import java.util.Optional;
 /**
  * A cluster: its hosts in inventory order, and its site settings. {@code drill}: the inventory marks it as a target
  * for {@code pgrunbook drill} (a lab or a staging cluster), whose destructive parts are refused anywhere else.
+ * {@code barman} is null without a Barman server.
  */
 public record Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts,
-                      Settings settings, SourceLocation location, boolean drill) {
+                      Settings settings, SourceLocation location, boolean drill, BarmanSettings barman) {
 
+    /** The shape before {@code drill:} and {@code barman:} existed. */
     public Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts,
                    Settings settings, SourceLocation location) {
-        this(name, hosts, smoke, hooks, contacts, settings, location, false);
+        this(name, hosts, smoke, hooks, contacts, settings, location, false, null);
+    }
+
+    /** Whether the inventory names a Barman server for this cluster. */
+    public boolean hasBarman() {
+        return barman != null;
     }
 
     /** Smoke-test settings: the database for probe rows, and site scripts to run. */

@@ -47,6 +47,22 @@ public final class InventoryView {
             // only where it is set: a site without drills sees what it saw before
             m.put("drill", true);
         }
+        if (c.hasBarman()) {
+            BarmanSettings b = c.barman();
+            Map<String, Object> bm = new java.util.LinkedHashMap<>();
+            bm.put("host", b.host().address());
+            bm.put("transport", b.host().transport().name().toLowerCase());
+            if (b.host().transport() == Host.TransportKind.SSH) {
+                bm.put("ssh", b.host().ssh());
+            }
+            bm.put("user", b.user());
+            bm.put("server", b.server());
+            bm.put("config", b.config());
+            bm.put("barman_config", b.barmanConfig());
+            bm.put("ssh_user", b.sshUser());
+            bm.put("keep_backups", b.keepBackups());
+            m.put("barman", bm);
+        }
         return m;
     }
 }

@@ -49,6 +49,8 @@ public final class Lab {
     DebianLab.Passwords passwords; // the Debian shape's; null: trust
 
     final LabOptions options;
+    /** The extras of {@code --with} this version builds. */
+    private static final java.util.Set<LabExtra> BUILT = java.util.EnumSet.of(LabExtra.BARMAN);
     private final LabServers servers = new LabServers(this);
     private final LabPgBouncer pgbouncers = new LabPgBouncer(this);
     private final LabPreflight preflight = new LabPreflight(this);
@@ -106,9 +108,13 @@ public final class Lab {
         if (debian != null) {
             debian.checkCanBuild();
         }
-        if (!options.with().isEmpty()) {
-            throw new PgrunbookException(Outcome.USAGE, "lab up --with " + options.with().stream().map(LabExtra::label)
-                    .sorted().collect(java.util.stream.Collectors.joining(",")) + ": not available in this version");
+        if (debian != null && options.has(LabExtra.BARMAN)) {
+            throw new PgrunbookException(Outcome.USAGE, "lab up --with barman: not with --layout debian (its servers want passwords)",
+                    "run lab up --with barman without --layout debian");
+        }
+        if (options.with().stream().anyMatch(e -> !BUILT.contains(e))) {
+            throw new PgrunbookException(Outcome.USAGE, "lab up --with " + options.with().stream().filter(e -> !BUILT.contains(e))
+                    .map(LabExtra::label).sorted().collect(java.util.stream.Collectors.joining(",")) + ": not available in this version");
         }
         checkPortsFree(ssh);
         checkTraversable(dir);
@@ -197,6 +203,14 @@ public final class Lab {
         if (ssh) {
             startSshd();
         }
+        if (options.has(LabExtra.BARMAN)) {
+            BarmanLab barman = new BarmanLab(layout, osUser, progress);
+            barman.up(bin.binDir());
+            barman.addToInventory(layout.inventory());
+            if (ssh) {
+                barman.addToInventory(layout.sshInventory());
+            }
+        }
     }
 
     // ------------------------------------------------------------------ verification
@@ -252,6 +266,7 @@ public final class Lab {
 
     private void stopAll() {
         Optional<Path> binDir = ServerBinaries.findBinDir();
+        new BarmanLab(layout, osUser, progress).down();
         for (LabHost h : layout.hosts()) {
             stopPgBouncer(h.name());
         }

@@ -26,7 +26,7 @@ import java.util.List;
  */
 public final class Repoint {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    public static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     // "$1" is the file, "$2" the temp file: values travel as arguments, never inside the script
     // $1 the file, $2 its temporary twin, $3 (optional) a backup copy made first: one process for all three
@@ -176,7 +176,11 @@ public final class Repoint {
         return r.stdout();
     }
 
-    private static void write(Host host, Transport transport, String file, String text, String backup) {
+    /**
+     * Writes {@code text} over {@code file} as the host's become user, through a temp twin renamed over it, after a
+     * copy to {@code backup} (null: none). Also used for Barman's server configuration.
+     */
+    public static void write(Host host, Transport transport, String file, String text, String backup) {
         String tmp = file + ".pgrunbook-tmp";
         run(host, transport, RemoteCommand.of("sh", "-c", WRITE, "sh", file, tmp, backup == null ? "" : backup)
                 .withStdin(text.getBytes(StandardCharsets.UTF_8))
@@ -188,7 +192,7 @@ public final class Repoint {
      * Keeps the newest {@code keep} backups of {@code file} (inventory {@code pgbouncer.keep_backups}): one is written
      * per repoint, and a year of drills would fill /etc/pgbouncer. A failure to prune never fails the repoint.
      */
-    static void prune(Host host, Transport transport, String file, int keep) {
+    public static void prune(Host host, Transport transport, String file, int keep) {
         transport.exec(RemoteCommand.of("sh", "-c", PRUNE, "sh", file, String.valueOf(keep)).as(host.become())
                 .withDisplay("keep the newest " + keep + " of " + file + ".pgrunbook-*"), ExecOptions.timeout(TIMEOUT));
     }

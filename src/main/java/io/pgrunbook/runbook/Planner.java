@@ -10,6 +10,7 @@ import io.pgrunbook.cluster.NodeState;
 import io.pgrunbook.core.Outcome;
 import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.core.Secrets;
+import io.pgrunbook.inventory.BarmanSettings;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Role;
@@ -55,6 +56,9 @@ public final class Planner {
         List<PlannedStep> steps = new ArrayList<>();
         n = 0;
         for (Step s : rb.steps()) {
+            if (forAbsentBarman(s, cluster)) {
+                continue;
+            }
             steps.add(r.step(++n, s, "step " + n + " (" + s.name() + ")"));
         }
         for (int i = 0; i < steps.size(); i++) {
@@ -103,6 +107,14 @@ public final class Planner {
         }
         return new PlannedStep(ps.number(), ps.name(), ps.kind(), ps.type(), ps.hosts(), targets, ps.destructive(), ps.when(),
                 ps.runs(), ps.onError(), ps.timeout(), ps.step());
+    }
+
+    /**
+     * A step for the Barman host ({@code on: barman}) in a cluster without Barman: left out of the plan altogether, so
+     * that a site without Barman sees no step for it.
+     */
+    static boolean forAbsentBarman(Step s, Cluster cluster) {
+        return s.on() != null && s.on().source().strip().equals(BarmanSettings.HOST_NAME) && !cluster.hasBarman();
     }
 
     /** Checks the given parameters against the runbook: known, typed, required ones present; defaults filled. */
@@ -325,6 +337,9 @@ public final class Planner {
                 case "pgbouncers" -> {
                     return cluster.pgbouncers();
                 }
+                case BarmanSettings.HOST_NAME -> {
+                    return cluster.hasBarman() ? List.of(cluster.barman().host()) : List.of();
+                }
                 default -> {
                     if (cluster.host(on).isPresent()) {
                         return List.of(cluster.host(on).get());
@@ -335,7 +350,7 @@ public final class Planner {
                         }
                     }
                     throw new RunbookException(s.on().at(), "on '" + on + "' is not a host of cluster " + cluster.name()
-                            + ", a role, primary, standbys, pgbouncers or all");
+                            + ", a role, primary, standbys, pgbouncers, barman or all");
                 }
             }
         }

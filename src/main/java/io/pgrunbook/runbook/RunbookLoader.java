@@ -40,7 +40,7 @@ public final class RunbookLoader {
     static final Set<String> STEP = Set.of("name", "action", "run", "sql", "check", "wait", "confirm", "note", "on", "when",
             "timeout", "on_error", "destructive", "as", "with", "database");
     static final Set<String> PREFLIGHT = Set.of("name", "check", "on", "with");
-    static final Set<String> RESERVED = Set.of("host", "primary", "cluster", "standbys", "pgbouncers", "all");
+    static final Set<String> RESERVED = Set.of("host", "primary", "cluster", "standbys", "pgbouncers", "all", "barman");
     /** What {@code {{h.PATH}}} may name on a host-valued placeholder; see {@link Planner#hostValue}. */
     static final Set<String> HOST_PATHS = Set.of("name", "address", "role", "become",
             "postgres.port", "postgres.user", "postgres.database", "postgres.bin_dir", "postgres.data_dir",

@@ -143,6 +143,7 @@ public final class SmokeTest {
         for (Host h : cluster.pgbouncers()) {
             checks.addAll(pgbouncer(h, primary, db, token));
         }
+        checks.addAll(BarmanSmoke.checks(cluster, connections, primary));
         for (Cluster.SmokeScript s : cluster.smoke().scripts()) {
             checks.addAll(script(cluster, state, s));
         }

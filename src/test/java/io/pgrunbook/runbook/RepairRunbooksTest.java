@@ -26,10 +26,19 @@ class RepairRunbooksTest {
     }
 
     @Test
+    void rebuild_from_barman_is_guarded_like_the_other_methods_and_checks_the_backup_first() {
+        Runbook rb = shipped("rebuild-barman");
+        assertEquals(List.of("rebuild-target", "rebuild-source", "barman-backup", "target-ready"),
+                rb.preflight().stream().map(Step::target).toList());
+        assertEquals(List.of("rebuild.barman", "rebuild.discard-old"), rb.steps().stream().filter(Step::destructive).map(Step::target).toList());
+    }
+
+    @Test
     void failback_checkpoints_the_new_primary_before_the_destructive_rewind() {
         Runbook rb = shipped("failback");
         List<String> steps = rb.steps().stream().map(s -> s.target() != null ? s.target() : s.kind().key()).toList();
-        assertEquals(List.of("postgres.stop", "pgbouncer.point", "failback.report", "sql", "failback.rewind", "standby.follow", "slots.cleanup"),
+        assertEquals(List.of("postgres.stop", "pgbouncer.point", "failback.report", "sql", "failback.rewind", "standby.follow", "slots.cleanup",
+                        "barman.repoint"),
                 steps.stream().map(s -> s.equals("psql") ? "sql" : s).toList());
         assertTrue(rb.steps().get(4).destructive());
         assertEquals(List.of("failback-target", "target-ready"), rb.preflight().stream().map(Step::target).toList());

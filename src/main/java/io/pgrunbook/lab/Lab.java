@@ -128,9 +128,15 @@ public final class Lab {
         if (debian != null) {
             debian.checkCanBuild();
         }
-        if (!options.with().isEmpty()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with " + options.with().stream().map(LabExtra::label)
+        java.util.Set<LabExtra> unbuilt = java.util.EnumSet.noneOf(LabExtra.class);
+        unbuilt.addAll(options.with());
+        unbuilt.remove(LabExtra.LONDISTE);
+        if (!unbuilt.isEmpty()) {
+            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with " + unbuilt.stream().map(LabExtra::label)
                     .sorted().collect(java.util.stream.Collectors.joining(",")) + ": not available in this version");
+        }
+        if (options.has(LabExtra.LONDISTE) && debian != null) {
+            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with londiste: not with --layout debian in this version");
         }
         checkPortsFree(ssh);
         checkTraversable(dir);
@@ -214,10 +220,13 @@ public final class Lab {
             pool.shutdownNow();
         }
         startPgBouncer("db2");
+        if (options.has(LabExtra.LONDISTE)) {
+            new LondisteLab(layout, osUser, progress).build();
+        }
 
         verify();
         String become = osUser;
-        write(layout.inventory(), LabInventory.render(layout, bin.binDir(), become, null, tablespace), false);
+        write(layout.inventory(), londiste(LabInventory.render(layout, bin.binDir(), become, null, tablespace)), false);
         if (ssh) {
             startSshd();
         }
@@ -321,8 +330,13 @@ public final class Lab {
         if (debian != null) {
             setPostgresPassword(host);
         }
-        progress.accept(host + ": database " + LabLayout.DATABASE + ", subscription " + LabLayout.SUBSCRIPTION + " to db1");
         sql(host, "postgres", "CREATE DATABASE " + LabLayout.DATABASE);
+        if (options.has(LabExtra.LONDISTE)) {
+            // fed by Londiste instead (LondisteLab), once db1 runs its root node
+            sql(host, LabLayout.DATABASE, ITEMS_DDL);
+            return;
+        }
+        progress.accept(host + ": database " + LabLayout.DATABASE + ", subscription " + LabLayout.SUBSCRIPTION + " to db1");
         sql(host, LabLayout.DATABASE, ITEMS_DDL, "CREATE SUBSCRIPTION " + LabLayout.SUBSCRIPTION + " CONNECTION 'host="
                 + primary.address() + " port=" + LabLayout.PG_PORT + " dbname=" + LabLayout.DATABASE + " user="
                 + LabLayout.REPLICATION_USER + " application_name=" + host + "' PUBLICATION " + LabLayout.PUBLICATION);
@@ -477,6 +491,10 @@ public final class Lab {
 
     // ------------------------------------------------------------------ verification
 
+    private String londiste(String inventory) {
+        return options.has(LabExtra.LONDISTE) ? LondisteLab.inventory(layout, inventory) : inventory;
+    }
+
     private void verify() {
         progress.accept("db1: wait for db2 and db3 to stream, and for subscription " + LabLayout.SUBSCRIPTION);
         waitUntil("db2 and db3 streaming from db1 (pg_stat_replication on db1)", READY_TIMEOUT, () -> {
@@ -484,7 +502,11 @@ public final class Lab {
                     + " WHERE state = 'streaming' AND application_name IN ('db2', 'db3')");
             return streaming.contains("db2") && streaming.contains("db3");
         });
+        // a Londiste leaf was waited for in sync by LondisteLab.build
         waitUntil("subscription " + LabLayout.SUBSCRIPTION + " on db4 running with its tables in sync", READY_TIMEOUT, () -> {
+            if (options.has(LabExtra.LONDISTE)) {
+                return true;
+            }
             List<String> worker = query("db4", LabLayout.DATABASE, "SELECT pid FROM pg_stat_subscription WHERE subname = '"
                     + LabLayout.SUBSCRIPTION + "' AND relid IS NULL AND pid IS NOT NULL");
             List<String> notReady = query("db4", LabLayout.DATABASE, "SELECT srrelid FROM pg_subscription_rel WHERE srsubstate <> 'r'");
@@ -524,8 +546,8 @@ public final class Lab {
         } else {
             sshd = LabSshd.start(layout.sshDir(), layout.addresses(), LabLayout.SSH_PORT, login);
         }
-        write(layout.sshInventory(), LabInventory.render(layout, bin.binDir(), debian != null ? PG_OS_USER : null,
-                new LabInventory.Ssh(login, sshd.port(), sshd.clientKey(), sshd.knownHosts()), tablespace), false);
+        write(layout.sshInventory(), londiste(LabInventory.render(layout, bin.binDir(), debian != null ? PG_OS_USER : null,
+                new LabInventory.Ssh(login, sshd.port(), sshd.clientKey(), sshd.knownHosts()), tablespace)), false);
     }
 
     /**
@@ -583,6 +605,7 @@ public final class Lab {
 
     private void stopAll() {
         Optional<Path> binDir = ServerBinaries.findBinDir();
+        LondisteLab.stop(layout, progress);
         for (LabHost h : layout.hosts()) {
             stopPgBouncer(h.name());
         }

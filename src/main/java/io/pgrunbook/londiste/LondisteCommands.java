@@ -54,6 +54,11 @@ public final class LondisteCommands {
                 + "); [ \"$st\" = " + RUNNING + " ] || exit 0; sleep 0.5; done; echo 'the worker still runs 60 s after SIGINT' >&2; exit 1";
     }
 
+    /** Stop, then start; each in its own subshell, as both end with exit. */
+    public static String workerRestart(LondisteSettings l) {
+        return "( " + workerStop(l) + " ) && ( " + workerStart(l) + " )";
+    }
+
     public static String tickerStart(LondisteSettings l, String host) {
         if (l.tickerStart() != null) {
             return l.tickerCommand(l.tickerStart(), host);

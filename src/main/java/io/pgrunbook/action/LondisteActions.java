@@ -383,4 +383,203 @@ public final class LondisteActions {
             }
         };
     }
+
+    /** The tables a resync re-copies: those named (comma-separated), else every table the leaf replays. */
+    static List<String> resyncTables(StepContext ctx, Host r) throws SQLException {
+        return resyncTables(ctx.runtime(), r, ctx.option("tables", ""));
+    }
+
+    static List<String> resyncTables(StepRuntime rt, Host r, String named) throws SQLException {
+        List<String> local;
+        try (Connection c = rt.sql(r, r.replication().database())) {
+            local = PgQ.localTables(c, settings(r).queue());
+        }
+        if (named == null || named.isBlank()) {
+            return local;
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (String t : named.split("\\s*,\\s*")) {
+            String q = t.strip().contains(".") ? t.strip() : "public." + t.strip();
+            if (!local.contains(q)) {
+                throw new IllegalArgumentException(q + " is not a table " + r.name() + " replays (its tables: " + String.join(", ", local) + ")");
+            }
+            out.add(q);
+        }
+        return out;
+    }
+
+    static boolean resync(StepContext ctx) {
+        return "resync".equals(ctx.option("mode", "auto"));
+    }
+
+    /**
+     * Why a re-copy of {@code tables} could not copy back what it truncates (empty: it can): each is in the queue on
+     * the primary and exists there, and the user of the provider's connection may SELECT it.
+     */
+    static List<String> resyncRefusals(StepRuntime rt, Host r, Host primary, List<String> tables) throws SQLException {
+        List<String> out = new java.util.ArrayList<>();
+        String db = r.replication().database();
+        String queue = settings(r).queue();
+        String user;
+        try (Connection c = rt.sql(r, db)) {
+            PgQ.Leaf leaf = PgQ.leaf(c, queue);
+            if (leaf == null) {
+                return List.of(r.name() + " has no Londiste node for queue " + queue);
+            }
+            user = Conninfo.parse(leaf.providerLocation()).getOrDefault("user", primary.postgres().user());
+        }
+        if (tables.isEmpty()) {
+            out.add(r.name() + " replays no table of queue " + queue + ": nothing to re-copy");
+        }
+        try (Connection c = rt.sql(primary, db)) {
+            List<String> onRoot = PgQ.localTables(c, queue);
+            for (String t : tables) {
+                if (!onRoot.contains(t)) {
+                    out.add(t + " is not in queue " + queue + " on " + primary.name() + " (londiste add-table there first)");
+                    continue;
+                }
+                java.util.Map<String, String> row = new java.util.LinkedHashMap<>();
+                try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL,"
+                        + " EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?) AND has_table_privilege(?, to_regclass(?), 'SELECT')")) {
+                    ps.setString(1, t);
+                    ps.setString(2, user);
+                    ps.setString(3, user);
+                    ps.setString(4, t);
+                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        if (!rs.getBoolean(1)) {
+                            out.add(t + " does not exist on " + primary.name());
+                        } else if (!rs.getBoolean(2)) {
+                            out.add(user + " (the provider connection's user) may not SELECT " + t + " on " + primary.name());
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code londiste.resync} (with: mode, tables) on a Londiste REPLICA: in mode resync, {@code londiste INI resync
+     * TABLE...}: the worker truncates each table on the REPLICA and copies it again from the provider, then replays
+     * the queue from the copy's snapshot on. Verified by every table back in sync. Other modes: nothing.
+     */
+    public static Action resyncAction() {
+        return new Action() {
+            @Override
+            public String name() {
+                return "londiste.resync";
+            }
+
+            @Override
+            public Set<String> options() {
+                return Set.of("mode", "tables", "upstream");
+            }
+
+            @Override
+            public Rendered describe(StepContext ctx) {
+                Host r = ctx.host();
+                String named = ctx.option("tables", "");
+                return Rendered.of("mode resync only: on " + r.name() + ": londiste " + settings(r).ini() + " resync "
+                                + (named.isBlank() ? "<every table " + r.name() + " replays>" : named.replace(",", " ")),
+                        "  (the worker truncates each on " + r.name() + ", copies it from the provider, then replays the queue from there)",
+                        "then wait until every table is in sync (londiste.get_table_list: merge_state ok)");
+            }
+
+            @Override
+            public List<String> preconditions(StepContext ctx) {
+                if (!resync(ctx)) {
+                    return List.of();
+                }
+                try {
+                    return resyncRefusals(ctx.runtime(), ctx.host(), target(ctx, "upstream"), resyncTables(ctx, ctx.host()));
+                } catch (SQLException | RuntimeException e) {
+                    return List.of(ctx.host().name() + ": cannot prove that the re-copy can work: " + e.getMessage());
+                }
+            }
+
+            @Override
+            public Result execute(StepContext ctx) {
+                if (!resync(ctx)) {
+                    return Result.ok("mode " + ctx.option("mode", "auto") + ": no re-copy");
+                }
+                Host r = ctx.host();
+                try {
+                    List<String> tables = resyncTables(ctx, r);
+                    List<String> argv = new java.util.ArrayList<>(List.of("londiste", settings(r).ini(), "resync"));
+                    argv.addAll(tables);
+                    return Commands.run(ctx, RemoteCommand.of(argv).as(r.become()));
+                } catch (SQLException | RuntimeException e) {
+                    return Result.failed(r.name() + ": " + e.getMessage());
+                }
+            }
+
+            @Override
+            public Result verify(StepContext ctx) {
+                if (!resync(ctx)) {
+                    return Result.ok("nothing to verify");
+                }
+                Host r = ctx.host();
+                Duration limit = ctx.timeout() != null ? ctx.timeout() : ctx.cluster().settings().waitTimeout();
+                long deadline = System.nanoTime() + limit.toNanos();
+                String last = "";
+                while (true) {
+                    try (Connection c = ctx.runtime().sql(r, r.replication().database())) {
+                        List<String> pending = PgQ.tablesNotInSync(c, settings(r).queue());
+                        if (pending.isEmpty()) {
+                            return Result.ok(r.name() + ": every table in sync again");
+                        }
+                        last = String.join(", ", pending);
+                    } catch (SQLException e) {
+                        last = e.getMessage();
+                    }
+                    if (System.nanoTime() > deadline) {
+                        return Result.failed(r.name() + ": not in sync after " + limit.toSeconds() + " s: " + last);
+                    }
+                    Sql.sleep(300);
+                }
+            }
+        };
+    }
+
+    /** {@code londiste-resync} (with: upstream, mode, tables): read-only, the proof of {@code londiste.resync} before anything runs. */
+    public static Check resyncCheck() {
+        return new Check() {
+            @Override
+            public String name() {
+                return "londiste-resync";
+            }
+
+            @Override
+            public boolean needsState() {
+                return false;
+            }
+
+            @Override
+            public Set<String> options() {
+                return Set.of("upstream", "mode", "tables");
+            }
+
+            @Override
+            public CheckResult evaluate(CheckContext ctx) {
+                Host r = ctx.host();
+                if (!"resync".equals(ctx.option("mode", "auto"))) {
+                    return CheckResult.pass(r.name() + ": no re-copy (mode " + ctx.option("mode", "auto") + ")");
+                }
+                Host p = ctx.cluster().host(ctx.option("upstream", "")).orElse(null);
+                if (p == null) {
+                    return CheckResult.fail(r.name() + ": no live primary to copy from");
+                }
+                try {
+                    List<String> tables = resyncTables(ctx.runtime(), r, ctx.option("tables", ""));
+                    List<String> no = resyncRefusals(ctx.runtime(), r, p, tables);
+                    return no.isEmpty() ? CheckResult.pass("the re-copy can work: " + String.join(", ", tables) + " in queue "
+                            + settings(r).queue() + " on " + p.name() + ", readable by the provider connection's user")
+                            : CheckResult.fail(String.join("; ", no) + "; nothing was truncated");
+                } catch (SQLException | RuntimeException e) {
+                    return CheckResult.fail(r.name() + ": cannot prove that the re-copy can work: " + e.getMessage());
+                }
+            }
+        };
+    }
 }

@@ -48,6 +48,8 @@ public final class Registry {
                 .add(LondisteActions.worker())
                 .add(LondisteActions.repoint())
                 .add(LondisteActions.fed())
+                .add(LondisteActions.resyncAction())
+                .add(LondisteActions.resyncCheck())
                 .add(Checks.onePrimary())
                 .add(Checks.reachable())
                 .add(Checks.streaming())

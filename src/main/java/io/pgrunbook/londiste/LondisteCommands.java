@@ -23,7 +23,11 @@ public final class LondisteCommands {
         return "[ -r " + ini + " ] || { echo unknown; exit 0; }; "
                 + "pf=$(sed -n 's/^[[:space:]]*pidfile[[:space:]]*=[[:space:]]*//p' " + ini + " | tail -n 1); "
                 + "case \"$pf\" in ''|*'%('*) echo unknown; exit 0;; esac; "
-                + "if [ -f \"$pf\" ] && kill -0 \"$(cat \"$pf\" 2>/dev/null)\" 2>/dev/null; then echo " + RUNNING + "; else echo " + STOPPED + "; fi";
+                // a worker that exited under a PID 1 that does not reap stays a zombie: kill -0 still finds it
+                + "pid=$(cat \"$pf\" 2>/dev/null); st=''; "
+                + "if [ -n \"$pid\" ]; then st=$(sed -e 's/^.*) //' /proc/\"$pid\"/stat 2>/dev/null | cut -c1); fi; "
+                + "case \"$st\" in ''|Z|X) echo " + STOPPED + ";; *) if kill -0 \"$pid\" 2>/dev/null; then echo " + RUNNING
+                + "; else echo " + STOPPED + "; fi;; esac";
     }
 
     /** The worker's log file: the inventory's, else the ini's logfile. */

@@ -496,7 +496,7 @@ public final class Lab {
     }
 
     private void verify() {
-        progress.accept("db1: wait for db2 and db3 to stream, and for subscription " + LabLayout.SUBSCRIPTION);
+        progress.accept("db1: wait for db2 and db3 to stream" + (options.has(LabExtra.LONDISTE) ? "" : ", and for subscription " + LabLayout.SUBSCRIPTION));
         waitUntil("db2 and db3 streaming from db1 (pg_stat_replication on db1)", READY_TIMEOUT, () -> {
             List<String> streaming = query("db1", "postgres", "SELECT application_name FROM pg_stat_replication"
                     + " WHERE state = 'streaming' AND application_name IN ('db2', 'db3')");

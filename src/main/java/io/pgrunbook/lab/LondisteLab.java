@@ -26,7 +26,8 @@ import java.util.stream.Stream;
 
 /**
  * {@code lab up --with londiste}: db4 is a Londiste leaf of db1 instead of a native subscriber. Root node {@value ROOT}
- * on db1, leaf {@value LEAF} on db4, queue {@value QUEUE}, table items added on both, pgqd ticking db1, the worker
+ * on db1, leaf {@value LEAF} on db4, queue {@value QUEUE}, tables items and smoke's probe table added on both, pgqd
+ * ticking db1, the worker
  * running; ini files, pidfiles and logs under DIR/londiste, every process as the servers' OS user. A pgqd ini is
  * written for each of db1, db2 and db3 (pgqd-HOST.ini): the ticker follows the primary.
  */
@@ -99,8 +100,12 @@ public final class LondisteLab {
                 "--provider=" + location(layout, "db1"));
         progress.accept("db1: pgqd ticking; db4: worker; table " + TABLE + " added");
         exec("db1", "pgqd", "pgqd", "-d", tickerIni(layout, "db1").toString());
-        exec("db1", "londiste add-table", "londiste", d.resolve("db1.ini").toString(), "add-table", TABLE);
-        exec("db4", "londiste add-table", "londiste", leafIni(layout).toString(), "add-table", TABLE);
+        // smoke's probe table too, so that `smoke` sees its row arrive on db4
+        String smoke = "public." + io.pgrunbook.smoke.SmokeTest.TABLE;
+        sql("db1", io.pgrunbook.smoke.SmokeTest.DDL);
+        sql("db4", io.pgrunbook.smoke.SmokeTest.DDL);
+        exec("db1", "londiste add-table", "londiste", d.resolve("db1.ini").toString(), "add-table", TABLE, smoke);
+        exec("db4", "londiste add-table", "londiste", leafIni(layout).toString(), "add-table", TABLE, smoke);
         exec("db4", "londiste worker", "londiste", leafIni(layout).toString(), "worker", "-d");
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {

@@ -54,7 +54,7 @@ import java.util.concurrent.Future;
  */
 public final class SmokeTest {
     public static final String TABLE = "pgrunbook_smoke";
-    static final String DDL = "CREATE TABLE IF NOT EXISTS public." + TABLE + " (token text PRIMARY KEY,"
+    public static final String DDL = "CREATE TABLE IF NOT EXISTS public." + TABLE + " (token text PRIMARY KEY,"
             + " written_at timestamptz NOT NULL DEFAULT now(), written_on text NOT NULL)";
 
     private final Connections connections;

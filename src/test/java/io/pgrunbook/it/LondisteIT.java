@@ -120,6 +120,11 @@ class LondisteIT {
         assertEquals(0, l.get("tables_not_in_sync").size(), l::toString);
         assertTrue(LabState.host(s, "db1").get("londiste") == null, "a host that is not a Londiste REPLICA has no londiste field");
         assertReplicaMatches("db1", write("db1", 10));
+
+        CliRunner.Result smoke = CliRunner.run("-i", inv(), "smoke").expect(0);
+        assertTrue(smoke.out().matches("(?s).*replicate \\(londiste\\)\\s+db4\\s+PASS.*"), smoke::toString);
+        CliRunner.Result logs = CliRunner.run("-i", inv(), "logs", "db4", "--londiste", "-n", "5").expect(0);
+        assertTrue(logs.err().contains("londiste/db4.log"), logs::toString);
     }
 
     @Test

@@ -315,7 +315,9 @@ public final class LondisteActions {
         } else if (ticker != null && leaf.lastTick() != null && ticker.lastTick() != null && leaf.lastTick() > ticker.lastTick()) {
             p.refusal = r.name() + " applied tick " + leaf.lastTick() + " of queue " + l.queue() + ", but " + to.name()
                     + " knows ticks only up to " + ticker.lastTick() + " (lost in the failover): the REPLICA holds changes the"
-                    + " primary lost; re-copy with: pgrunbook repair-replica " + r.name() + " --mode resync";
+                    + " primary lost, and its queue position is past the primary's: neither a repoint nor a resync can"
+                    + " fix that; rebuild the leaf by hand (londiste " + l.ini() + " drop-node " + l.node() + ", then create-leaf"
+                    + " against " + to.name() + " and add-table with a fresh copy)";
         }
         return p;
     }

@@ -53,6 +53,9 @@ public final class LogicalActions {
 
             @Override
             public Rendered describe(StepContext ctx) {
+                if (replicas(ctx).isEmpty()) {
+                    return Rendered.of("nothing: no REPLICA fed by a subscription");
+                }
                 return Rendered.of("on " + ctx.host().name() + ": L = pg_current_wal_lsn(); wait until confirmed_flush_lsn >= L"
                         + " for the slots of " + String.join(", ", replicas(ctx).stream().map(Host::name).toList()));
             }

@@ -30,6 +30,10 @@ public class LogsCommand extends AbstractCommand {
     @Option(names = "--pgbouncer", description = "PgBouncer's log instead of PostgreSQL's.")
     boolean pgbouncer;
 
+    @Option(names = "--londiste", description = {"Londiste's log instead: on a Londiste REPLICA its worker's (replication.log_file,"
+            + " else the ini's logfile), on another host the PgQ ticker's (the logfile of replication.ticker.ini)."})
+    boolean londiste;
+
     @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "50", description = "Last N lines (default: ${DEFAULT-VALUE}).")
     int lines;
 
@@ -57,7 +61,10 @@ public class LogsCommand extends AbstractCommand {
                 + "' in cluster " + cluster.name(), "hosts: " + cluster.hosts().stream().map(Host::name).collect(Collectors.joining(", "))));
         PrintWriter out = out();
         try (Connections connections = context().connections()) {
-            String path = LogFiles.path(host, connections, pgbouncer);
+            if (londiste && pgbouncer) {
+                throw new PgrunbookException(Outcome.USAGE, "--londiste and --pgbouncer: one log at a time");
+            }
+            String path = londiste ? LondisteLog.path(cluster, host, connections) : LogFiles.path(host, connections, pgbouncer);
             err().println("==> " + host.name() + ":" + path + (follow ? " (Ctrl-C to stop)" : ""));
             err().flush();
             LogFiles.tail(host, connections, path, lines, follow, pattern, line -> {

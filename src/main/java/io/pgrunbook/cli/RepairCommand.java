@@ -75,7 +75,9 @@ public class RepairCommand extends EngineCommand {
                 return RemedyCommand.run(this, exec, host, state);
             }
             case REPAIR_REPLICA -> {
-                return ProcedureCommand.run(this, exec, "repair-replica", Map.of("replica", host, "mode", "auto"));
+                return RepairReplicaCommand.londiste(cluster(), host)
+                        ? ProcedureCommand.run(this, exec, "repair-londiste", Map.of("replica", host, "mode", "auto", "tables", ""))
+                        : ProcedureCommand.run(this, exec, "repair-replica", Map.of("replica", host, "mode", "auto"));
             }
             default -> throw new IllegalStateException(c.procedure().name());
         }

@@ -25,10 +25,12 @@ public final class StatusView {
 
     /** The fields of DESIGN.md in their order, then additions at the end: {@code pgbouncer_pause}. */
     @JsonPropertyOrder({"name", "address", "role", "state", "timeline", "lsn", "lag_bytes", "replay_paused", "upstream",
-            "pgbouncer_target", "pgbouncer_pause"})
+            "pgbouncer_target", "pgbouncer_pause", "londiste"})
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Host(String name, String address, String role, String state, Integer timeline, String lsn,
-                       Long lagBytes, Boolean replayPaused, String upstream, String pgbouncerTarget, Pause pgbouncerPause) {
+                       Long lagBytes, Boolean replayPaused, String upstream, String pgbouncerTarget, Pause pgbouncerPause,
+                       // only on a Londiste REPLICA: a site without one sees no new field
+                       @JsonInclude(JsonInclude.Include.NON_NULL) io.pgrunbook.cluster.LondisteState londiste) {
     }
 
     /**
@@ -45,7 +47,7 @@ public final class StatusView {
     public static Json json(ClusterState s) {
         return new Json(s.cluster(), s.verdict().name(), s.primary(), s.hosts().stream()
                 .map(n -> new Host(n.name(), n.address(), n.role().name(), n.state().json(), n.timeline(), n.lsn(),
-                        n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget(), pause(n, s.probedAt()))).toList(), s.notes());
+                        n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget(), pause(n, s.probedAt()), n.londiste())).toList(), s.notes());
     }
 
     private static Pause pause(NodeState n, java.time.Instant at) {

@@ -59,6 +59,9 @@ public final class ClusterProbe {
         } finally {
             pool.shutdownNow();
         }
+        if (raw.stream().anyMatch(n -> n.londiste() != null)) {
+            raw = LondisteProbe.withPrimary(cluster, raw, connections, timeout, env);
+        }
         return judge(cluster, raw, Instant.now(), (System.nanoTime() - start) / 1_000_000);
     }
 
@@ -111,6 +114,8 @@ public final class ClusterProbe {
             if (n.state() == LiveState.STANDBY) {
                 b.lagBytes = Lsn.diff(primaryLsn, n.replayLsn());
                 b.upstream = upstreamOf(cluster, raw, n);
+            } else if (n.state() == LiveState.LOGICAL && n.londiste() != null) {
+                b.upstream = n.londiste().provider();
             } else if (n.state() == LiveState.LOGICAL) {
                 b.upstream = n.subscriptions().stream().map(NodeState.Subscription::conninfoHost)
                         .filter(x -> x != null).findFirst().map(a -> nameOf(cluster, a)).orElse(null);

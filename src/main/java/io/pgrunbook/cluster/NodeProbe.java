@@ -89,7 +89,9 @@ final class NodeProbe {
             if (b.state == LiveState.PRIMARY || b.state == LiveState.STANDBY || b.state == LiveState.LOGICAL) {
                 b.downstreams = readDownstreams(c);
             }
-            if (host.role() == Role.REPLICA) {
+            if (host.role() == Role.REPLICA && host.replication().isLondiste()) {
+                b.londiste = LondisteProbe.leaf(host, connections, timeout, env);
+            } else if (host.role() == Role.REPLICA) {
                 b.subscriptions = readSubscriptions(c);
             }
         } catch (PgException e) {

@@ -22,13 +22,27 @@ import java.util.Map;
  * @param receiverStatus    a standby's walreceiver status ("streaming", ...); null when it has none
  * @param pgbouncerError    why the PgBouncer console could not be read
  * @param pgbouncerGuard    for a PgBouncer host: the state file of a pgrunbook PAUSE guard there (null: none)
+ * @param londiste          for a REPLICA of kind londiste: its worker, provider, lag and ticker (null: any other host)
  */
 public record NodeState(String name, String address, Role role, LiveState state, Integer timeline, String lsn,
                         String receivedLsn, String replayLsn, Long lagBytes, Boolean replayPaused, String upstream,
                         String pgbouncerTarget, Map<String, String> pgbouncerTargets, String systemIdentifier,
                         Integer serverVersionNum, String serverVersion, List<Downstream> downstreams,
                         List<Subscription> subscriptions, Boolean standbySignal, String error, long probeMillis,
-                        String receiverStatus, String pgbouncerError, PauseGuard.State pgbouncerGuard) {
+                        String receiverStatus, String pgbouncerError, PauseGuard.State pgbouncerGuard,
+                        LondisteState londiste) {
+
+    /** A node that is not a Londiste REPLICA. */
+    public NodeState(String name, String address, Role role, LiveState state, Integer timeline, String lsn,
+                     String receivedLsn, String replayLsn, Long lagBytes, Boolean replayPaused, String upstream,
+                     String pgbouncerTarget, Map<String, String> pgbouncerTargets, String systemIdentifier,
+                     Integer serverVersionNum, String serverVersion, List<Downstream> downstreams,
+                     List<Subscription> subscriptions, Boolean standbySignal, String error, long probeMillis,
+                     String receiverStatus, String pgbouncerError, PauseGuard.State pgbouncerGuard) {
+        this(name, address, role, state, timeline, lsn, receivedLsn, replayLsn, lagBytes, replayPaused, upstream,
+                pgbouncerTarget, pgbouncerTargets, systemIdentifier, serverVersionNum, serverVersion, downstreams,
+                subscriptions, standbySignal, error, probeMillis, receiverStatus, pgbouncerError, pgbouncerGuard, null);
+    }
 
     /** A node with no PAUSE guard seen (hand-made states, hosts without PgBouncer). */
     public NodeState(String name, String address, Role role, LiveState state, Integer timeline, String lsn,

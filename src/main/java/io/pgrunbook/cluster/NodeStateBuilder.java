@@ -29,6 +29,7 @@ final class NodeStateBuilder {
     String receiverStatus;
     String pgbouncerError;
     io.pgrunbook.pgbouncer.PauseGuard.State pgbouncerGuard;
+    LondisteState londiste;
 
     NodeStateBuilder(Host host) {
         this.host = host;
@@ -57,12 +58,13 @@ final class NodeStateBuilder {
         receiverStatus = n.receiverStatus();
         pgbouncerError = n.pgbouncerError();
         pgbouncerGuard = n.pgbouncerGuard();
+        londiste = n.londiste();
     }
 
     NodeState build() {
         return new NodeState(host.name(), host.address(), host.role(), state, timeline, lsn, receivedLsn, replayLsn,
                 lagBytes, replayPaused, upstream, pgbouncerTarget, pgbouncerTargets, systemIdentifier, serverVersionNum,
                 serverVersion, downstreams, subscriptions, standbySignal, error, probeMillis, receiverStatus, pgbouncerError,
-                pgbouncerGuard);
+                pgbouncerGuard, londiste);
     }
 }

@@ -35,7 +35,13 @@ public final class Verdicts {
                 case UNKNOWN -> notes.add(n.name() + " (" + n.role() + ") is unreachable" + detail(n)
                         + (n.role().isPhysical() ? "; it may still be running as a primary" : ""));
                 case STANDBY -> standbyNotes(cluster, n, primary, maxLag, notes);
-                case LOGICAL -> logicalNotes(n, primary, notes);
+                case LOGICAL -> {
+                    if (n.londiste() != null) {
+                        LondisteProbe.notes(n, primary, notes);
+                    } else {
+                        logicalNotes(n, primary, notes);
+                    }
+                }
                 case PRIMARY -> {
                     if (n.role() == Role.REPLICA) {
                         notes.add(n.name() + " (REPLICA) runs as a primary");
@@ -63,6 +69,9 @@ public final class Verdicts {
         List<String> info = new ArrayList<>();
         for (NodeState n : nodes) {
             guardNote(n, at).ifPresent(info::add);
+            if (n.londiste() != null && n.state() == LiveState.LOGICAL) {
+                info.add(LondisteProbe.info(n));
+            }
         }
 
         Verdict verdict;

@@ -101,6 +101,7 @@ public final class Doctor {
         if (h.hasPgBouncer()) {
             path(t, h, out, "pgbouncer config", "-f", h.pgbouncer().configFile());
         }
+        LondisteDoctor.host(cluster, h, t, out);
 
         List<String[]> tablespaces = new ArrayList<>();
         Long largest = sql(cluster, h, out, tablespaces);

@@ -19,7 +19,10 @@ final class Schema {
     static final Set<String> POSTGRES = Set.of("port", "user", "database", "bin_dir", "data_dir", "config_file", "log_file",
             "archive_dir", "service", "connect", "host", "connect_timeout", "statement_timeout", "socket_dir", "tablespace_map");
     static final Set<String> PG_SERVICE = Set.of("start", "stop", "restart", "reload");
-    static final Set<String> REPLICATION = Set.of("user", "slots", "kind", "database", "subscription", "publication", "upstream");
+    static final Set<String> REPLICATION = Set.of("user", "slots", "kind", "database", "subscription", "publication", "upstream",
+            "ini", "queue", "node", "provider_node", "worker", "ticker", "log_file");
+    static final Set<String> LONDISTE_WORKER = Set.of("start", "stop");
+    static final Set<String> LONDISTE_TICKER = Set.of("ini", "start", "stop");
     static final Set<String> PGBOUNCER = Set.of("port", "admin_user", "config_file", "databases", "marker", "log_file", "service",
             "keep_backups");
     static final Set<String> PGB_SERVICE = Set.of("start", "stop", "reload");

@@ -50,7 +50,7 @@ public final class Lab {
 
     final LabOptions options;
     /** The extras of {@code --with} this version builds. */
-    private static final java.util.Set<LabExtra> BUILT = java.util.EnumSet.of(LabExtra.BARMAN);
+    private static final java.util.Set<LabExtra> BUILT = java.util.EnumSet.of(LabExtra.BARMAN, LabExtra.LONDISTE);
     private final LabServers servers = new LabServers(this);
     private final LabPgBouncer pgbouncers = new LabPgBouncer(this);
     private final LabPreflight preflight = new LabPreflight(this);
@@ -111,6 +111,9 @@ public final class Lab {
         if (debian != null && options.has(LabExtra.BARMAN)) {
             throw new PgrunbookException(Outcome.USAGE, "lab up --with barman: not with --layout debian (its servers want passwords)",
                     "run lab up --with barman without --layout debian");
+        }
+        if (options.has(LabExtra.LONDISTE) && debian != null) {
+            throw new PgrunbookException(Outcome.USAGE, "lab up --with londiste: not with --layout debian in this version");
         }
         if (options.with().stream().anyMatch(e -> !BUILT.contains(e))) {
             throw new PgrunbookException(Outcome.USAGE, "lab up --with " + options.with().stream().filter(e -> !BUILT.contains(e))
@@ -196,10 +199,13 @@ public final class Lab {
             pool.shutdownNow();
         }
         startPgBouncer("db2");
+        if (options.has(LabExtra.LONDISTE)) {
+            new LondisteLab(layout, osUser, progress).build();
+        }
 
         verify();
         String become = osUser;
-        write(layout.inventory(), LabInventory.render(layout, bin.binDir(), become, null, tablespace), false);
+        write(layout.inventory(), londiste(LabInventory.render(layout, bin.binDir(), become, null, tablespace)), false);
         if (ssh) {
             startSshd();
         }
@@ -215,14 +221,22 @@ public final class Lab {
 
     // ------------------------------------------------------------------ verification
 
+    String londiste(String inventory) {
+        return options.has(LabExtra.LONDISTE) ? LondisteLab.inventory(layout, inventory) : inventory;
+    }
+
     private void verify() {
-        progress.accept("db1: wait for db2 and db3 to stream, and for subscription " + LabLayout.SUBSCRIPTION);
+        progress.accept("db1: wait for db2 and db3 to stream" + (options.has(LabExtra.LONDISTE) ? "" : ", and for subscription " + LabLayout.SUBSCRIPTION));
         waitUntil("db2 and db3 streaming from db1 (pg_stat_replication on db1)", READY_TIMEOUT, () -> {
             List<String> streaming = query("db1", "postgres", "SELECT application_name FROM pg_stat_replication"
                     + " WHERE state = 'streaming' AND application_name IN ('db2', 'db3')");
             return streaming.contains("db2") && streaming.contains("db3");
         });
+        // a Londiste leaf was waited for in sync by LondisteLab.build
         waitUntil("subscription " + LabLayout.SUBSCRIPTION + " on db4 running with its tables in sync", READY_TIMEOUT, () -> {
+            if (options.has(LabExtra.LONDISTE)) {
+                return true;
+            }
             List<String> worker = query("db4", LabLayout.DATABASE, "SELECT pid FROM pg_stat_subscription WHERE subname = '"
                     + LabLayout.SUBSCRIPTION + "' AND relid IS NULL AND pid IS NOT NULL");
             List<String> notReady = query("db4", LabLayout.DATABASE, "SELECT srrelid FROM pg_subscription_rel WHERE srsubstate <> 'r'");
@@ -267,6 +281,7 @@ public final class Lab {
     private void stopAll() {
         Optional<Path> binDir = ServerBinaries.findBinDir();
         new BarmanLab(layout, osUser, progress).down();
+        LondisteLab.stop(layout, progress);
         for (LabHost h : layout.hosts()) {
             stopPgBouncer(h.name());
         }

@@ -128,8 +128,13 @@ final class LabServers {
         if (lab.debian != null) {
             setPostgresPassword(host);
         }
-        lab.progress.accept(host + ": database " + LabLayout.DATABASE + ", subscription " + LabLayout.SUBSCRIPTION + " to db1");
         lab.sql(host, "postgres", "CREATE DATABASE " + LabLayout.DATABASE);
+        if (lab.options.has(LabExtra.LONDISTE)) {
+            // fed by Londiste instead (LondisteLab), once db1 runs its root node
+            lab.sql(host, LabLayout.DATABASE, Lab.ITEMS_DDL);
+            return;
+        }
+        lab.progress.accept(host + ": database " + LabLayout.DATABASE + ", subscription " + LabLayout.SUBSCRIPTION + " to db1");
         lab.sql(host, LabLayout.DATABASE, Lab.ITEMS_DDL, "CREATE SUBSCRIPTION " + LabLayout.SUBSCRIPTION + " CONNECTION 'host="
                 + primary.address() + " port=" + LabLayout.PG_PORT + " dbname=" + LabLayout.DATABASE + " user="
                 + LabLayout.REPLICATION_USER + " application_name=" + host + "' PUBLICATION " + LabLayout.PUBLICATION);

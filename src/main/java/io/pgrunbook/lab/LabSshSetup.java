@@ -45,8 +45,8 @@ final class LabSshSetup {
         } else {
             sshd = LabSshd.start(lab.layout.sshDir(), lab.layout.addresses(), LabLayout.SSH_PORT, login);
         }
-        lab.write(lab.layout.sshInventory(), LabInventory.render(lab.layout, lab.bin.binDir(), lab.debian != null ? Lab.PG_OS_USER : null,
-                new LabInventory.Ssh(login, sshd.port(), sshd.clientKey(), sshd.knownHosts()), lab.tablespace), false);
+        lab.write(lab.layout.sshInventory(), lab.londiste(LabInventory.render(lab.layout, lab.bin.binDir(), lab.debian != null ? Lab.PG_OS_USER : null,
+                new LabInventory.Ssh(login, sshd.port(), sshd.clientKey(), sshd.knownHosts()), lab.tablespace)), false);
     }
 
     /**

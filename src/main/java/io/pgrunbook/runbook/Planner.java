@@ -55,8 +55,9 @@ public final class Planner {
         }
         List<PlannedStep> steps = new ArrayList<>();
         n = 0;
+        boolean londiste = !io.pgrunbook.action.LondisteActions.londisteReplicas(cluster).isEmpty();
         for (Step s : rb.steps()) {
-            if (forAbsentBarman(s, cluster)) {
+            if (forAbsentBarman(s, cluster) || !londiste && londisteOnly(s)) {
                 continue;
             }
             steps.add(r.step(++n, s, "step " + n + " (" + s.name() + ")"));
@@ -116,6 +117,17 @@ public final class Planner {
     static boolean forAbsentBarman(Step s, Cluster cluster) {
         return s.on() != null && s.on().source().strip().equals(BarmanSettings.HOST_NAME) && !cluster.hasBarman();
     }
+
+    /** A step of Londiste's built-in actions and checks, or one on the {@code londiste} hosts. */
+    static boolean londisteOnly(Step s) {
+        String t = s.target() == null ? "" : s.target();
+        boolean builtin = (s.kind() == StepKind.ACTION && (t.startsWith("londiste.") || t.startsWith("pgq.")))
+                || ((s.kind() == StepKind.CHECK || s.kind() == StepKind.WAIT) && t.startsWith("londiste-"));
+        return builtin || s.on() != null && s.on().source().strip().equals(LONDISTE);
+    }
+
+    /** {@code on: londiste}: the REPLICAs of replication.kind londiste. */
+    static final String LONDISTE = "londiste";
 
     /** Checks the given parameters against the runbook: known, typed, required ones present; defaults filled. */
     static Map<String, String> params(Runbook rb, Cluster cluster, Map<String, String> given) {
@@ -209,6 +221,7 @@ public final class Planner {
             case "replication.upstream" -> h.replication() == null ? null : h.replication().upstream();
             case "replication.database" -> h.replication() == null ? null : h.replication().database();
             case "replication.subscription" -> h.replication() == null ? null : h.replication().subscription();
+            case "replication.kind" -> h.replication() == null ? null : h.replication().kind().name().toLowerCase(Locale.ROOT);
             case "replication.publication" -> h.replication() == null ? null : h.replication().publication();
             case "pgbouncer.port" -> h.pgbouncer() == null ? null : h.pgbouncer().port();
             case "pgbouncer.admin_user" -> h.pgbouncer() == null ? null : h.pgbouncer().adminUser();
@@ -340,6 +353,9 @@ public final class Planner {
                 case BarmanSettings.HOST_NAME -> {
                     return cluster.hasBarman() ? List.of(cluster.barman().host()) : List.of();
                 }
+                case LONDISTE -> {
+                    return io.pgrunbook.action.LondisteActions.londisteReplicas(cluster);
+                }
                 default -> {
                     if (cluster.host(on).isPresent()) {
                         return List.of(cluster.host(on).get());
@@ -350,7 +366,7 @@ public final class Planner {
                         }
                     }
                     throw new RunbookException(s.on().at(), "on '" + on + "' is not a host of cluster " + cluster.name()
-                            + ", a role, primary, standbys, pgbouncers, barman or all");
+                            + ", a role, primary, standbys, pgbouncers, barman, londiste or all");
                 }
             }
         }

@@ -45,7 +45,7 @@ public final class RunbookLoader {
     static final Set<String> HOST_PATHS = Set.of("name", "address", "role", "become",
             "postgres.port", "postgres.user", "postgres.database", "postgres.bin_dir", "postgres.data_dir",
             "postgres.config_file", "postgres.log_file", "postgres.archive_dir", "postgres.host", "postgres.socket_dir",
-            "replication.user", "replication.upstream", "replication.database", "replication.subscription",
+            "replication.user", "replication.upstream", "replication.kind", "replication.database", "replication.subscription",
             "replication.publication", "pgbouncer.port", "pgbouncer.admin_user", "pgbouncer.config_file",
             "pgbouncer.log_file");
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");

@@ -55,7 +55,7 @@ import java.util.concurrent.Future;
  */
 public final class SmokeTest {
     public static final String TABLE = "pgrunbook_smoke";
-    static final String DDL = "CREATE TABLE IF NOT EXISTS public." + TABLE + " (token text PRIMARY KEY,"
+    public static final String DDL = "CREATE TABLE IF NOT EXISTS public." + TABLE + " (token text PRIMARY KEY,"
             + " written_at timestamptz NOT NULL DEFAULT now(), written_on text NOT NULL)";
 
     private final Connections connections;
@@ -259,6 +259,10 @@ public final class SmokeTest {
         List<Check> out = new ArrayList<>();
         for (Host r : cluster.withRole(Role.REPLICA)) {
             long t = System.nanoTime();
+            if (r.replication().isLondiste()) {
+                out.add(londiste(cluster, r, primary, db, token, writtenAt, written));
+                continue;
+            }
             String sub = r.replication().subscription();
             if (!written || primary == null) {
                 out.add(new Check("replicate (logical)", r.name(), Result.SKIP, 0, "no probe row was written"));
@@ -306,6 +310,41 @@ public final class SmokeTest {
             }
         }
         return out;
+    }
+
+    /** A Londiste REPLICA sees the probe row when the smoke table is in its queue and its provider is the primary. */
+    private Check londiste(Cluster cluster, Host r, Host primary, String db, String token, long writtenAt, boolean written) {
+        String name = "replicate (londiste)";
+        long t = System.nanoTime();
+        if (!written || primary == null) {
+            return new Check(name, r.name(), Result.SKIP, 0, "no probe row was written");
+        }
+        String queue = r.replication().londiste().queue();
+        if (!db.equals(r.replication().database())) {
+            return new Check(name, r.name(), Result.SKIP, 0, "not replicated: queue " + queue + " is in database "
+                    + r.replication().database() + ", smoke writes in " + db);
+        }
+        try (Connection rc = PgSessions.open(r, connections, db, r.postgres().statementTimeout(), env)) {
+            io.pgrunbook.londiste.PgQ.Leaf leaf = io.pgrunbook.londiste.PgQ.leaf(rc, queue);
+            if (leaf == null) {
+                return new Check(name, r.name(), Result.FAIL, ms(t), "no Londiste node for queue " + queue + " in " + db);
+            }
+            Optional<Host> up = cluster.byAddress(conninfoHost(leaf.providerLocation()));
+            if (up.isEmpty() || !up.get().name().equals(primary.name())) {
+                return new Check(name, r.name(), Result.SKIP, ms(t), "not replicated: the Londiste provider is "
+                        + up.map(Host::name).orElse(conninfoHost(leaf.providerLocation())) + ", not the live primary " + primary.name()
+                        + " (repair with: pgrunbook repair-replica " + r.name() + ")");
+            }
+            if (!io.pgrunbook.londiste.PgQ.localTables(rc, queue).contains("public." + TABLE)) {
+                return new Check(name, r.name(), Result.SKIP, ms(t), "not replicated: public." + TABLE + " is not in queue " + queue
+                        + " (add it on the root and on the leaf with londiste INI add-table public." + TABLE + ")");
+            }
+        } catch (HostKeyException e) {
+            throw e;
+        } catch (RuntimeException | SQLException e) {
+            return new Check(name, r.name(), Result.FAIL, ms(t), strip(r, e.getMessage()));
+        }
+        return awaitRow(name, r, db, token, writtenAt, "");
     }
 
     private boolean published(Host primary, String db, List<String> pubs) throws SQLException {

@@ -33,7 +33,7 @@ public final class LondisteActions {
 
     /** The cluster's Londiste REPLICAs. */
     public static List<Host> londisteReplicas(io.pgrunbook.inventory.Cluster cluster) {
-        return cluster.withRole(Role.REPLICA).stream().filter(h -> h.replication() != null && h.replication().isLondiste()).toList();
+        return cluster.londisteReplicas();
     }
 
     static LondisteSettings settings(Host replica) {

@@ -1,6 +1,5 @@
 package io.pgrunbook.doctor;
 
-import io.pgrunbook.action.LondisteActions;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.LondisteSettings;
@@ -25,7 +24,7 @@ final class LondisteDoctor {
     }
 
     static void host(Cluster cluster, Host h, Transport t, List<Finding> out) {
-        List<Host> replicas = LondisteActions.londisteReplicas(cluster);
+        List<Host> replicas = cluster.londisteReplicas();
         if (replicas.isEmpty()) {
             return;
         }

@@ -69,4 +69,10 @@ public record Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, L
         hosts.forEach(h -> m.put(h.name(), h));
         return m;
     }
+
+    /** The REPLICAs fed by Londiste ({@code replication.kind: londiste}). */
+    public List<Host> londisteReplicas() {
+        return hosts.stream().filter(h -> h.role() == Role.REPLICA && h.replication() != null && h.replication().isLondiste())
+                .toList();
+    }
 }

@@ -39,8 +39,4 @@ public record LondisteSettings(String ini, String queue, String node, String pro
         return tickerIni == null ? null : tickerIni.replace("{host}", host);
     }
 
-    /** A site's ticker command for {@code host}: {@code {host}} replaced (shell-quoted) by its name. */
-    public String tickerCommand(String command, String host) {
-        return command == null ? null : command.replace("{host}", io.pgrunbook.remote.Shell.quote(host));
-    }
 }

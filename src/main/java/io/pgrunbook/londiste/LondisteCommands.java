@@ -63,9 +63,14 @@ public final class LondisteCommands {
         return "( " + workerStop(l) + " ) && ( " + workerStart(l) + " )";
     }
 
+    /** A site's ticker command for {@code host}: {@code {host}} replaced (shell-quoted) by its name. */
+    public static String tickerCommand(String command, String host) {
+        return command == null ? null : command.replace("{host}", Shell.quote(host));
+    }
+
     public static String tickerStart(LondisteSettings l, String host) {
         if (l.tickerStart() != null) {
-            return l.tickerCommand(l.tickerStart(), host);
+            return tickerCommand(l.tickerStart(), host);
         }
         String ini = Shell.quote(l.tickerIni(host));
         // already running: pgqd -d refuses on its pidfile; -r (SIGHUP) then proves that one lives
@@ -74,7 +79,7 @@ public final class LondisteCommands {
 
     public static String tickerStop(LondisteSettings l, String host) {
         if (l.tickerStop() != null) {
-            return l.tickerCommand(l.tickerStop(), host);
+            return tickerCommand(l.tickerStop(), host);
         }
         return "pgqd -s " + Shell.quote(l.tickerIni(host));
     }

@@ -63,7 +63,7 @@ class LondisteInventoryTest {
         LondisteSettings l = db4(GOOD.replace("ticker: {ini: \"/etc/pgqd-{host}.ini\"}",
                 "worker: {start: systemctl start londiste, stop: systemctl stop londiste}\nticker: {start: \"ssh {host} start-pgqd\", stop: x}")).replication().londiste();
         assertEquals("systemctl start londiste", l.workerStart());
-        assertEquals("ssh 'db 2' start-pgqd", l.tickerCommand(l.tickerStart(), "db 2"));
+        assertEquals("ssh 'db 2' start-pgqd", io.pgrunbook.londiste.LondisteCommands.tickerCommand(l.tickerStart(), "db 2"));
     }
 
     @Test

@@ -51,7 +51,7 @@ class DoctorIT {
     @Test
     @Order(1)
     void doctor_passes_on_a_fresh_lab() throws Exception {
-        CliRun r = CliRun.run(lab.inventory(), "doctor");
+        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "doctor");
         assertEquals(0, r.code(), r.both());
         for (String check : List.of("become", "server binaries", "archive_command", "max_wal_senders", "clock skew")) {
             assertTrue(r.out().contains(check), check + "\n" + r.both());
@@ -59,7 +59,7 @@ class DoctorIT {
         assertEquals(1, r.rows("db1", "slot", "db2", "PASS").size(), r.both());
         assertEquals(1, r.rows("db2", "pgbouncer", "console", "PASS").size(), r.both());
         assertEquals(1, r.rows("db3", "restore_command", "PASS").size(), r.both());
-        CliRun json = CliRun.run(lab.inventory(), "doctor", "-o", "json");
+        CliRunner.Result json = CliRunner.onInventory(lab.inventory(), "doctor", "-o", "json");
         assertEquals(List.of(), failures(new ObjectMapper().readTree(json.out())), json.both());
     }
 
@@ -88,7 +88,7 @@ class DoctorIT {
                 Thread.sleep(200);
             }
         }
-        CliRun r = CliRun.run(lab.inventory(), "doctor", "-o", "json");
+        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "doctor", "-o", "json");
         assertEquals(1, r.code(), r.both());
         List<JsonNode> failed = failures(new ObjectMapper().readTree(r.out()));
         assertEquals(2, failed.size(), failed.toString());
@@ -99,7 +99,7 @@ class DoctorIT {
         JsonNode ghost = failed.stream().filter(f -> f.get("check").asText().equals("slot ghost")).findFirst().orElseThrow();
         assertTrue(ghost.get("detail").asText().contains("inactive physical slot retains"), ghost.toString());
         assertTrue(ghost.get("hint").asText().contains("pg_drop_replication_slot('ghost')"), ghost.toString());
-        CliRun table = CliRun.run(lab.inventory(), "doctor");
+        CliRunner.Result table = CliRunner.onInventory(lab.inventory(), "doctor");
         assertEquals(1, table.code(), table.both());
         assertEquals(1, table.rows("db1", "slot", "ghost", "FAIL").size(), table.both());
     }

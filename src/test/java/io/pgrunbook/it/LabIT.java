@@ -1,7 +1,5 @@
 package io.pgrunbook.it;
 
-import io.pgrunbook.cli.Cli;
-import io.pgrunbook.cli.CliContext;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.InventoryLoader;
@@ -20,8 +18,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -176,13 +172,10 @@ class LabIT {
     @Test
     @Order(7)
     void labUpOnARunningLabChangesNothing() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Cli.run(CliContext.system(), new PrintWriter(out), new PrintWriter(err),
-                "lab", "up", "--dir", lab.dir().toString(), "--base-address", lab.address("db1"));
-        assertEquals(0, code, err.toString());
-        assertTrue(err.toString().contains("already running"), err.toString());
-        assertTrue(out.toString().contains("inventory.yaml"), out.toString());
+        CliRunner.Result r = CliRunner.run("lab", "up", "--dir", lab.dir().toString(), "--base-address", lab.address("db1"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("already running"), r.toString());
+        assertTrue(r.out().contains("inventory.yaml"), r.toString());
     }
 
     /** The command's SQL session pool on real servers: reuse, reset, a session killed under it, forget, close. */
@@ -252,11 +245,9 @@ class LabIT {
     @Order(9)
     void anotherLabOnTheSameAddressesIsRefusedBeforeInitdb() throws IOException {
         Path other = Files.createTempDirectory("pgrunbook-lab-clash-");
-        StringWriter err = new StringWriter();
-        int code = Cli.run(CliContext.system(), new PrintWriter(new StringWriter()), new PrintWriter(err),
-                "lab", "up", "--dir", other.resolve("lab").toString(), "--base-address", lab.address("db1"));
-        assertEquals(3, code, err.toString());
-        assertTrue(err.toString().contains("already in use"), err.toString());
+        CliRunner.Result r = CliRunner.run("lab", "up", "--dir", other.resolve("lab").toString(), "--base-address", lab.address("db1"));
+        assertEquals(3, r.code(), r.toString());
+        assertTrue(r.err().contains("already in use"), r.toString());
         assertFalse(Files.exists(other.resolve("lab")), "nothing may be written before the clash is found");
         Files.delete(other);
     }
@@ -264,10 +255,8 @@ class LabIT {
     @Test
     @Order(10)
     void labDownRemovesEverythingAndNothingListensAfter() {
-        StringWriter err = new StringWriter();
-        int code = Cli.run(CliContext.system(), new PrintWriter(new StringWriter()), new PrintWriter(err),
-                "lab", "down", "--dir", lab.dir().toString());
-        assertEquals(0, code, err.toString());
+        CliRunner.Result r = CliRunner.run("lab", "down", "--dir", lab.dir().toString());
+        assertEquals(0, r.code(), r.toString());
         assertFalse(Files.exists(lab.dir()));
         for (String address : lab.addresses()) {
             for (int port : List.of(LabLayout.PG_PORT, LabLayout.PGBOUNCER_PORT)) {

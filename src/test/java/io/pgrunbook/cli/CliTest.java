@@ -2,6 +2,7 @@ package io.pgrunbook.cli;
 
 import io.pgrunbook.cluster.LiveState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.cluster.NodeStateBuilder;
 import io.pgrunbook.cluster.Verdicts;
 import io.pgrunbook.inventory.InventoryLoader;
 import io.pgrunbook.inventory.Role;
@@ -91,9 +92,9 @@ class CliTest {
     void status_json_has_the_documented_fields_in_order() throws Exception {
         var cluster = new InventoryLoader(Map.of()).parse(Path.of("i.yaml"),
                 "clusters:\n  c:\n    hosts:\n      db1: {address: 10.0.0.1, role: MASTER}\n").cluster(null);
-        var state = Verdicts.judge(cluster, List.of(new NodeState("db1", "10.0.0.1", Role.MASTER, LiveState.PRIMARY, 1,
-                "0/3000000", null, null, null, null, null, null, null, "1", 150000, "15", List.of(), List.of(), null, null,
-                1, null, null)), Instant.EPOCH, 1);
+        var state = Verdicts.judge(cluster, List.of(NodeStateBuilder.node("db1", "10.0.0.1", Role.MASTER)
+                .state(LiveState.PRIMARY).timeline(1).lsn("0/3000000")
+                .systemIdentifier("1").version(150000, "15").probeMillis(1).build()), Instant.EPOCH, 1);
         String json = Json.compact(StatusView.json(state));
         assertEquals("{\"cluster\":\"c\",\"verdict\":\"HEALTHY\",\"primary\":\"db1\",\"hosts\":[{\"name\":\"db1\","
                 + "\"address\":\"10.0.0.1\",\"role\":\"MASTER\",\"state\":\"primary\",\"timeline\":1,\"lsn\":\"0/3000000\","

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.LiveState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.cluster.NodeStateBuilder;
 import io.pgrunbook.cluster.Verdict;
 import io.pgrunbook.inventory.Role;
 import io.pgrunbook.it.CliRunner;
@@ -31,9 +32,10 @@ class RunbookCommandsTest {
     Path dir;
 
     private static NodeState node(String name, Role role, LiveState st) {
-        return new NodeState(name, "127.0.0." + name.substring(2), role, st, 1, "0/3000148", null, null,
-                st == LiveState.STANDBY ? 0L : null, false, st == LiveState.STANDBY ? "db1" : null, null, Map.of(), null,
-                150000, "15.0", List.of(), List.of(), null, null, 1, null, null);
+        return NodeStateBuilder.node(name, "127.0.0." + name.substring(2), role).state(st).timeline(1).lsn("0/3000148")
+                .lagBytes(st == LiveState.STANDBY ? 0L : null).replayPaused(false)
+                .upstream(st == LiveState.STANDBY ? "db1" : null).pgbouncerTargets(Map.of()).version(150000, "15.0")
+                .probeMillis(1).build();
     }
 
     private static ClusterState state() {

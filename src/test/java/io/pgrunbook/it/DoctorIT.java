@@ -28,7 +28,7 @@ class DoctorIT {
 
     @BeforeAll
     void up() {
-        lab = LabFixture.start("doctorit", "127.0.43.11");
+        lab = LabFixture.start("doctorit", LabNets.DOCTOR.base());
     }
 
     @AfterAll

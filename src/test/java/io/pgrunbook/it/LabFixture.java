@@ -26,7 +26,7 @@ import java.util.Properties;
  * or fails when CI=true.
  */
 public final class LabFixture {
-    public static final String SHARED_BASE = "127.0.10.11";
+    public static final String SHARED_BASE = LabNets.SHARED.base();
     private static LabFixture shared;
 
     private final String name;

@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LabIT {
-    private static final String BASE = "127.0.9.11";
+    private static final String BASE = LabNets.LAB.base();
     private LabFixture lab;
 
     @BeforeAll

@@ -23,7 +23,7 @@ class LogsIT {
 
     @BeforeAll
     void up() {
-        lab = LabFixture.start("logsit", "127.0.42.11");
+        lab = LabFixture.start("logsit", LabNets.LOGS.base());
     }
 
     @AfterAll

@@ -30,7 +30,7 @@ class PgBouncerIT {
 
     @BeforeAll
     void up() {
-        lab = LabFixture.start("pgbouncerit", "127.0.41.11");
+        lab = LabFixture.start("pgbouncerit", LabNets.PGBOUNCER.base());
     }
 
     @AfterAll

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RunbookIT {
-    private static final String BASE = "127.0.30.11";
+    private static final String BASE = LabNets.RUNBOOK.base();
     private static final Path TEST_RUNBOOKS = Path.of("src/test/resources/runbooks").toAbsolutePath();
     private LabFixture lab;
     private Path state;

@@ -29,7 +29,7 @@ class SmokeIT {
 
     @BeforeAll
     void up() {
-        lab = LabFixture.start("smokeit", "127.0.40.11");
+        lab = LabFixture.start("smokeit", LabNets.SMOKE.base());
     }
 
     @AfterAll

@@ -29,7 +29,7 @@ class TargetReadyIT {
 
     @BeforeAll
     static void up() throws Exception {
-        lab = LabFixture.start("target-ready", "127.0.141.11");
+        lab = LabFixture.start("target-ready", LabNets.TARGET_READY.base());
         ops = new LabOps(lab);
         // a bin_dir with the server but neither pg_basebackup nor pg_rewind, as a client-less install would be
         partialBin = lab.dir().resolve("partial-bin");

@@ -72,7 +72,6 @@ class LabIT {
     }
 
     @Test
-    @Order(1)
     void db1IsThePrimaryAndEveryHostListensOnItsOwnAddress() throws SQLException {
         assertEquals("f", one("db1", "app", "SELECT pg_is_in_recovery()"));
         for (String h : List.of("db1", "db2", "db3", "db4")) {
@@ -86,7 +85,6 @@ class LabIT {
     }
 
     @Test
-    @Order(2)
     void db2AndDb3StreamFromDb1WithSlotsNamedAfterThem() throws SQLException {
         assertEquals("t", one("db2", "postgres", "SELECT pg_is_in_recovery()"));
         assertEquals("t", one("db3", "postgres", "SELECT pg_is_in_recovery()"));
@@ -101,7 +99,6 @@ class LabIT {
     }
 
     @Test
-    @Order(3)
     void aRowInsertedOnDb1ReachesBothStandbysAndTheLogicalReplica() throws Exception {
         String note = "lab-it-" + UUID.randomUUID();
         try (Connection c = lab.connect("db1", "app"); Statement s = c.createStatement()) {
@@ -121,7 +118,6 @@ class LabIT {
     }
 
     @Test
-    @Order(4)
     void pgBouncersOnDb1AndDb2LeadToDb1() throws SQLException {
         for (String h : List.of("db1", "db2")) {
             try (Connection c = lab.connectPgBouncer(h, "app"); Statement s = c.createStatement();
@@ -134,7 +130,6 @@ class LabIT {
     }
 
     @Test
-    @Order(5)
     void walArchivingCopiesSwitchedSegmentsIntoTheSharedArchive() throws Exception {
         String segment;
         try (Connection c = lab.connect("db1", "app"); Statement s = c.createStatement()) {
@@ -157,7 +152,6 @@ class LabIT {
     }
 
     @Test
-    @Order(6)
     void theWrittenInventoryLoadsAndDescribesTheLab() {
         Cluster c = new InventoryLoader(Map.of()).load(lab.inventory()).cluster("lab");
         assertEquals(List.of(Role.MASTER, Role.SLAVE, Role.BCP, Role.REPLICA), c.hosts().stream().map(Host::role).toList());
@@ -170,7 +164,6 @@ class LabIT {
     }
 
     @Test
-    @Order(7)
     void labUpOnARunningLabChangesNothing() {
         CliRunner.Result r = CliRunner.run("lab", "up", "--dir", lab.dir().toString(), "--base-address", lab.address("db1"));
         assertEquals(0, r.code(), r.toString());
@@ -180,7 +173,6 @@ class LabIT {
 
     /** The command's SQL session pool on real servers: reuse, reset, a session killed under it, forget, close. */
     @Test
-    @Order(8)
     void sessionPoolReusesResetsAndReplacesSessionsOnARealServer() throws Exception {
         Cluster c = new InventoryLoader(Map.of()).load(lab.inventory()).cluster("lab");
         Host db2 = c.host("db2").orElseThrow();
@@ -242,7 +234,6 @@ class LabIT {
     }
 
     @Test
-    @Order(9)
     void anotherLabOnTheSameAddressesIsRefusedBeforeInitdb() throws IOException {
         Path other = Files.createTempDirectory("pgrunbook-lab-clash-");
         CliRunner.Result r = CliRunner.run("lab", "up", "--dir", other.resolve("lab").toString(), "--base-address", lab.address("db1"));
@@ -253,7 +244,7 @@ class LabIT {
     }
 
     @Test
-    @Order(10)
+    @Order(Integer.MAX_VALUE) // lab down ends the shared lab: every other test runs first, in any order
     void labDownRemovesEverythingAndNothingListensAfter() {
         CliRunner.Result r = CliRunner.run("lab", "down", "--dir", lab.dir().toString());
         assertEquals(0, r.code(), r.toString());

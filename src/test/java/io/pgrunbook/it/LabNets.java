@@ -48,7 +48,8 @@ public enum LabNets {
     /** One lab per server version found (PgVersions): 200, 201, ... */
     VERSION_MATRIX(200, 8, "VersionMatrixIT"),
     TABLESPACE(210, "TablespaceIT"),
-    REBUILD_FAULTS(220, "RebuildFaultsIT");
+    REBUILD_FAULTS(220, "RebuildFaultsIT"),
+    QUOTED_NAMES(230, "QuotedNamesIT");
 
     private final int octet;
     private final int span;

@@ -3,15 +3,11 @@ package io.pgrunbook.action;
 import io.pgrunbook.pg.Conninfo;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Role;
-import io.pgrunbook.pg.Lsn;
 import io.pgrunbook.pg.Quote;
 
 import java.sql.SQLException;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Keeping a logical REPLICA fed across a change of primary. Its slot lives on the primary and is not copied to
@@ -41,116 +37,12 @@ public final class LogicalActions {
 
     /** {@code logical.wait-confirmed} on the primary: every REPLICA's slot has confirmed the current end of WAL. */
     public static Action waitConfirmed() {
-        return new Action() {
-            @Override
-            public String name() {
-                return "logical.wait-confirmed";
-            }
-
-            @Override
-            public boolean gate() {
-                return true;
-            }
-
-            @Override
-            public Rendered describe(StepContext ctx) {
-                if (replicas(ctx).isEmpty()) {
-                    return Rendered.of("nothing: no REPLICA fed by a subscription");
-                }
-                return Rendered.of("on " + ctx.host().name() + ": L = pg_current_wal_lsn(); wait until confirmed_flush_lsn >= L"
-                        + " for the slots of " + String.join(", ", replicas(ctx).stream().map(Host::name).toList()));
-            }
-
-            @Override
-            public Result execute(StepContext ctx) {
-                Host p = ctx.host();
-                List<Host> replicas = replicas(ctx);
-                if (replicas.isEmpty()) {
-                    return Result.ok("no REPLICA in the inventory");
-                }
-                Duration limit = ctx.timeout() != null ? ctx.timeout() : Duration.ofSeconds(30);
-                try {
-                    List<String> slots = new ArrayList<>();
-                    for (Host r : replicas) {
-                        slots.add(subscription(ctx.runtime(), r).slot());
-                    }
-                    String target = Sql.value(ctx.runtime(), p, "SELECT pg_current_wal_lsn()::text");
-                    long t0 = System.nanoTime();
-                    String last = "";
-                    while (System.nanoTime() - t0 < limit.toNanos()) {
-                        List<String> behind = new ArrayList<>();
-                        for (String slot : slots) {
-                            Map<String, String> s = Sql.row(ctx.runtime(), p, null,
-                                    "SELECT confirmed_flush_lsn::text AS c FROM pg_replication_slots WHERE slot_name = " + Quote.literal(slot));
-                            if (s.isEmpty()) {
-                                // not fed from this primary (e.g. its slot was lost in a failover): nothing to wait for here
-                                continue;
-                            }
-                            String c = s.get("c");
-                            if (c == null || Lsn.parse(c) < Lsn.parse(target)) {
-                                behind.add(slot + " at " + c);
-                            }
-                        }
-                        if (behind.isEmpty()) {
-                            return Result.ok("every subscription confirmed " + target + " (after "
-                                    + (System.nanoTime() - t0) / 1_000_000 + " ms)");
-                        }
-                        last = String.join(", ", behind);
-                        Sql.sleep(20);
-                    }
-                    // nothing was stopped: let the waiting clients go on with the old primary
-                    StringBuilder done = new StringBuilder("switchover abandoned, nothing was stopped");
-                    CatchUpAction.resumePgBouncers(ctx, done);
-                    return Result.failed("subscriptions did not confirm " + target + " within " + limit.toSeconds() + "s: " + last
-                            + "; " + done);
-                } catch (SQLException | RuntimeException e) {
-                    return Result.failed(p.name() + ": " + e.getMessage());
-                }
-            }
-        };
+        return new LogicalWaitConfirmedAction();
     }
 
-    /**
-     * {@code replica.slot} (with: to) on a REPLICA: only the subscription's slot on the new primary, created while clients
-     * still wait, so that no change written after they resume is missed. The repoint ({@code replica.follow}) can come
-     * later: the slot keeps every change until the subscription reads it.
-     */
+    /** {@code replica.slot}: see {@link ReplicaSlotAction}. */
     public static Action slot() {
-        return new Action() {
-            @Override
-            public String name() {
-                return "replica.slot";
-            }
-
-            @Override
-            public Set<String> options() {
-                return Set.of("to", "from");
-            }
-
-            @Override
-            public Rendered describe(StepContext ctx) {
-                Host to = target(ctx);
-                return Rendered.of("on " + to.name() + " (" + ctx.host().replication().database() + "): SELECT pg_create_logical_replication_slot(<slot of "
-                        + ctx.host().replication().subscription() + ">, 'pgoutput') -- unless it exists");
-            }
-
-            @Override
-            public Result execute(StepContext ctx) {
-                Host to = target(ctx);
-                try {
-                    Host from = ctx.cluster().host(ctx.option("from", "")).orElse(null);
-                    String why = from == null ? null : notFedFrom(ctx, ctx.host(), from);
-                    if (why != null) {
-                        return skipped(ctx.host(), why);
-                    }
-                    Subscription s = subscription(ctx.runtime(), ctx.host());
-                    return Result.ok(createSlot(ctx, to, s) ? "slot " + s.slot() + " created on " + to.name()
-                            : "slot " + s.slot() + " already on " + to.name());
-                } catch (SQLException | RuntimeException e) {
-                    return Result.failed(ctx.host().name() + ": " + e.getMessage());
-                }
-            }
-        };
+        return new ReplicaSlotAction();
     }
 
     static Host target(StepContext ctx) {
@@ -198,143 +90,13 @@ public final class LogicalActions {
         return ctx.cluster().withRole(Role.REPLICA).stream().filter(h -> h.replication() == null || !h.replication().isLondiste()).toList();
     }
 
-    /**
-     * {@code replica.follow} (with: to) on a REPLICA: the subscription's slot on the new primary (created when missing),
-     * the subscription's connection pointed at it, enabled. Verified by the slot turning active on the new primary.
-     */
+    /** {@code replica.follow}: see {@link ReplicaFollowAction}. */
     public static Action follow() {
-        return new Action() {
-            private final Set<String> skippedHosts = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-            @Override
-            public String name() {
-                return "replica.follow";
-            }
-
-            @Override
-            public Set<String> options() {
-                return Set.of("to", "from");
-            }
-
-            private Host to(StepContext ctx) {
-                String name = ctx.option("to", null);
-                return ctx.cluster().host(name == null ? "" : name)
-                        .orElseThrow(() -> new IllegalArgumentException("replica.follow needs with: {to: HOST}"));
-            }
-
-            @Override
-            public Rendered describe(StepContext ctx) {
-                Host r = ctx.host();
-                Host to = to(ctx);
-                String sub = r.replication().subscription();
-                return Rendered.of("on " + to.name() + " (" + r.replication().database() + "): SELECT pg_create_logical_replication_slot(<slot of "
-                                + sub + ">, 'pgoutput') -- unless it exists",
-                        "on " + r.name() + ": ALTER SUBSCRIPTION " + sub + " CONNECTION " + ReplicaAction.kept(to),
-                        "on " + r.name() + ": ALTER SUBSCRIPTION " + sub + " ENABLE -- when disabled");
-            }
-
-            @Override
-            public Result execute(StepContext ctx) {
-                Host r = ctx.host();
-                Host to = to(ctx);
-                try {
-                    Host from = ctx.cluster().host(ctx.option("from", "")).orElse(null);
-                    // the old primary is a standby now: its slot can still be looked at, but not its walsender
-                    String why = from == null || hasSlot(ctx, to, r) ? null : notFedFrom(ctx, r, from);
-                    if (why != null) {
-                        skippedHosts.add(r.name());
-                        return skipped(r, why);
-                    }
-                    Subscription s = subscription(ctx.runtime(), r);
-                    String db = r.replication().database();
-                    createSlot(ctx, to, s);
-                    // the site's own user and options stay: only the server changes
-                    Sql.execute(ctx.runtime(), r, db, "ALTER SUBSCRIPTION " + Quote.ident(s.name()) + " CONNECTION "
-                            + Quote.literal(RecopyProof.keptConninfo(r, to, s.conninfo())));
-                    if (!s.enabled()) {
-                        Sql.execute(ctx.runtime(), r, db, "ALTER SUBSCRIPTION " + Quote.ident(s.name()) + " ENABLE");
-                    }
-                    return Result.ok(r.name() + ": subscription " + s.name() + " now reads slot " + s.slot() + " on " + to.name());
-                } catch (SQLException | RuntimeException e) {
-                    return Result.failed(r.name() + ": " + e.getMessage());
-                }
-            }
-
-            @Override
-            public Result verify(StepContext ctx) {
-                Host r = ctx.host();
-                Host to = to(ctx);
-                if (skippedHosts.remove(r.name())) {
-                    return Result.ok("nothing to verify");
-                }
-                // the apply worker restarts on its own (after wal_retrieve_retry_interval): that it streams again is
-                // checked by a later `wait: replica-streaming` step, so the other nodes need not wait for it
-                try {
-                    Subscription s = subscription(ctx.runtime(), r);
-                    String host = io.pgrunbook.pg.Conninfo.host(s.conninfo());
-                    if (s.enabled() && (to.pgHost().equals(host) || to.address().equals(host))) {
-                        return Result.ok(r.name() + "'s subscription " + s.name() + " connects to " + to.name() + " and is enabled");
-                    }
-                    return Result.failed(r.name() + "'s subscription " + s.name() + " connects to " + host + (s.enabled() ? "" : ", disabled"));
-                } catch (SQLException | RuntimeException e) {
-                    return Result.failed(r.name() + ": " + e.getMessage());
-                }
-            }
-        };
+        return new ReplicaFollowAction();
     }
 
     /** {@code replica-streaming} (with: to): the REPLICA's slot on {@code to} is in use, i.e. its subscription streams. */
     public static Check streaming() {
-        return new Check() {
-            @Override
-            public String name() {
-                return "replica-streaming";
-            }
-
-            @Override
-            public boolean passesWithNoHost() {
-                // no REPLICA fed by a subscription (none, or a Londiste one): nothing to wait for
-                return true;
-            }
-
-            @Override
-            public boolean needsState() {
-                return false;
-            }
-
-            @Override
-            public Set<String> options() {
-                return Set.of("to", "from");
-            }
-
-            @Override
-            public CheckResult evaluate(CheckContext ctx) {
-                Host r = ctx.host();
-                Host to = ctx.cluster().host(ctx.option("to", "")).orElse(null);
-                if (to == null) {
-                    return CheckResult.fail("replica-streaming needs with: {to: HOST}");
-                }
-                try {
-                    Subscription s = subscription(ctx.runtime(), r);
-                    if (!to.pgHost().equals(io.pgrunbook.pg.Conninfo.host(s.conninfo())) && !to.address().equals(io.pgrunbook.pg.Conninfo.host(s.conninfo()))) {
-                        return CheckResult.pass(r.name() + " is not fed from " + to.name() + " (left to repair-replica)");
-                    }
-                    // a subscription that already named the new primary before the switchover (stale, from an earlier
-                    // failover) was not moved by us: the old primary had no slot of it
-                    Host from = ctx.cluster().host(ctx.option("from", "")).orElse(null);
-                    if (from != null && Sql.row(ctx.runtime(), from, null, "SELECT 1 AS x FROM pg_replication_slots WHERE slot_name = "
-                            + Quote.literal(s.slot())).isEmpty()) {
-                        return CheckResult.pass(r.name() + " was not fed from " + from.name() + " (left to repair-replica)");
-                    }
-                    Map<String, String> slot = Sql.row(ctx.runtime(), to, null,
-                            "SELECT active FROM pg_replication_slots WHERE slot_name = " + Quote.literal(s.slot()));
-                    return "t".equals(slot.get("active")) ? CheckResult.pass(r.name() + " streams from slot " + s.slot() + " on " + to.name())
-                            : CheckResult.fail(r.name() + ": slot " + s.slot() + " on " + to.name() + (slot.isEmpty() ? " missing" : " not in use yet"));
-                } catch (SQLException | RuntimeException e) {
-                    return CheckResult.fail(r.name() + ": " + e.getMessage());
-                }
-            }
-        };
+        return new ReplicaStreamingCheck();
     }
-
 }

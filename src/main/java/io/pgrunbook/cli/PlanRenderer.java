@@ -1,5 +1,6 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.runbook.OnError;
 import io.pgrunbook.runbook.Plan;
 import io.pgrunbook.runbook.PlannedStep;
 import io.pgrunbook.runbook.RunResult;
@@ -45,8 +46,8 @@ final class PlanRenderer {
         out.printf("%-4s %-8s %-14s %s%n", "#", "KIND", "HOST", "STEP / COMMAND");
         for (PlannedStep s : plan.steps()) {
             String flags = (s.destructive() ? "  [DESTRUCTIVE]" : "") + (s.when() != null ? "  [when " + s.when() + (s.runs() ? "" : ": skipped") + "]" : "")
-                    + (!s.onError().equals("abort") ? "  [on_error " + s.onError() + "]" : "");
-            out.printf("%-4s %-8s %-14s %s%s%n", s.number(), s.kind(), String.join(",", s.hosts().isEmpty() ? List.of("-") : s.hosts()), s.name(), flags);
+                    + (s.onError() != OnError.ABORT ? "  [on_error " + s.onError().key() + "]" : "");
+            out.printf("%-4s %-8s %-14s %s%s%n", s.number(), s.kind().key(), String.join(",", s.hosts().isEmpty() ? List.of("-") : s.hosts()), s.name(), flags);
             for (PlannedStep.Target t : s.targets()) {
                 for (String c : t.commands()) {
                     out.printf("%-4s %-8s %-14s   %s%n", "", "", t.host() != null ? t.host() : "", c);

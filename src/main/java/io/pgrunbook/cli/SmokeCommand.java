@@ -2,7 +2,7 @@ package io.pgrunbook.cli;
 
 import io.pgrunbook.remote.Connections;
 import io.pgrunbook.smoke.SmokeReport;
-import io.pgrunbook.smoke.SmokeTest;
+import io.pgrunbook.smoke.SmokeRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,7 +28,7 @@ public class SmokeCommand extends AbstractCommand {
         Duration wait = timeout;
         SmokeReport report;
         try (Connections connections = context().connections()) {
-            report = new SmokeTest(connections, context().env(), wait).run(cluster());
+            report = new SmokeRunner(connections, context().env(), wait).run(cluster());
         }
         out().print(global().json() ? Json.pretty(report) + "\n" : SmokeView.table(report, ansi()));
         return report.passed() ? ExitCodes.OK : ExitCodes.FAILED;

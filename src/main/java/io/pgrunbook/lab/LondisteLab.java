@@ -101,9 +101,9 @@ public final class LondisteLab {
         progress.accept("db1: pgqd ticking; db4: worker; table " + TABLE + " added");
         exec("db1", "pgqd", "pgqd", "-d", tickerIni(layout, "db1").toString());
         // smoke's probe table too, so that `smoke` sees its row arrive on db4
-        String smoke = "public." + io.pgrunbook.smoke.SmokeTest.TABLE;
-        sql("db1", io.pgrunbook.smoke.SmokeTest.DDL);
-        sql("db4", io.pgrunbook.smoke.SmokeTest.DDL);
+        String smoke = "public." + io.pgrunbook.smoke.SmokeRunner.TABLE;
+        sql("db1", io.pgrunbook.smoke.SmokeRunner.DDL);
+        sql("db4", io.pgrunbook.smoke.SmokeRunner.DDL);
         exec("db1", "londiste add-table", "londiste", d.resolve("db1.ini").toString(), "add-table", TABLE, smoke);
         exec("db4", "londiste add-table", "londiste", leafIni(layout).toString(), "add-table", TABLE, smoke);
         exec("db4", "londiste worker", "londiste", leafIni(layout).toString(), "worker", "-d");

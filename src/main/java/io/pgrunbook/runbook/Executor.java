@@ -334,17 +334,17 @@ public final class Executor {
             stepResult(ps, ok ? "ok" : "failed", null, how);
             if (!ok) {
                 hook.fire("step-failed", String.join(",", ps.hosts()), "failed");
-                String policy = ps.onError();
-                if (policy.equals("ignore")) {
+                OnError policy = ps.onError();
+                if (policy == OnError.IGNORE) {
                     progress("  step " + ps.number() + " failed; on_error: ignore (the run goes on and does not count it)");
                     continue;
                 }
-                if (policy.equals("continue")) {
+                if (policy == OnError.CONTINUE) {
                     progress("  step " + ps.number() + " failed; on_error: continue (the run goes on, and will end failed)");
                     continued.add(ps);
                     continue;
                 }
-                if (policy.equals("ask")) {
+                if (policy == OnError.ASK) {
                     try {
                         Confirmer.Answer a = confirmer.interactive()
                                 ? confirmer.ask("Step " + ps.number() + " failed. Continue with the next step? [y]es  [n]o=abort: ")
@@ -394,10 +394,10 @@ public final class Executor {
 
     /** A step the operator may skip only by typing the host name: an action that is a gate, a check or a wait. */
     boolean gate(PlannedStep ps) {
-        if (ps.kind().equals("check") || ps.kind().equals("wait")) {
+        if (ps.kind() == StepKind.CHECK || ps.kind() == StepKind.WAIT) {
             return true;
         }
-        return ps.kind().equals("action") && registry.action(ps.type()).map(Action::gate).orElse(false);
+        return ps.kind() == StepKind.ACTION && registry.action(ps.type()).map(Action::gate).orElse(false);
     }
 
     private RunResult end(String status, Outcome code, Integer step, String message, List<RunResult.CheckOutcome> pre,
@@ -469,7 +469,7 @@ public final class Executor {
 
     /** The operator's answer for a step, and how it was given (for the journal). */
     private Confirmer.Answer decide(PlannedStep ps, String[] how) {
-        boolean confirmStep = ps.kind().equals("confirm");
+        boolean confirmStep = ps.kind() == StepKind.CONFIRM;
         if (ps.destructive()) {
             if (!ps.hosts().isEmpty() && opts.confirmHosts().containsAll(ps.hosts())) {
                 how[0] = "yes (--confirm-host " + String.join(",", ps.hosts()) + ")";
@@ -522,7 +522,7 @@ public final class Executor {
     private String gateSkipTyped;
 
     private Confirmer.Answer ask(PlannedStep ps) {
-        String q = ps.kind().equals("confirm") ? "  " + ps.targets().get(0).context().text() + "\n" : "";
+        String q = ps.kind() == StepKind.CONFIRM ? "  " + ps.targets().get(0).context().text() + "\n" : "";
         gateSkipTyped = null;
         while (true) {
             Confirmer.Answer a = confirmer.ask(q + hazards.clientsWaiting() + "Run step " + ps.number()
@@ -547,7 +547,7 @@ public final class Executor {
     }
 
     private void details(PlannedStep ps) {
-        progress("  kind " + ps.kind() + (ps.type() != null ? " (" + ps.type() + ")" : "") + ", on_error " + ps.onError()
+        progress("  kind " + ps.kind().key() + (ps.type() != null ? " (" + ps.type() + ")" : "") + ", on_error " + ps.onError().key()
                 + (ps.timeout() != null ? ", timeout " + Units.duration(ps.timeout()) : "")
                 + (ps.when() != null ? ", when " + ps.when() : "") + ", at " + ps.step().at());
         if (live != null) {
@@ -567,9 +567,9 @@ public final class Executor {
             throw new IllegalStateException("dry-run reached execute");
         }
         return switch (ps.kind()) {
-            case "check" -> checkOnce(ps, how, outcomes);
-            case "wait" -> waitFor(ps, how, outcomes);
-            case "confirm" -> {
+            case CHECK -> checkOnce(ps, how, outcomes);
+            case WAIT -> waitFor(ps, how, outcomes);
+            case CONFIRM -> {
                 outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), null, "ok", "answered " + how));
                 journalStep(ps, null, how, Instant.now(), null, "answered " + how, null, "ok");
                 yield true;
@@ -632,7 +632,7 @@ public final class Executor {
                     : v == null || "nothing to verify".equals(v.message()) ? r.message()
                     : !v.ok() ? "verify failed: " + v.message()
                     : r.message().equals(v.message()) ? r.message() : r.message() + "; verified: " + v.message();
-            if (!(ps.kind().equals("note") && ok)) {
+            if (!(ps.kind() == StepKind.NOTE && ok)) {
                 // a note's text is its header's only line: said once
                 progress("  " + (ok ? "ok" : "FAILED") + (t.host() != null ? " on " + t.host() : "") + ": " + detail);
             }
@@ -710,7 +710,7 @@ public final class Executor {
                              Result verify, String result) {
         PlannedStep.Target t = ps.targets().stream().filter(x -> java.util.Objects.equals(x.host(), host)).findFirst()
                 .orElse(ps.targets().isEmpty() ? null : ps.targets().get(0));
-        journal.write("step", fields("number", ps.number(), "name", ps.name(), "kind", ps.kind(), "type", ps.type(),
+        journal.write("step", fields("number", ps.number(), "name", ps.name(), "kind", ps.kind().key(), "type", ps.type(),
                 "host", host, "destructive", ps.destructive(), "answer", answer,
                 "command", t == null ? null : t.commands(),
                 "start", started.toString(), "end", Instant.now().toString(),

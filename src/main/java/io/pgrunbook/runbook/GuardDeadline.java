@@ -56,7 +56,7 @@ public final class GuardDeadline {
 
     /** Whether the step ends the pause on {@code host}: a RESUME, or a point that does not keep it paused. */
     static boolean resumes(PlannedStep ps, String host) {
-        if (!ps.runs() || !ps.kind().equals(StepKind.ACTION.key()) || !ps.hosts().contains(host)) {
+        if (!ps.runs() || ps.kind() != StepKind.ACTION || !ps.hosts().contains(host)) {
             return false;
         }
         if (ps.type().equals("pgbouncer.resume")) {
@@ -72,12 +72,12 @@ public final class GuardDeadline {
      * note takes nothing. The time an operator takes to answer a prompt is not known here: it counts against the deadline.
      */
     static Duration bound(PlannedStep ps, Settings settings, Registry registry) {
-        if (!ps.runs() || ps.kind().equals(StepKind.NOTE.key())) {
+        if (!ps.runs() || ps.kind() == StepKind.NOTE) {
             return Duration.ZERO;
         }
         Duration each = ps.timeout() != null ? ps.timeout()
                 : "postgres.promote".equals(ps.type()) ? settings.promoteTimeout() : settings.waitTimeout();
-        boolean parallel = ps.kind().equals(StepKind.ACTION.key()) && registry.action(ps.type()).map(Action::parallel).orElse(false);
+        boolean parallel = ps.kind() == StepKind.ACTION && registry.action(ps.type()).map(Action::parallel).orElse(false);
         return each.multipliedBy(parallel ? 1 : Math.max(1, ps.hosts().size()));
     }
 }

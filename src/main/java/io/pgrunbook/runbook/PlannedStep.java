@@ -11,8 +11,8 @@ import java.util.List;
  * {@code runs} its value (false: the step will be skipped); {@code targets} one entry per host (one with a null host
  * for steps that run on no host).
  */
-public record PlannedStep(int number, String name, String kind, String type, List<String> hosts, List<Target> targets,
-                          boolean destructive, String when, boolean runs, String onError, Duration timeout,
+public record PlannedStep(int number, String name, StepKind kind, String type, List<String> hosts, List<Target> targets,
+                          boolean destructive, String when, boolean runs, OnError onError, Duration timeout,
                           @JsonIgnore Step step) {
 
     /** A step on one host: what it will run there. */

@@ -77,7 +77,7 @@ public final class Planner {
      */
     private PlannedStep guarded(List<PlannedStep> steps, int i, Cluster cluster) {
         PlannedStep ps = steps.get(i);
-        if (!ps.kind().equals(StepKind.ACTION.key()) || !ps.type().equals("pgbouncer.pause")) {
+        if (ps.kind() != StepKind.ACTION || !ps.type().equals("pgbouncer.pause")) {
             return ps;
         }
         List<PlannedStep.Target> targets = new ArrayList<>();
@@ -386,8 +386,8 @@ public final class Planner {
                         s.database(), s.timeout(), null);
                 targets.add(new PlannedStep.Target(h == null ? null : h.name(), describe(s, ctx).lines(), ctx));
             }
-            return new PlannedStep(number, s.name(), s.kind().key(), s.target(), hosts.stream().map(Host::name).toList(),
-                    targets, s.destructive(), when, truth(when), s.onError().name().toLowerCase(Locale.ROOT), s.timeout(), s);
+            return new PlannedStep(number, s.name(), s.kind(), s.target(), hosts.stream().map(Host::name).toList(),
+                    targets, s.destructive(), when, truth(when), s.onError(), s.timeout(), s);
         }
 
         Rendered describe(Step s, StepContext ctx) {

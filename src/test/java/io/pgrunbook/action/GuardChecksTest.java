@@ -3,6 +3,7 @@ package io.pgrunbook.action;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.LiveState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.cluster.NodeStateBuilder;
 import io.pgrunbook.cluster.Verdict;
 import io.pgrunbook.inventory.Role;
 import org.junit.jupiter.api.Test;
@@ -25,10 +26,10 @@ class GuardChecksTest {
     /** NORMAL with db4's subscription as given (connecting to {@code from}, an address). */
     static ClusterState withSubscription(boolean enabled, boolean worker, String from) {
         List<NodeState> hosts = new ArrayList<>(NORMAL.hosts().subList(0, 3));
-        hosts.add(new NodeState("db4", "127.0.0.4", Role.REPLICA, LiveState.LOGICAL, 1, "0/3000148", null, null, null, null, null,
-                null, Map.of(), null, 150000, "15.0", List.of(),
-                List.of(new NodeState.Subscription("app_sub", enabled, worker, "0/3000148", null, from, "app_sub")),
-                null, null, 3, null, null));
+        hosts.add(NodeStateBuilder.node("db4", "127.0.0.4", Role.REPLICA).state(LiveState.LOGICAL).timeline(1)
+                .lsn("0/3000148").pgbouncerTargets(Map.of()).version(150000, "15.0").probeMillis(3)
+                .subscriptions(List.of(new NodeState.Subscription("app_sub", enabled, worker, "0/3000148", null, from,
+                        "app_sub"))).build());
         return new ClusterState("lab", Verdict.HEALTHY, "db1", hosts, List.of(), Instant.now(), 1);
     }
 

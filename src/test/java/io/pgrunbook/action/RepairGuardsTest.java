@@ -3,6 +3,7 @@ package io.pgrunbook.action;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.LiveState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.cluster.NodeStateBuilder;
 import io.pgrunbook.cluster.Verdict;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
@@ -59,8 +60,9 @@ class RepairGuardsTest {
     }
 
     static NodeState node(String name, Role role, LiveState st, String receiver) {
-        return new NodeState(name, "127.0.0." + name.substring(2), role, st, 1, "0/3000148", null, null, 0L, false, null,
-                null, Map.of(), null, 150000, "15.0", List.of(), List.of(), null, null, 3, receiver, null);
+        return NodeStateBuilder.node(name, "127.0.0." + name.substring(2), role).state(st).timeline(1).lsn("0/3000148")
+                .lagBytes(0L).replayPaused(false).pgbouncerTargets(Map.of()).version(150000, "15.0").probeMillis(3)
+                .receiverStatus(receiver).build();
     }
 
     /** {@code states}: db1..db4 in order. */

@@ -1,6 +1,7 @@
 package io.pgrunbook.bench;
 
 import io.pgrunbook.it.LabFixture;
+import io.pgrunbook.it.LabNets;
 import io.pgrunbook.it.Writer;
 import org.junit.jupiter.api.Test;
 
@@ -57,7 +58,7 @@ class HaBench {
         launch("--version");
         List<Double> window = new ArrayList<>();
         List<Double> total = new ArrayList<>();
-        LabFixture lab = LabFixture.start("ha-bench", "127.0.90.11");
+        LabFixture lab = LabFixture.start("ha-bench", LabNets.HA_BENCH.base());
         try {
             String inv = lab.inventory().toString();
             String[] targets = {"db2", "db1"};
@@ -85,7 +86,7 @@ class HaBench {
         List<Double> firstPooled = new ArrayList<>();
         List<Double> failTotal = new ArrayList<>();
         for (int i = 0; i < RUNS; i++) {
-            LabFixture f = LabFixture.start("fo-bench", "127.0.91.11");
+            LabFixture f = LabFixture.start("fo-bench", LabNets.FAILOVER_BENCH.base());
             try {
                 String pid = Files.readAllLines(f.dir().resolve("db1/data/postmaster.pid")).get(0).trim();
                 new ProcessBuilder("kill", "-9", pid).start().waitFor();

@@ -2,6 +2,7 @@ package io.pgrunbook.bench;
 
 import io.pgrunbook.it.CliRunner;
 import io.pgrunbook.it.LabFixture;
+import io.pgrunbook.it.LabNets;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
 import io.pgrunbook.remote.LocalTransport;
@@ -47,7 +48,7 @@ class RebuildBench {
 
     @Test
     void rebuild_and_failback_timings() throws Exception {
-        LabFixture lab = LabFixture.start("bench", "127.0.69.11");
+        LabFixture lab = LabFixture.start("bench", LabNets.REBUILD_BENCH.base());
         try {
             String inv = lab.inventory().toString();
             long rows = Long.getLong("bench.rows", 2_000_000L);

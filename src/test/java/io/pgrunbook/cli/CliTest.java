@@ -2,14 +2,14 @@ package io.pgrunbook.cli;
 
 import io.pgrunbook.cluster.LiveState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.cluster.NodeStateBuilder;
 import io.pgrunbook.cluster.Verdicts;
 import io.pgrunbook.inventory.InventoryLoader;
 import io.pgrunbook.inventory.Role;
+import io.pgrunbook.it.CliRunner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -24,35 +24,24 @@ class CliTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
-
-    Run run(Map<String, String> env, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CliContext ctx = new CliContext(env, dir, h -> {
+    CliRunner.Result run(Map<String, String> env, String... args) {
+        return CliRunner.run(new CliContext(env, dir, h -> {
             throw new AssertionError("no transport expected");
-        }, false);
-        int code = Cli.run(ctx, new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
+        }, false), null, args);
     }
 
-    Run run(String... args) {
+    CliRunner.Result run(String... args) {
         return run(Map.of("HOME", dir.toString()), args);
     }
 
     @Test
     void version_and_help_work_on_every_command() {
-        Run v = run("--version");
+        CliRunner.Result v = run("--version");
         assertEquals(0, v.code(), v.toString());
         assertTrue(v.out().startsWith("pgrunbook "), v.toString());
         for (String[] cmd : List.of(new String[]{"status", "--help"}, new String[]{"inventory", "validate", "--help"},
                 new String[]{"lab", "up", "--help"}, new String[]{"inventory", "--version"})) {
-            Run r = run(cmd);
+            CliRunner.Result r = run(cmd);
             assertEquals(0, r.code(), r.toString());
             assertFalse(r.out().isBlank(), r.toString());
         }
@@ -60,7 +49,7 @@ class CliTest {
 
     @Test
     void unknown_option_is_a_usage_error_with_a_suggestion() {
-        Run r = run("status", "--wacth", "2");
+        CliRunner.Result r = run("status", "--wacth", "2");
         assertEquals(64, r.code(), r.toString());
         assertTrue(r.err().contains("--wacth"), r.toString());
         assertTrue(r.err().contains("--watch"), r.toString());
@@ -70,7 +59,7 @@ class CliTest {
     void invalid_inventory_exits_65_with_location_and_no_stack_trace() throws Exception {
         Path inv = dir.resolve("inventory.yaml");
         Files.writeString(inv, "clusters:\n  c:\n    hosts:\n      a: {adress: 10.0.0.1, role: MASTER}\n");
-        Run r = run("inventory", "validate", "-i", inv.toString());
+        CliRunner.Result r = run("inventory", "validate", "-i", inv.toString());
         assertEquals(65, r.code(), r.toString());
         assertTrue(r.err().contains(inv + ":4:11: unknown key 'adress'"), r.toString());
         assertTrue(r.err().contains("did you mean 'address'?"), r.toString());
@@ -81,9 +70,9 @@ class CliTest {
     void inventory_comes_from_env_then_working_directory() throws Exception {
         Path inv = dir.resolve("elsewhere.yaml");
         Files.writeString(inv, "clusters:\n  c:\n    hosts:\n      a: {address: 10.0.0.1, role: MASTER}\n");
-        Run r = run(Map.of("HOME", dir.toString(), "PGRUNBOOK_INVENTORY", inv.toString()), "inventory", "validate");
+        CliRunner.Result r = run(Map.of("HOME", dir.toString(), "PGRUNBOOK_INVENTORY", inv.toString()), "inventory", "validate");
         assertEquals(0, r.code(), r.toString());
-        Run missing = run("inventory", "validate");
+        CliRunner.Result missing = run("inventory", "validate");
         assertEquals(65, missing.code(), missing.toString());
         assertTrue(missing.err().contains(dir.resolve("inventory.yaml") + ": no such inventory file"), missing.toString());
         assertTrue(missing.err().contains("hint:"), missing.toString());
@@ -93,7 +82,7 @@ class CliTest {
     void inventory_show_prints_merged_values() throws Exception {
         Path inv = dir.resolve("inventory.yaml");
         Files.writeString(inv, "defaults: {postgres: {port: 5433}}\nclusters:\n  c:\n    hosts:\n      a: {address: 10.0.0.1, role: MASTER}\n");
-        Run r = run("-o", "json", "inventory", "show");
+        CliRunner.Result r = run("-o", "json", "inventory", "show");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("\"port\" : 5433"), r.toString());
         assertTrue(r.out().contains("\"data_dir\" : \"/var/lib/postgresql/15/main\""), r.toString());
@@ -103,9 +92,9 @@ class CliTest {
     void status_json_has_the_documented_fields_in_order() throws Exception {
         var cluster = new InventoryLoader(Map.of()).parse(Path.of("i.yaml"),
                 "clusters:\n  c:\n    hosts:\n      db1: {address: 10.0.0.1, role: MASTER}\n").cluster(null);
-        var state = Verdicts.judge(cluster, List.of(new NodeState("db1", "10.0.0.1", Role.MASTER, LiveState.PRIMARY, 1,
-                "0/3000000", null, null, null, null, null, null, null, "1", 150000, "15", List.of(), List.of(), null, null,
-                1, null, null)), Instant.EPOCH, 1);
+        var state = Verdicts.judge(cluster, List.of(NodeStateBuilder.node("db1", "10.0.0.1", Role.MASTER)
+                .state(LiveState.PRIMARY).timeline(1).lsn("0/3000000")
+                .systemIdentifier("1").version(150000, "15").probeMillis(1).build()), Instant.EPOCH, 1);
         String json = Json.compact(StatusView.json(state));
         assertEquals("{\"cluster\":\"c\",\"verdict\":\"HEALTHY\",\"primary\":\"db1\",\"hosts\":[{\"name\":\"db1\","
                 + "\"address\":\"10.0.0.1\",\"role\":\"MASTER\",\"state\":\"primary\",\"timeline\":1,\"lsn\":\"0/3000000\","
@@ -122,12 +111,12 @@ class CliTest {
 
     @Test
     void an_unknown_option_is_named_even_when_a_required_option_is_missing() {
-        Run r = run("switchover", "--fomr", "db1", "--yes");
+        CliRunner.Result r = run("switchover", "--fomr", "db1", "--yes");
         assertEquals(64, r.code(), r.toString());
         assertTrue(r.err().contains("Unknown option: '--fomr'"), r.toString());
         assertTrue(r.err().contains("Missing required option: '--to=HOST'"), r.toString());
         assertTrue(r.err().contains("Try 'pgrunbook switchover --help'"), r.toString());
-        Run known = run("failover", "--from", "db1", "-y", "-i", "x.yaml");
+        CliRunner.Result known = run("failover", "--from", "db1", "-y", "-i", "x.yaml");
         assertEquals(64, known.code(), known.toString());
         assertFalse(known.err().contains("Unknown option"), known.toString());
     }
@@ -136,7 +125,7 @@ class CliTest {
     void a_zero_or_overflowing_duration_is_a_usage_error_before_anything_is_probed() throws Exception {
         twoHosts();
         for (String bad : new String[]{"0", "0s", "99999999999999999999999d", "soon"}) {
-            Run r = run("smoke", "--timeout", bad);
+            CliRunner.Result r = run("smoke", "--timeout", bad);
             assertEquals(64, r.code(), bad + ": " + r);
             assertTrue(r.err().contains("Invalid value for option '--timeout'"), r.toString());
             assertTrue(r.err().contains("--help"), r.toString());
@@ -146,11 +135,11 @@ class CliTest {
     @Test
     void confirm_host_naming_no_host_of_the_cluster_is_a_usage_error_before_any_probe() throws Exception {
         twoHosts();
-        Run r = run("switchover", "--to", "db2", "--yes", "--confirm-host", "db9");
+        CliRunner.Result r = run("switchover", "--to", "db2", "--yes", "--confirm-host", "db9");
         assertEquals(64, r.code(), r.toString());
         assertTrue(r.err().contains("--confirm-host db9: cluster c has no host of that name"), r.toString());
         assertTrue(r.err().contains("its hosts: db1, db2"), r.toString());
-        Run dry = run("run", "switchover", "--dry-run", "-p", "to=db2", "--confirm-host", "db1x");
+        CliRunner.Result dry = run("run", "switchover", "--dry-run", "-p", "to=db2", "--confirm-host", "db1x");
         assertEquals(64, dry.code(), dry.toString());
     }
 
@@ -158,7 +147,7 @@ class CliTest {
     void options_without_a_command_are_a_usage_error_not_success() throws Exception {
         Path inv = twoHosts();
         for (String[] args : List.of(new String[]{"-i", inv.toString()}, new String[]{}, new String[]{"-o", "json"})) {
-            Run r = run(args);
+            CliRunner.Result r = run(args);
             assertEquals(64, r.code(), r.toString());
             assertTrue(r.err().contains("no command given"), r.toString());
             assertTrue(r.out().isEmpty(), r.toString());

@@ -4,16 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.LiveState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.cluster.NodeStateBuilder;
 import io.pgrunbook.cluster.Verdict;
 import io.pgrunbook.inventory.Role;
+import io.pgrunbook.it.CliRunner;
 import io.pgrunbook.remote.LocalTransport;
 import io.pgrunbook.runbook.ScriptedConfirmer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -32,17 +31,11 @@ class RunbookCommandsTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
-
     private static NodeState node(String name, Role role, LiveState st) {
-        return new NodeState(name, "127.0.0." + name.substring(2), role, st, 1, "0/3000148", null, null,
-                st == LiveState.STANDBY ? 0L : null, false, st == LiveState.STANDBY ? "db1" : null, null, Map.of(), null,
-                150000, "15.0", List.of(), List.of(), null, null, 1, null, null);
+        return NodeStateBuilder.node(name, "127.0.0." + name.substring(2), role).state(st).timeline(1).lsn("0/3000148")
+                .lagBytes(st == LiveState.STANDBY ? 0L : null).replayPaused(false)
+                .upstream(st == LiveState.STANDBY ? "db1" : null).pgbouncerTargets(Map.of()).version(150000, "15.0")
+                .probeMillis(1).build();
     }
 
     private static ClusterState state() {
@@ -50,7 +43,7 @@ class RunbookCommandsTest {
                 node("db2", Role.SLAVE, LiveState.STANDBY), node("db3", Role.BCP, LiveState.STANDBY)), List.of(), Instant.now(), 1);
     }
 
-    private Run run(ScriptedConfirmer confirmer, String... args) throws Exception {
+    private CliRunner.Result run(ScriptedConfirmer confirmer, String... args) throws Exception {
         Path inv = dir.resolve("inventory.yaml");
         if (!Files.exists(inv)) {
             Files.writeString(inv, """
@@ -67,24 +60,22 @@ class RunbookCommandsTest {
         }
         CliContext ctx = new CliContext(Map.of("HOME", dir.toString(), "XDG_STATE_HOME", dir.resolve("xdg").toString(),
                 "USER", "tester"), dir, h -> new LocalTransport(h.name()), false);
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Cli.commandLine(ctx, new PrintWriter(out, true), new PrintWriter(err, true));
-        for (String name : List.of("plan", "run", "resume", "failover")) {
-            EngineCommand c = (EngineCommand) cl.getSubcommands().get(name).getCommand();
-            c.states(cluster -> state());
-            if (confirmer != null) {
-                c.confirmer(confirmer);
-            }
-        }
         List<String> all = new ArrayList<>(List.of("-i", inv.toString()));
         all.addAll(List.of(args));
-        return new Run(cl.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+        return CliRunner.run(ctx, cl -> {
+            for (String name : List.of("plan", "run", "resume", "failover")) {
+                EngineCommand c = (EngineCommand) cl.getSubcommands().get(name).getCommand();
+                c.states(cluster -> state());
+                if (confirmer != null) {
+                    c.confirmer(confirmer);
+                }
+            }
+        }, all.toArray(String[]::new));
     }
 
     @Test
     void plan_json_is_data_on_stdout_and_progress_on_stderr() throws Exception {
-        Run r = run(null, "plan", RUNBOOKS.resolve("destructive.yaml").toString(), "-p", "target=db2", "-p", "out=/tmp/x y", "-o", "json");
+        CliRunner.Result r = run(null, "plan", RUNBOOKS.resolve("destructive.yaml").toString(), "-p", "target=db2", "-p", "out=/tmp/x y", "-o", "json");
         assertEquals(0, r.code(), r.toString());
         JsonNode j = Json.JSON.readTree(r.out());
         assertEquals("destructive", j.path("plan").path("runbook").asText());
@@ -99,7 +90,7 @@ class RunbookCommandsTest {
 
     @Test
     void plan_table_shows_every_step_and_preflight() throws Exception {
-        Run r = run(null, "plan", RUNBOOKS.resolve("maintenance.yaml").toString(), "-p", "target=db2");
+        CliRunner.Result r = run(null, "plan", RUNBOOKS.resolve("maintenance.yaml").toString(), "-p", "target=db2");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("ok     is-standby on db2: db2 is standby"), r.toString());
         assertTrue(r.out().contains("[when false: skipped]"), r.toString());
@@ -108,21 +99,21 @@ class RunbookCommandsTest {
 
     @Test
     void plan_refused_by_preflight_exits_3_with_contacts() throws Exception {
-        Run r = run(null, "plan", RUNBOOKS.resolve("maintenance.yaml").toString(), "-p", "target=db1");
+        CliRunner.Result r = run(null, "plan", RUNBOOKS.resolve("maintenance.yaml").toString(), "-p", "target=db1");
         assertEquals(ExitCodes.REFUSED, r.code(), r.toString());
         assertTrue(r.err().contains("DBA team  dba@example.com"), r.toString());
     }
 
     @Test
     void invalid_runbook_exits_65_with_its_location() throws Exception {
-        Run r = run(null, "plan", RUNBOOKS.resolve("bad-unknown-name.yaml").toString(), "-p", "to=db2");
+        CliRunner.Result r = run(null, "plan", RUNBOOKS.resolve("bad-unknown-name.yaml").toString(), "-p", "to=db2");
         assertEquals(ExitCodes.INVALID_INPUT, r.code(), r.toString());
         assertTrue(r.err().contains("bad-unknown-name.yaml:6:15: unknown name 'too'"), r.toString());
     }
 
     @Test
     void run_without_a_terminal_and_without_yes_refuses_with_64() throws Exception {
-        Run r = run(null, "run", RUNBOOKS.resolve("three-steps.yaml").toString(), "-p", "out=" + dir.resolve("out"));
+        CliRunner.Result r = run(null, "run", RUNBOOKS.resolve("three-steps.yaml").toString(), "-p", "out=" + dir.resolve("out"));
         assertEquals(ExitCodes.USAGE, r.code(), r.toString());
         assertTrue(r.err().contains("no terminal to confirm the steps on"), r.toString());
         assertFalse(Files.exists(dir.resolve("out")));
@@ -130,24 +121,24 @@ class RunbookCommandsTest {
 
     @Test
     void run_with_a_scripted_confirmer_then_history_lists_it_and_shows_it() throws Exception {
-        Run r = run(new ScriptedConfirmer("y", "s", "y"), "run", RUNBOOKS.resolve("three-steps.yaml").toString(),
+        CliRunner.Result r = run(new ScriptedConfirmer("y", "s", "y"), "run", RUNBOOKS.resolve("three-steps.yaml").toString(),
                 "-p", "out=" + dir.resolve("out"));
         assertEquals(0, r.code(), r.toString());
         assertEquals("one\nthree\n", Files.readString(dir.resolve("out")));
-        Run h = run(null, "history");
+        CliRunner.Result h = run(null, "history");
         assertTrue(h.out().contains("three-steps") && h.out().contains("tester@"), h.toString());
         String id = h.out().lines().skip(1).findFirst().orElseThrow().split("\\s+")[1];
-        Run show = run(null, "history", "show", id);
+        CliRunner.Result show = run(null, "history", "show", id);
         assertEquals(0, show.code(), show.toString());
         assertTrue(show.out().contains("step 2 Two: skipped skipped by the operator"), show.toString());
         assertTrue(show.out().contains("$ echo one >> " + dir.resolve("out")), show.toString());
-        Run json = run(null, "history", "-o", "json");
+        CliRunner.Result json = run(null, "history", "-o", "json");
         assertEquals(id, Json.JSON.readTree(json.out()).get(0).path("run_id").asText());
     }
 
     @Test
     void resume_of_an_unknown_run_is_a_usage_error() throws Exception {
-        Run r = run(null, "resume", "nope", "--yes");
+        CliRunner.Result r = run(null, "resume", "nope", "--yes");
         assertEquals(ExitCodes.USAGE, r.code(), r.toString());
         assertTrue(r.err().contains("see 'pgrunbook history'"), r.toString());
     }
@@ -155,14 +146,14 @@ class RunbookCommandsTest {
     @Test
     void failover_away_from_a_healthy_primary_goes_ahead_at_a_terminal_only_once_its_name_is_typed() throws Exception {
         ScriptedConfirmer typed = new ScriptedConfirmer("db1", "n");
-        Run r = run(typed, "failover", "--to", "db2");
+        CliRunner.Result r = run(typed, "failover", "--to", "db2");
         assertEquals(ExitCodes.ABORTED, r.code(), r.toString());
         assertTrue(typed.prompts().get(0).contains("To fail over anyway, type db1"), typed.prompts().toString());
         assertTrue(r.err().contains("'pgrunbook switchover --to db2' changes the primary with nothing lost"), r.toString());
         assertTrue(r.err().contains("ok     no-healthy-primary: db1 is a healthy live primary; the operator named it"), r.toString());
 
         ScriptedConfirmer wrong = new ScriptedConfirmer("db2");
-        Run refused = run(wrong, "failover", "--to", "db2", "--yes");
+        CliRunner.Result refused = run(wrong, "failover", "--to", "db2", "--yes");
         assertEquals(ExitCodes.REFUSED, refused.code(), refused.toString());
         assertTrue(refused.err().contains("FAILED no-healthy-primary"), refused.toString());
         assertEquals(0, wrong.remaining());

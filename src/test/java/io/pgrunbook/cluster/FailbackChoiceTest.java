@@ -19,10 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FailbackChoiceTest {
     /** The node with its PgBouncer pointing at {@code to}. */
     private static NodeState pgbouncer(NodeState n, String to) {
-        return new NodeState(n.name(), n.address(), n.role(), n.state(), n.timeline(), n.lsn(), n.receivedLsn(), n.replayLsn(),
-                n.lagBytes(), n.replayPaused(), n.upstream(), to, null, n.systemIdentifier(), n.serverVersionNum(),
-                n.serverVersion(), n.downstreams(), n.subscriptions(), n.standbySignal(), n.error(), n.probeMillis(),
-                n.receiverStatus(), n.pgbouncerError());
+        return NodeStateBuilder.from(n).pgbouncerTarget(to).pgbouncerTargets(null).build();
     }
 
     private static void refused(FailbackChoice.Decision d, String... words) {

@@ -22,8 +22,10 @@ final class RemedyFixtures {
 
     static NodeState node(String name, LiveState st, Boolean standbySignal, String receiver, String upstream, Integer tl,
                           String error, List<NodeState.Subscription> subs) {
-        return new NodeState(name, "10.0.0." + name.substring(2), role(name), st, tl, "0/3000148", null, null, 0L, false,
-                upstream, null, null, "7000", 150000, "15", List.of(), subs, standbySignal, error, 1, receiver, null);
+        return NodeStateBuilder.node(name, "10.0.0." + name.substring(2), role(name)).state(st).timeline(tl)
+                .lsn("0/3000148").lagBytes(0L).replayPaused(false).upstream(upstream).systemIdentifier("7000")
+                .version(150000, "15").subscriptions(subs).standbySignal(standbySignal).error(error).probeMillis(1)
+                .receiverStatus(receiver).build();
     }
 
     static NodeState primary(String name) {

@@ -31,11 +31,13 @@ class VerdictsTest {
 
     private static NodeState node(String name, Role role, LiveState state, Integer tl, String lsn, String upstream,
                                   String receiver, String pgbTarget) {
-        return new NodeState(name, "10.0.0." + name.charAt(2), role, state, tl, lsn, lsn, lsn, null,
-                state == LiveState.STANDBY ? false : null, upstream, null,
-                pgbTarget == null ? null : Map.of("app", pgbTarget), "7000", 150000, "15.8", List.of(),
-                role == Role.REPLICA ? List.of(new NodeState.Subscription("s", true, true, "0/1", null, "10.0.0.1", "s")) : List.of(),
-                null, null, 3, receiver, null);
+        return NodeStateBuilder.node(name, "10.0.0." + name.charAt(2), role).state(state).timeline(tl).lsn(lsn)
+                .receivedLsn(lsn).replayLsn(lsn).replayPaused(state == LiveState.STANDBY ? false : null)
+                .upstream(upstream).pgbouncerTargets(pgbTarget == null ? null : Map.of("app", pgbTarget))
+                .systemIdentifier("7000").version(150000, "15.8")
+                .subscriptions(role == Role.REPLICA
+                        ? List.of(new NodeState.Subscription("s", true, true, "0/1", null, "10.0.0.1", "s")) : List.of())
+                .probeMillis(3).receiverStatus(receiver).build();
     }
 
     private static List<NodeState> normal() {
@@ -119,9 +121,10 @@ class VerdictsTest {
         NodeState lagging = node("db2", Role.SLAVE, LiveState.STANDBY, 2, "0/3000000", "10.0.0.1", "streaming", "10.0.0.2:5432");
         l.set(1, lagging);
         NodeState paused = node("db3", Role.BCP, LiveState.STANDBY, 1, "0/9000000", "10.0.0.1", "streaming", null);
-        l.set(2, new NodeState(paused.name(), paused.address(), paused.role(), paused.state(), paused.timeline(), paused.lsn(),
-                paused.receivedLsn(), paused.replayLsn(), null, true, paused.upstream(), null, null, paused.systemIdentifier(),
-                150000, "15", List.of(), List.of(), null, null, 1, "streaming", null));
+        l.set(2, NodeStateBuilder.from(paused).lagBytes(null).replayPaused(true).pgbouncerTarget(null)
+                .pgbouncerTargets(null).version(150000, "15").downstreams(List.of()).subscriptions(List.of())
+                .standbySignal(null).error(null).probeMillis(1).receiverStatus("streaming").pgbouncerError(null)
+                .build());
         ClusterState s = judge(l);
         assertEquals(Verdict.DEGRADED, s.verdict());
         String notes = String.join("\n", s.notes());
@@ -135,8 +138,10 @@ class VerdictsTest {
     void different_system_identifier_is_flagged() {
         List<NodeState> l = normal();
         NodeState n = l.get(2);
-        l.set(2, new NodeState(n.name(), n.address(), n.role(), n.state(), n.timeline(), n.lsn(), n.receivedLsn(), n.replayLsn(),
-                null, false, n.upstream(), null, null, "9999", 150000, "15", List.of(), List.of(), null, null, 1, "streaming", null));
+        l.set(2, NodeStateBuilder.from(n).lagBytes(null).replayPaused(false).pgbouncerTarget(null)
+                .pgbouncerTargets(null).systemIdentifier("9999").version(150000, "15").downstreams(List.of())
+                .subscriptions(List.of()).standbySignal(null).error(null).probeMillis(1).receiverStatus("streaming")
+                .pgbouncerError(null).build());
         ClusterState s = judge(l);
         assertEquals(Verdict.DEGRADED, s.verdict());
         assertTrue(s.notes().stream().anyMatch(x -> x.contains("db3 has system identifier 9999")), s.notes().toString());
@@ -152,10 +157,7 @@ class VerdictsTest {
     }
 
     private static NodeState withPgBouncer(NodeState n, String target, io.pgrunbook.pgbouncer.PauseGuard.State guard) {
-        return new NodeState(n.name(), n.address(), n.role(), n.state(), n.timeline(), n.lsn(), n.receivedLsn(), n.replayLsn(),
-                n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget(), Map.of("app", target), n.systemIdentifier(),
-                n.serverVersionNum(), n.serverVersion(), n.downstreams(), n.subscriptions(), n.standbySignal(), n.error(),
-                n.probeMillis(), n.receiverStatus(), n.pgbouncerError(), guard);
+        return NodeStateBuilder.from(n).pgbouncerTargets(Map.of("app", target)).pgbouncerGuard(guard).build();
     }
 
     @Test

@@ -41,7 +41,7 @@ class BarmanIT {
             }
             Assumptions.abort("barman is not installed");
         }
-        lab = LabFixture.start("barman", "127.0.130.11", LabOptions.plain().with(LabExtra.BARMAN));
+        lab = LabFixture.start("barman", LabNets.BARMAN.base(), LabOptions.plain().with(LabExtra.BARMAN));
     }
 
     @AfterAll

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CycleIT {
     @Test
     void failover_then_failback_with_switchover_then_repair_replica_ends_healthy() throws Exception {
-        LabFixture lab = LabFixture.start("cycle", "127.0.72.11");
+        LabFixture lab = LabFixture.start("cycle", LabNets.CYCLE.base());
         try {
             String inv = lab.inventory().toString();
             String pid = Files.readAllLines(lab.dir().resolve("db1/data/postmaster.pid")).get(0).trim();

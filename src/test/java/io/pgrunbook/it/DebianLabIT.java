@@ -36,7 +36,7 @@ class DebianLabIT {
 
     @Test
     void debian_estate_runs_the_main_cycle_over_ssh_with_sudo_and_ends_healthy() throws Exception {
-        LabFixture lab = LabFixture.start("debian", "127.0.180.11", true, LabShape.DEBIAN);
+        LabFixture lab = LabFixture.start("debian", LabNets.DEBIAN.base(), true, LabShape.DEBIAN);
         LabLayout layout = new LabLayout(lab.dir(), lab.address("db1"), LabShape.DEBIAN);
         try {
             Map<String, String> env = lab.env();

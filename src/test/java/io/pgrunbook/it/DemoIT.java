@@ -18,7 +18,7 @@ class DemoIT {
         Path parent = Files.createTempDirectory("pgrunbook-demo-");
         Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path dir = parent.resolve("pglab");
-        String base = LabFixture.relocate("127.0.242.11");
+        String base = LabFixture.relocate(LabNets.DEMO.base());
         try {
             CliRunner.Result r = CliRunner.run("--no-color", "demo", "--dir", dir.toString(), "--base-address", base);
             System.err.println("[demo] " + r.millis() + " ms");

@@ -35,7 +35,7 @@ class DrillIT {
 
     @BeforeAll
     static void up() {
-        lab = LabFixture.start("drill", "127.0.241.11");
+        lab = LabFixture.start("drill", LabNets.DRILL.base());
     }
 
     @AfterAll

@@ -58,11 +58,11 @@ class FailbackIT {
 
     @Test
     void failback_after_split_brain_and_a_crash_streams_from_the_new_primary_with_own_config_and_diverged_wal_kept() throws Exception {
-        failbackAfterSplitBrain("failback-crash", "127.0.60.11", "immediate", true);
+        failbackAfterSplitBrain("failback-crash", LabNets.FAILBACK_CRASH.base(), "immediate", true);
     }
 
     @Test
     void failback_right_after_promotion_checkpoints_the_new_primary_itself() throws Exception {
-        failbackAfterSplitBrain("failback-fresh", "127.0.61.11", "fast", false);
+        failbackAfterSplitBrain("failback-fresh", LabNets.FAILBACK_FRESH.base(), "fast", false);
     }
 }

@@ -27,7 +27,7 @@ class FailoverFaultsIT {
 
     @BeforeAll
     static void up() {
-        lab = LabFixture.start("failover-faults", "127.0.171.11");
+        lab = LabFixture.start("failover-faults", LabNets.FAILOVER_FAULTS.base());
         ops = new LabOps(lab);
     }
 

@@ -23,7 +23,7 @@ class FailoverIT {
 
     @BeforeAll
     static void up() {
-        lab = LabFixture.start("failover", "127.0.71.11");
+        lab = LabFixture.start("failover", LabNets.FAILOVER.base());
     }
 
     @AfterAll

@@ -239,7 +239,7 @@ class InterruptIT {
 
     @Test
     void switchover_interrupted_at_every_step_by_sigint_and_kill_9_ends_with_one_primary_and_resume_completes_it() throws Exception {
-        LabFixture lab = LabFixture.start("interrupt-sw", "127.0.160.11");
+        LabFixture lab = LabFixture.start("interrupt-sw", LabNets.INTERRUPT_SWITCHOVER.base());
         STATE.set(Files.createTempDirectory("pgrunbook-interrupt-sw-state-"));
         try {
             switchovers(lab);
@@ -250,7 +250,7 @@ class InterruptIT {
 
     @Test
     void failover_interrupted_at_every_step_by_sigint_and_kill_9_never_makes_two_primaries_and_resume_completes_it() throws Exception {
-        LabFixture lab = LabFixture.start("interrupt-fo", "127.0.161.11");
+        LabFixture lab = LabFixture.start("interrupt-fo", LabNets.INTERRUPT_FAILOVER.base());
         STATE.set(Files.createTempDirectory("pgrunbook-interrupt-fo-state-"));
         try {
             failovers(lab);

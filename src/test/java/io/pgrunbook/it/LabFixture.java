@@ -26,7 +26,7 @@ import java.util.Properties;
  * or fails when CI=true.
  */
 public final class LabFixture {
-    public static final String SHARED_BASE = "127.0.10.11";
+    public static final String SHARED_BASE = LabNets.SHARED.base();
     private static LabFixture shared;
 
     private final String name;
@@ -172,7 +172,7 @@ public final class LabFixture {
     }
 
     public String jdbcUrl(String host, String database) {
-        return "jdbc:postgresql://" + address(host) + ":" + LabLayout.PG_PORT + "/" + database;
+        return "jdbc:postgresql://" + address(host) + ":" + LabLayout.PG_PORT + "/" + io.pgrunbook.pg.Quote.jdbcDatabase(database);
     }
 
     /** A connection as the postgres database user (trust, or the password from the lab's pgpass) to a host's PostgreSQL. */
@@ -200,7 +200,8 @@ public final class LabFixture {
         }
         p.setProperty("connectTimeout", "5");
         p.setProperty("socketTimeout", "60");
-        return DriverManager.getConnection("jdbc:postgresql://" + address + ":" + port + "/" + database, p);
+        return DriverManager.getConnection("jdbc:postgresql://" + address + ":" + port + "/"
+                + io.pgrunbook.pg.Quote.jdbcDatabase(database), p);
     }
 
     private void stopQuietly() {

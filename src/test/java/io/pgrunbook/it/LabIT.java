@@ -1,7 +1,5 @@
 package io.pgrunbook.it;
 
-import io.pgrunbook.cli.Cli;
-import io.pgrunbook.cli.CliContext;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.InventoryLoader;
@@ -20,8 +18,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -44,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LabIT {
-    private static final String BASE = "127.0.9.11";
+    private static final String BASE = LabNets.LAB.base();
     private LabFixture lab;
 
     @BeforeAll
@@ -76,7 +72,6 @@ class LabIT {
     }
 
     @Test
-    @Order(1)
     void db1IsThePrimaryAndEveryHostListensOnItsOwnAddress() throws SQLException {
         assertEquals("f", one("db1", "app", "SELECT pg_is_in_recovery()"));
         for (String h : List.of("db1", "db2", "db3", "db4")) {
@@ -90,7 +85,6 @@ class LabIT {
     }
 
     @Test
-    @Order(2)
     void db2AndDb3StreamFromDb1WithSlotsNamedAfterThem() throws SQLException {
         assertEquals("t", one("db2", "postgres", "SELECT pg_is_in_recovery()"));
         assertEquals("t", one("db3", "postgres", "SELECT pg_is_in_recovery()"));
@@ -105,7 +99,6 @@ class LabIT {
     }
 
     @Test
-    @Order(3)
     void aRowInsertedOnDb1ReachesBothStandbysAndTheLogicalReplica() throws Exception {
         String note = "lab-it-" + UUID.randomUUID();
         try (Connection c = lab.connect("db1", "app"); Statement s = c.createStatement()) {
@@ -125,7 +118,6 @@ class LabIT {
     }
 
     @Test
-    @Order(4)
     void pgBouncersOnDb1AndDb2LeadToDb1() throws SQLException {
         for (String h : List.of("db1", "db2")) {
             try (Connection c = lab.connectPgBouncer(h, "app"); Statement s = c.createStatement();
@@ -138,7 +130,6 @@ class LabIT {
     }
 
     @Test
-    @Order(5)
     void walArchivingCopiesSwitchedSegmentsIntoTheSharedArchive() throws Exception {
         String segment;
         try (Connection c = lab.connect("db1", "app"); Statement s = c.createStatement()) {
@@ -161,7 +152,6 @@ class LabIT {
     }
 
     @Test
-    @Order(6)
     void theWrittenInventoryLoadsAndDescribesTheLab() {
         Cluster c = new InventoryLoader(Map.of()).load(lab.inventory()).cluster("lab");
         assertEquals(List.of(Role.MASTER, Role.SLAVE, Role.BCP, Role.REPLICA), c.hosts().stream().map(Host::role).toList());
@@ -174,20 +164,15 @@ class LabIT {
     }
 
     @Test
-    @Order(7)
     void labUpOnARunningLabChangesNothing() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Cli.run(CliContext.system(), new PrintWriter(out), new PrintWriter(err),
-                "lab", "up", "--dir", lab.dir().toString(), "--base-address", lab.address("db1"));
-        assertEquals(0, code, err.toString());
-        assertTrue(err.toString().contains("already running"), err.toString());
-        assertTrue(out.toString().contains("inventory.yaml"), out.toString());
+        CliRunner.Result r = CliRunner.run("lab", "up", "--dir", lab.dir().toString(), "--base-address", lab.address("db1"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("already running"), r.toString());
+        assertTrue(r.out().contains("inventory.yaml"), r.toString());
     }
 
     /** The command's SQL session pool on real servers: reuse, reset, a session killed under it, forget, close. */
     @Test
-    @Order(8)
     void sessionPoolReusesResetsAndReplacesSessionsOnARealServer() throws Exception {
         Cluster c = new InventoryLoader(Map.of()).load(lab.inventory()).cluster("lab");
         Host db2 = c.host("db2").orElseThrow();
@@ -249,25 +234,20 @@ class LabIT {
     }
 
     @Test
-    @Order(9)
     void anotherLabOnTheSameAddressesIsRefusedBeforeInitdb() throws IOException {
         Path other = Files.createTempDirectory("pgrunbook-lab-clash-");
-        StringWriter err = new StringWriter();
-        int code = Cli.run(CliContext.system(), new PrintWriter(new StringWriter()), new PrintWriter(err),
-                "lab", "up", "--dir", other.resolve("lab").toString(), "--base-address", lab.address("db1"));
-        assertEquals(3, code, err.toString());
-        assertTrue(err.toString().contains("already in use"), err.toString());
+        CliRunner.Result r = CliRunner.run("lab", "up", "--dir", other.resolve("lab").toString(), "--base-address", lab.address("db1"));
+        assertEquals(3, r.code(), r.toString());
+        assertTrue(r.err().contains("already in use"), r.toString());
         assertFalse(Files.exists(other.resolve("lab")), "nothing may be written before the clash is found");
         Files.delete(other);
     }
 
     @Test
-    @Order(10)
+    @Order(Integer.MAX_VALUE) // lab down ends the shared lab: every other test runs first, in any order
     void labDownRemovesEverythingAndNothingListensAfter() {
-        StringWriter err = new StringWriter();
-        int code = Cli.run(CliContext.system(), new PrintWriter(new StringWriter()), new PrintWriter(err),
-                "lab", "down", "--dir", lab.dir().toString());
-        assertEquals(0, code, err.toString());
+        CliRunner.Result r = CliRunner.run("lab", "down", "--dir", lab.dir().toString());
+        assertEquals(0, r.code(), r.toString());
         assertFalse(Files.exists(lab.dir()));
         for (String address : lab.addresses()) {
             for (int port : List.of(LabLayout.PG_PORT, LabLayout.PGBOUNCER_PORT)) {

@@ -23,7 +23,7 @@ class LogsIT {
 
     @BeforeAll
     void up() {
-        lab = LabFixture.start("logsit", "127.0.42.11");
+        lab = LabFixture.start("logsit", LabNets.LOGS.base());
     }
 
     @AfterAll
@@ -44,7 +44,7 @@ class LogsIT {
             s.execute("DO $$ BEGIN RAISE LOG '" + token + "'; END $$");
         }
         List<String> file = Files.readAllLines(lab.dir().resolve("db1").resolve("postgresql.log"));
-        CliRun r = CliRun.run(lab.inventory(), "logs", "db1", "-n", "3");
+        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "logs", "db1", "-n", "3");
         assertEquals(0, r.code(), r.both());
         List<String> got = lines(r.out());
         assertEquals(3, got.size(), r.both());
@@ -53,30 +53,30 @@ class LogsIT {
         }
         assertTrue(file.size() > 3, "the log has more lines than were asked for");
 
-        CliRun g = CliRun.run(lab.inventory(), "logs", "db1", "-n", "500", "--grep", token);
+        CliRunner.Result g = CliRunner.onInventory(lab.inventory(), "logs", "db1", "-n", "500", "--grep", token);
         assertEquals(0, g.code(), g.both());
         List<String> matched = lines(g.out());
         // the LOG line and its STATEMENT line both hold the token; nothing else does
         assertFalse(matched.isEmpty(), g.both());
         assertTrue(matched.stream().allMatch(l -> l.contains(token)), g.both());
         assertTrue(matched.stream().anyMatch(l -> l.contains("LOG:  " + token)), g.both());
-        CliRun all = CliRun.run(lab.inventory(), "logs", "db1", "-n", "500");
+        CliRunner.Result all = CliRunner.onInventory(lab.inventory(), "logs", "db1", "-n", "500");
         assertTrue(lines(all.out()).size() > matched.size() + 10, "--grep dropped the other lines");
 
-        CliRun none = CliRun.run(lab.inventory(), "logs", "db1", "-n", "500", "--grep", "^no line looks like this$");
+        CliRunner.Result none = CliRunner.onInventory(lab.inventory(), "logs", "db1", "-n", "500", "--grep", "^no line looks like this$");
         assertEquals(0, none.code(), none.both());
         assertTrue(none.out().isEmpty(), none.both());
     }
 
     @Test
     void logs_pgbouncer_reads_db2s_pgbouncer_log_and_refuses_a_host_without_one() {
-        CliRun r = CliRun.run(lab.inventory(), "logs", "db2", "--pgbouncer", "-n", "5");
+        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "logs", "db2", "--pgbouncer", "-n", "5");
         assertEquals(0, r.code(), r.both());
         assertFalse(r.out().isEmpty(), r.both());
         assertTrue(r.err().contains("pgbouncer.log"), r.both());
-        CliRun no = CliRun.run(lab.inventory(), "logs", "db3", "--pgbouncer");
+        CliRunner.Result no = CliRunner.onInventory(lab.inventory(), "logs", "db3", "--pgbouncer");
         assertEquals(64, no.code(), no.both());
-        CliRun bad = CliRun.run(lab.inventory(), "logs", "db1", "--grep", "(");
+        CliRunner.Result bad = CliRunner.onInventory(lab.inventory(), "logs", "db1", "--grep", "(");
         assertEquals(64, bad.code(), bad.both());
     }
 }

@@ -45,7 +45,7 @@ class LondisteIT {
             }
             Assumptions.abort("Londiste not installed");
         }
-        lab = LabFixture.start("londiste", "127.0.140.11", LabOptions.plain().with(LabExtra.LONDISTE));
+        lab = LabFixture.start("londiste", LabNets.LONDISTE.base(), LabOptions.plain().with(LabExtra.LONDISTE));
     }
 
     @AfterAll

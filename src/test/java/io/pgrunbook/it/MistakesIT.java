@@ -27,7 +27,7 @@ class MistakesIT {
 
     @BeforeAll
     static void up() {
-        lab = LabFixture.start("mistakes", "127.0.130.11");
+        lab = LabFixture.start("mistakes", LabNets.MISTAKES.base());
         ops = new LabOps(lab);
     }
 

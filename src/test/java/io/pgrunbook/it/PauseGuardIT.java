@@ -42,7 +42,7 @@ class PauseGuardIT {
 
     @BeforeAll
     void up() throws IOException {
-        lab = LabFixture.start("pauseguard", "127.0.120.11");
+        lab = LabFixture.start("pauseguard", LabNets.PAUSE_GUARD.base());
         work = Files.createTempDirectory("pgrunbook-pauseguard-");
     }
 

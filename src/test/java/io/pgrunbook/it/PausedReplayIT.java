@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PausedReplayIT {
-    private static final String BASE = "127.0.151.11";
+    private static final String BASE = LabNets.PAUSED_REPLAY.base();
     private static final int ROWS = 200;
     private static LabFixture lab;
 

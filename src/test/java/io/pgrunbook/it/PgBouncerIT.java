@@ -30,7 +30,7 @@ class PgBouncerIT {
 
     @BeforeAll
     void up() {
-        lab = LabFixture.start("pgbouncerit", "127.0.41.11");
+        lab = LabFixture.start("pgbouncerit", LabNets.PGBOUNCER.base());
     }
 
     @AfterAll
@@ -51,7 +51,7 @@ class PgBouncerIT {
     }
 
     private JsonNode showJson() throws IOException {
-        CliRun r = CliRun.run(lab.inventory(), "pgbouncer", "show", "-o", "json");
+        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "pgbouncer", "show", "-o", "json");
         assertEquals(0, r.code(), r.both());
         return new ObjectMapper().readTree(r.out());
     }
@@ -67,7 +67,7 @@ class PgBouncerIT {
     @Test
     @Order(1)
     void show_lists_app_on_both_pgbouncers_leading_to_db1_not_paused() throws Exception {
-        CliRun r = CliRun.run(lab.inventory(), "pgbouncer", "show");
+        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "pgbouncer", "show");
         assertEquals(0, r.code(), r.both());
         assertEquals(1, r.rows("db1", "app", "db1", lab.address("db1") + ":5432", "no").size(), r.both());
         assertEquals(1, r.rows("db2", "app", "db1", lab.address("db1") + ":5432", "no").size(), r.both());
@@ -77,7 +77,7 @@ class PgBouncerIT {
     @Order(2)
     void point_refuses_a_standby_without_force_and_changes_nothing() throws Exception {
         String before = Files.readString(ini("db1"));
-        CliRun r = CliRun.run(lab.inventory(), "pgbouncer", "point", "--to", "db3");
+        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--to", "db3");
         assertEquals(3, r.code(), r.both());
         assertTrue(r.err().contains("db3 is not the live primary"), r.both());
         assertEquals(before, Files.readString(ini("db1")));
@@ -94,7 +94,7 @@ class PgBouncerIT {
         }
         String before1 = Files.readString(ini("db1"));
         String before2 = Files.readString(ini("db2"));
-        CliRun r = CliRun.run(lab.inventory(), "pgbouncer", "point", "--to", "db2", "--force");
+        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--to", "db2", "--force");
         assertEquals(0, r.code(), r.both());
         String after1 = Files.readString(ini("db1"));
         assertEquals(before1.replace("app = host=" + db1 + " ", "app = host=" + db2 + " "), after1);
@@ -105,7 +105,7 @@ class PgBouncerIT {
             assertEquals(db2, serverBehind(h), "after: PgBouncer on " + h + " leads to db2");
         }
 
-        CliRun again = CliRun.run(lab.inventory(), "pgbouncer", "point", "--to", "db2", "--force");
+        CliRunner.Result again = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--to", "db2", "--force");
         assertEquals(0, again.code(), again.both());
         assertEquals(2, java.util.Arrays.stream(again.out().split("\n")).filter(l -> l.contains("no (already)")).count(), again.both());
         assertEquals(after1, Files.readString(ini("db1")));
@@ -119,23 +119,23 @@ class PgBouncerIT {
     @Test
     @Order(4)
     void pause_and_resume_are_visible_in_show_databases() throws Exception {
-        CliRun back = CliRun.run(lab.inventory(), "pgbouncer", "point", "--to", "db1");
+        CliRunner.Result back = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--to", "db1");
         assertEquals(0, back.code(), back.both());
-        CliRun p = CliRun.run(lab.inventory(), "pgbouncer", "pause");
+        CliRunner.Result p = CliRunner.onInventory(lab.inventory(), "pgbouncer", "pause");
         assertEquals(0, p.code(), p.both());
         for (JsonNode row : showJson()) {
             assertTrue(row.get("paused").asBoolean(), row.toString());
         }
-        CliRun again = CliRun.run(lab.inventory(), "pgbouncer", "pause", "--database", "app");
+        CliRunner.Result again = CliRunner.onInventory(lab.inventory(), "pgbouncer", "pause", "--database", "app");
         assertEquals(0, again.code(), again.both());
         assertTrue(again.out().contains("already paused"), again.both());
-        CliRun res = CliRun.run(lab.inventory(), "pgbouncer", "resume");
+        CliRunner.Result res = CliRunner.onInventory(lab.inventory(), "pgbouncer", "resume");
         assertEquals(0, res.code(), res.both());
         for (JsonNode row : showJson()) {
             assertTrue(!row.get("paused").asBoolean(), row.toString());
         }
         assertEquals(lab.address("db1"), serverBehind("db2"));
-        CliRun missing = CliRun.run(lab.inventory(), "pgbouncer", "resume", "--database", "nope");
+        CliRunner.Result missing = CliRunner.onInventory(lab.inventory(), "pgbouncer", "resume", "--database", "nope");
         assertEquals(1, missing.code(), missing.both());
     }
 }

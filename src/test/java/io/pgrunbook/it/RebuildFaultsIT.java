@@ -31,7 +31,7 @@ class RebuildFaultsIT {
 
     @BeforeAll
     static void up() {
-        lab = LabFixture.start("rebuild-faults", "127.0.220.11");
+        lab = LabFixture.start("rebuild-faults", LabNets.REBUILD_FAULTS.base());
         ops = new LabOps(lab);
     }
 

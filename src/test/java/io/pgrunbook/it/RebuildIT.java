@@ -27,7 +27,7 @@ class RebuildIT {
 
     @BeforeAll
     static void up() {
-        lab = LabFixture.start("rebuild", "127.0.62.11");
+        lab = LabFixture.start("rebuild", LabNets.REBUILD.base());
         ops = new LabOps(lab);
     }
 

@@ -56,7 +56,7 @@ class RemedyIT {
 
     @Test
     void remedy_after_master_restart_in_normal_state_starts_it_as_primary_with_feed_and_its_pgbouncer_then_repair_fixes_each_role() throws Exception {
-        LabFixture lab = LabFixture.start("remedy-normal", "127.0.80.11");
+        LabFixture lab = LabFixture.start("remedy-normal", LabNets.REMEDY_NORMAL.base());
         try {
             LabOps ops = new LabOps(lab);
             ops.stop("db1", "fast");
@@ -109,7 +109,7 @@ class RemedyIT {
 
     @Test
     void repair_of_master_after_failover_fails_it_back_then_remedy_after_its_restart_starts_it_as_standby_pgbouncer_to_slave_feed_untouched() throws Exception {
-        LabFixture lab = LabFixture.start("remedy-failover", "127.0.81.11");
+        LabFixture lab = LabFixture.start("remedy-failover", LabNets.REMEDY_FAILOVER.base());
         try {
             LabOps ops = new LabOps(lab);
             ops.stop("db1", "fast");
@@ -149,7 +149,7 @@ class RemedyIT {
 
     @Test
     void remedy_in_split_brain_refuses_to_start_the_master_exit_3_with_failback_hint() throws Exception {
-        LabFixture lab = LabFixture.start("remedy-split", "127.0.82.11");
+        LabFixture lab = LabFixture.start("remedy-split", LabNets.REMEDY_SPLIT.base());
         try {
             LabOps ops = new LabOps(lab);
             ops.stop("db1", "fast");
@@ -174,7 +174,7 @@ class RemedyIT {
 
     @Test
     void repair_of_master_whose_rewind_is_impossible_falls_back_to_a_rebuild_and_streams_from_the_new_primary() throws Exception {
-        LabFixture lab = LabFixture.start("repair-rebuild", "127.0.83.11");
+        LabFixture lab = LabFixture.start("repair-rebuild", LabNets.REPAIR_REBUILD.base());
         try {
             LabOps ops = new LabOps(lab);
             ops.stop("db1", "fast");

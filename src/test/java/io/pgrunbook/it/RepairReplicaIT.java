@@ -27,7 +27,7 @@ class RepairReplicaIT {
 
     @BeforeAll
     static void up() throws Exception {
-        lab = LabFixture.start("repair-replica", "127.0.140.11");
+        lab = LabFixture.start("repair-replica", LabNets.REPAIR_REPLICA.base());
         ops = new LabOps(lab);
         // the site's subscription user: may replicate and read items, not the table added below
         ops.exec("db1", "app", "CREATE ROLE subuser LOGIN REPLICATION", "GRANT SELECT ON items TO subuser",

@@ -1,6 +1,5 @@
 package io.pgrunbook.it;
 
-import io.pgrunbook.cli.Cli;
 import io.pgrunbook.cli.CliContext;
 import io.pgrunbook.cli.RunCommand;
 import io.pgrunbook.core.Outcome;
@@ -13,11 +12,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RunbookIT {
-    private static final String BASE = "127.0.30.11";
+    private static final String BASE = LabNets.RUNBOOK.base();
     private static final Path TEST_RUNBOOKS = Path.of("src/test/resources/runbooks").toAbsolutePath();
     private LabFixture lab;
     private Path state;
@@ -59,23 +55,14 @@ class RunbookIT {
         }
     }
 
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private Outcome cli(ScriptedConfirmer confirmer, String... args) {
+    private CliRunner.Result cli(ScriptedConfirmer confirmer, String... args) {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("XDG_STATE_HOME", state.toString());
         CliContext ctx = new CliContext(env, Path.of("").toAbsolutePath(), TransportFactory::open, false);
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Cli.commandLine(ctx, new PrintWriter(out, true), new PrintWriter(err, true));
-        if (confirmer != null) {
-            ((RunCommand) cl.getSubcommands().get("run").getCommand()).confirmer(confirmer);
-        }
         List<String> all = new ArrayList<>(List.of("-i", lab.inventory().toString()));
         all.addAll(List.of(args));
-        int code = cl.execute(all.toArray(String[]::new));
-        return new Outcome(code, out.toString(), err.toString());
+        return CliRunner.run(ctx, confirmer == null ? null
+                : cl -> ((RunCommand) cl.getSubcommands().get("run").getCommand()).confirmer(confirmer), all.toArray(String[]::new));
     }
 
     private List<String> column(String host, String db, String sql) throws SQLException {
@@ -126,15 +113,15 @@ class RunbookIT {
     void dry_run_changes_nothing_on_the_lab() throws Exception {
         Path flag = state.resolve("dry-run-flag");
         Map<String, String> before = snapshot();
-        Outcome shipped = cli(null, "run", "restart-standby", "--dry-run", "-p", "standby=db2");
+        CliRunner.Result shipped = cli(null, "run", "restart-standby", "--dry-run", "-p", "standby=db2");
         assertEquals(0, shipped.code(), shipped.err());
         assertTrue(shipped.out().contains("pg_ctl -D "), shipped.out());
         assertTrue(shipped.out().contains(" restart -m fast"), shipped.out());
-        Outcome user = cli(null, "run", TEST_RUNBOOKS.resolve("lab-dry.yaml").toString(), "--dry-run", "-p", "flag=" + flag, "-o", "json");
+        CliRunner.Result user = cli(null, "run", TEST_RUNBOOKS.resolve("lab-dry.yaml").toString(), "--dry-run", "-p", "flag=" + flag, "-o", "json");
         assertEquals(0, user.code(), user.err());
         assertTrue(user.out().contains("\"destructive\" : true"), user.out());
         assertTrue(user.out().contains("create role pgrunbook_dry_run_role"), user.out());
-        Outcome plan = cli(null, "plan", TEST_RUNBOOKS.resolve("lab-dry.yaml").toString(), "-p", "flag=" + flag);
+        CliRunner.Result plan = cli(null, "plan", TEST_RUNBOOKS.resolve("lab-dry.yaml").toString(), "-p", "flag=" + flag);
         assertEquals(0, plan.code(), plan.err());
         Thread.sleep(1500); // let anything a dry-run might have started show up
         assertEquals(before, snapshot());
@@ -145,7 +132,7 @@ class RunbookIT {
     @Order(2)
     void a_user_runbook_runs_end_to_end_with_yes_and_confirm_host() throws Exception {
         String pidBefore = postmasterPid("db2");
-        Outcome o = cli(null, "run", TEST_RUNBOOKS.resolve("lab-maintenance.yaml").toString(), "--yes", "--confirm-host", "db2",
+        CliRunner.Result o = cli(null, "run", TEST_RUNBOOKS.resolve("lab-maintenance.yaml").toString(), "--yes", "--confirm-host", "db2",
                 "-p", "standby=db2", "-p", "marker=it-yes");
         assertEquals(0, o.code(), o.err());
         assertNotEquals(pidBefore, postmasterPid("db2"), "db2 was restarted");
@@ -156,7 +143,7 @@ class RunbookIT {
     @Test
     @Order(3)
     void destructive_step_without_confirm_host_is_refused_before_anything_runs() throws Exception {
-        Outcome o = cli(null, "run", TEST_RUNBOOKS.resolve("lab-maintenance.yaml").toString(), "--yes",
+        CliRunner.Result o = cli(null, "run", TEST_RUNBOOKS.resolve("lab-maintenance.yaml").toString(), "--yes",
                 "-p", "standby=db2", "-p", "marker=never");
         assertEquals(64, o.code(), o.err());
         assertTrue(o.err().contains("add --confirm-host db2"), o.err());
@@ -168,14 +155,14 @@ class RunbookIT {
     void shipped_runbook_runs_on_the_lab_driven_by_a_scripted_confirmer() throws Exception {
         String pidBefore = postmasterPid("db3");
         ScriptedConfirmer answers = new ScriptedConfirmer("d", "y", "y", "y", "y");
-        Outcome o = cli(answers, "run", "restart-standby", "-p", "standby=db3");
+        CliRunner.Result o = cli(answers, "run", "restart-standby", "-p", "standby=db3");
         assertEquals(0, o.code(), o.err());
         assertEquals(0, answers.remaining());
         assertNotEquals(pidBefore, postmasterPid("db3"));
         assertTrue(o.err().contains("live: primary db1"), o.err());
-        Outcome reload = cli(new ScriptedConfirmer("s", "y"), "run", "reload-config");
+        CliRunner.Result reload = cli(new ScriptedConfirmer("s", "y"), "run", "reload-config");
         assertEquals(0, reload.code(), reload.err());
-        Outcome history = cli(null, "history");
+        CliRunner.Result history = cli(null, "history");
         assertTrue(history.out().contains("restart-standby") && history.out().contains("reload-config"), history.out());
     }
 
@@ -184,15 +171,15 @@ class RunbookIT {
     void a_failed_run_resumes_at_the_failed_step_on_the_lab() throws Exception {
         Path out = state.resolve("resume-out");
         Path flag = Files.createFile(state.resolve("resume-flag"));
-        Outcome failed = cli(null, "run", TEST_RUNBOOKS.resolve("three-steps.yaml").toString(), "--yes",
+        CliRunner.Result failed = cli(null, "run", TEST_RUNBOOKS.resolve("three-steps.yaml").toString(), "--yes",
                 "-p", "out=" + out, "-p", "fail=" + flag);
         assertEquals(1, failed.code(), failed.err());
         String runId = failed.err().replaceAll("(?s).*pgrunbook resume ([A-Za-z0-9_.-]+).*", "$1");
         Files.delete(flag);
-        Outcome resumed = cli(null, "resume", runId, "--yes");
+        CliRunner.Result resumed = cli(null, "resume", runId, "--yes");
         assertEquals(0, resumed.code(), resumed.err());
         assertEquals("one\ntwo\nthree\n", Files.readString(out));
-        Outcome show = cli(null, "history", "show", runId);
+        CliRunner.Result show = cli(null, "history", "show", runId);
         assertEquals(0, show.code(), show.err());
         assertTrue(show.out().contains("end    failed (exit 1)"), show.out());
     }
@@ -229,7 +216,7 @@ class RunbookIT {
             assertEquals(130, pty.exitCode(t), pty.screen());
         }
         assertEquals("one\nthree\n", Files.readString(out), "nothing ran after Ctrl-C");
-        Outcome history = cli(null, "history");
+        CliRunner.Result history = cli(null, "history");
         assertTrue(history.out().lines().anyMatch(l -> l.contains("three-steps") && l.contains("aborted")), history.out());
     }
 

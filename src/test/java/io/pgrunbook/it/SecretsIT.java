@@ -43,7 +43,7 @@ class SecretsIT {
 
     @BeforeAll
     static void up() {
-        lab = LabFixture.start("secrets", "127.0.110.11");
+        lab = LabFixture.start("secrets", LabNets.SECRETS.base());
     }
 
     @AfterAll

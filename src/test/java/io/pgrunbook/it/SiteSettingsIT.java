@@ -50,7 +50,7 @@ class SiteSettingsIT {
 
     @BeforeAll
     static void up() throws Exception {
-        lab = LabFixture.start("sitesettings", "127.0.190.11");
+        lab = LabFixture.start("sitesettings", LabNets.SITE_SETTINGS.base());
         ops = new LabOps(lab);
         etc = lab.dir().resolve("etc");
         Files.createDirectories(etc.resolve("db1"));

@@ -29,7 +29,7 @@ class SmokeIT {
 
     @BeforeAll
     void up() {
-        lab = LabFixture.start("smokeit", "127.0.40.11");
+        lab = LabFixture.start("smokeit", LabNets.SMOKE.base());
     }
 
     @AfterAll
@@ -53,7 +53,7 @@ class SmokeIT {
     @Test
     @Order(1)
     void smoke_passes_on_a_fresh_lab_and_the_probe_row_reaches_every_standby_and_the_replica() throws Exception {
-        CliRun r = CliRun.run(lab.inventory(), "smoke");
+        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "smoke");
         assertEquals(0, r.code(), r.both());
         for (String h : new String[]{"db2", "db3"}) {
             assertEquals(1, r.rows("replicate", h, "PASS").size(), r.both());
@@ -67,7 +67,7 @@ class SmokeIT {
             rs.next();
             assertTrue(rs.getLong(1) >= 1);
         }
-        CliRun json = CliRun.run(lab.inventory(), "smoke", "-o", "json");
+        CliRunner.Result json = CliRunner.onInventory(lab.inventory(), "smoke", "-o", "json");
         assertEquals(0, json.code(), json.both());
         assertTrue(json.out().contains("\"result\" : \"PASS\""), json.both());
     }
@@ -77,7 +77,7 @@ class SmokeIT {
     void smoke_fails_with_exit_1_and_names_db3_when_its_postgres_is_stopped() {
         pgCtl("db3", "-m", "fast", "stop");
         try {
-            CliRun r = CliRun.run(lab.inventory(), "smoke", "--timeout", "3s");
+            CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "smoke", "--timeout", "3s");
             assertEquals(1, r.code(), r.both());
             assertFalse(r.rows("connect", "db3", "FAIL").isEmpty(), r.both());
             assertFalse(r.rows("replicate", "db3", "FAIL").isEmpty(), r.both());
@@ -91,7 +91,7 @@ class SmokeIT {
     @Order(3)
     void smoke_passes_in_failover_state_with_db1_down_and_db2_promoted() throws Exception {
         pgCtl("db1", "-m", "fast", "stop");
-        CliRun point = CliRun.run(lab.inventory(), "pgbouncer", "point", "--to", "db2", "--force");
+        CliRunner.Result point = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--to", "db2", "--force");
         assertEquals(0, point.code(), point.both());
         try (Connection c = lab.connect("db2", "postgres"); Statement s = c.createStatement()) {
             s.execute("SELECT pg_promote(true, 60)");
@@ -118,7 +118,7 @@ class SmokeIT {
             }
             Thread.sleep(200);
         }
-        CliRun r = CliRun.run(lab.inventory(), "smoke");
+        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "smoke");
         assertEquals(0, r.code(), r.both());
         assertTrue(r.out().contains("verdict FAILOVER_STATE"), r.both());
         assertEquals(1, r.rows("write", "db2", "PASS").size(), r.both());

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SplitBrainFailbackIT {
     @Test
     void failback_of_a_master_still_running_beside_the_promoted_slave_stops_it_as_a_destructive_step_then_rejoins_it() throws Exception {
-        LabFixture lab = LabFixture.start("split-failback", "127.0.131.11");
+        LabFixture lab = LabFixture.start("split-failback", LabNets.SPLIT_BRAIN_FAILBACK.base());
         try {
             LabOps ops = new LabOps(lab);
             String inv = lab.inventory().toString();

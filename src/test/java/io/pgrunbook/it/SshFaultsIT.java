@@ -25,7 +25,7 @@ class SshFaultsIT {
 
     @BeforeAll
     static void up() {
-        lab = LabFixture.start("ssh-faults", "127.0.173.11", true);
+        lab = LabFixture.start("ssh-faults", LabNets.SSH_FAULTS.base(), true);
         ops = new LabOps(lab);
     }
 

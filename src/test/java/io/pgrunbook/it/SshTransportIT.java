@@ -49,8 +49,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /** SshTransport against a real sshd on 127.0.20.1 and 127.0.20.2, port 2222, logging in as postgres. */
 class SshTransportIT {
-    private static final String A1 = "127.0.20.1";
-    private static final String A2 = "127.0.20.2";
+    private static final String A1 = LabNets.SSH_TRANSPORT.address(1);
+    private static final String A2 = LabNets.SSH_TRANSPORT.address(2);
     private static final int PORT = 2222;
     private static final String USER = "postgres";
 

@@ -42,7 +42,7 @@ class StatusIT {
 
     @BeforeAll
     static void up() {
-        lab = LabFixture.start("status", "127.0.50.11", true);
+        lab = LabFixture.start("status", LabNets.STATUS.base(), true);
     }
 
     @AfterAll

@@ -23,7 +23,7 @@ class StepTimeoutIT {
 
     @BeforeAll
     static void up() {
-        lab = LabFixture.start("step-timeout", "127.0.170.11");
+        lab = LabFixture.start("step-timeout", LabNets.STEP_TIMEOUT.base());
         ops = new LabOps(lab);
     }
 

@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SwitchoverCatchUpIT {
-    private static final String BASE = "127.0.150.11";
+    private static final String BASE = LabNets.SWITCHOVER_CATCH_UP.base();
     private static final int RELAY_PORT = 15432;
     private static final long DELAY_MS = 1500;
     private static final String GATE = "standby.catch-up";

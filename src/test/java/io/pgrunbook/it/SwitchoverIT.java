@@ -29,7 +29,7 @@ class SwitchoverIT {
 
     @BeforeAll
     static void up() {
-        lab = LabFixture.start("switchover", "127.0.70.11");
+        lab = LabFixture.start("switchover", LabNets.SWITCHOVER.base());
     }
 
     @AfterAll

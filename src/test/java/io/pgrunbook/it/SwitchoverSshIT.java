@@ -22,7 +22,7 @@ class SwitchoverSshIT {
 
     @Test
     void switchover_failover_failback_repair_and_rebuild_over_ssh() throws Exception {
-        LabFixture lab = LabFixture.start("switchover-ssh", "127.0.73.11", true);
+        LabFixture lab = LabFixture.start("switchover-ssh", LabNets.SWITCHOVER_SSH.base(), true);
         try {
             String inv = lab.info().sshInventory().toString();
             CliRunner.Result r = CliRunner.run("-i", inv, "switchover", "--to", "db2", "--yes").expect(0);

@@ -34,7 +34,7 @@ class TablespaceIT {
 
     @BeforeAll
     static void up() {
-        lab = LabFixture.start("tablespace", "127.0.210.11", false, true);
+        lab = LabFixture.start("tablespace", LabNets.TABLESPACE.base(), false, true);
         ops = new LabOps(lab);
         layout = new LabLayout(lab.dir(), lab.address("db1"));
         try {

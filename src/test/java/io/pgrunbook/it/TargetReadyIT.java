@@ -29,7 +29,7 @@ class TargetReadyIT {
 
     @BeforeAll
     static void up() throws Exception {
-        lab = LabFixture.start("target-ready", "127.0.141.11");
+        lab = LabFixture.start("target-ready", LabNets.TARGET_READY.base());
         ops = new LabOps(lab);
         // a bin_dir with the server but neither pg_basebackup nor pg_rewind, as a client-less install would be
         partialBin = lab.dir().resolve("partial-bin");
@@ -69,7 +69,6 @@ class TargetReadyIT {
     }
 
     @Test
-    @Order(1)
     void rebuild_is_refused_before_the_old_data_directory_is_moved_when_bin_dir_lacks_pg_basebackup() throws Exception {
         Path inv = inventoryWithBinDir("db3", partialBin);
         String before = ops.listing("db3");
@@ -84,7 +83,6 @@ class TargetReadyIT {
     }
 
     @Test
-    @Order(2)
     void rebuild_is_refused_when_the_target_pg_basebackup_is_another_major_version() throws Exception {
         Path fake = partialBin.resolve("pg_basebackup");
         Files.writeString(fake, "#!/bin/sh\necho 'pg_basebackup (PostgreSQL) 14.9'\n");
@@ -103,7 +101,7 @@ class TargetReadyIT {
     }
 
     @Test
-    @Order(3)
+    @Order(Integer.MAX_VALUE) // promotes db2 and stops db1 for good: after the tests that need db1 primary
     void failback_is_refused_before_the_rewind_when_bin_dir_lacks_pg_rewind() throws Exception {
         ops.promote("db2");
         ops.stop("db1", "fast");

@@ -41,7 +41,7 @@ class VersionMatrixIT {
     void status_switchover_rebuild_and_failover_work_on_this_major(String version) throws Exception {
         int major = Integer.parseInt(version.substring(0, version.indexOf('.')));
         ServerBinaries bin = PgVersions.binaries(version);
-        String base = "127.0." + (200 + PgVersions.versions().indexOf(version)) + ".11";
+        String base = LabNets.VERSION_MATRIX.base(PgVersions.versions().indexOf(version));
         Map<String, Long> took = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         LabFixture lab = LabFixture.start("pg" + major, base, false, bin);

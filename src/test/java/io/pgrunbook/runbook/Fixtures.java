@@ -4,6 +4,7 @@ import io.pgrunbook.action.Registry;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.LiveState;
 import io.pgrunbook.cluster.NodeState;
+import io.pgrunbook.cluster.NodeStateBuilder;
 import io.pgrunbook.cluster.Verdict;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Inventory;
@@ -50,8 +51,9 @@ final class Fixtures {
     }
 
     static NodeState node(String name, Role role, LiveState st, Long lag, String upstream) {
-        return new NodeState(name, "127.0.0." + name.substring(2), role, st, 1, "0/3000148", null, null, lag, false, upstream,
-                null, Map.of(), null, 150000, "15.0", List.of(), List.of(), null, null, 3, null, null);
+        return NodeStateBuilder.node(name, "127.0.0." + name.substring(2), role).state(st).timeline(1).lsn("0/3000148")
+                .lagBytes(lag).replayPaused(false).upstream(upstream).pgbouncerTargets(Map.of())
+                .version(150000, "15.0").probeMillis(3).build();
     }
 
     /** db1 primary (or the given one), the other physical hosts streaming standbys, db4 logical. */

@@ -1,13 +1,11 @@
 package io.pgrunbook.runbook;
 
-import io.pgrunbook.cli.Cli;
 import io.pgrunbook.cli.CliContext;
 import io.pgrunbook.core.Outcome;
+import io.pgrunbook.it.CliRunner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,25 +60,22 @@ class InjectionTest {
         Path xdg = dir.resolve("xdg");
         Files.createDirectories(xdg.resolve("pgrunbook"));
         Files.move(rig.state().resolve("runs"), xdg.resolve("pgrunbook").resolve("runs"));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Cli.run(new CliContext(Map.of("HOME", dir.toString(), "XDG_STATE_HOME", xdg.toString()), dir, h -> {
-            throw new AssertionError();
-        }, false), new PrintWriter(out), new PrintWriter(err), "history", "show", r.runId());
-        assertEquals(0, code, err.toString());
-        assertNeutral("history show", out.toString());
-        assertTrue(out.toString().contains("\\x1b[2J"), out.toString());
+        CliRunner.Result shown = CliRunner.run(new CliContext(Map.of("HOME", dir.toString(), "XDG_STATE_HOME", xdg.toString()),
+                dir, h -> {
+                    throw new AssertionError();
+                }, false), null, "history", "show", r.runId());
+        assertEquals(0, shown.code(), shown.toString());
+        assertNeutral("history show", shown.out());
+        assertTrue(shown.out().contains("\\x1b[2J"), shown.out());
     }
 
     @Test
     void a_parameter_with_escape_sequences_is_neutralised_in_a_usage_error() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Cli.run(new CliContext(Map.of("HOME", dir.toString()), dir, h -> {
+        CliRunner.Result r = CliRunner.run(new CliContext(Map.of("HOME", dir.toString()), dir, h -> {
             throw new AssertionError();
-        }, false), new PrintWriter(out), new PrintWriter(err), "status", "--watch", "\u001b]0;owned\u0007");
-        assertEquals(64, code, err.toString());
-        assertNeutral("stderr", err.toString());
-        assertTrue(err.toString().contains("\\x1b]0;owned\\x07"), err.toString());
+        }, false), null, "status", "--watch", "\u001b]0;owned\u0007");
+        assertEquals(64, r.code(), r.toString());
+        assertNeutral("stderr", r.err());
+        assertTrue(r.err().contains("\\x1b]0;owned\\x07"), r.err());
     }
 }

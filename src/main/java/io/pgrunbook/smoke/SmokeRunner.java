@@ -53,7 +53,7 @@ import java.util.concurrent.Future;
  * <p>
  * In failover state the old MASTER, when down or unreachable, is skipped: it is fenced until failback.
  */
-public final class SmokeTest {
+public final class SmokeRunner {
     public static final String TABLE = "pgrunbook_smoke";
     public static final String DDL = "CREATE TABLE IF NOT EXISTS public." + TABLE + " (token text PRIMARY KEY,"
             + " written_at timestamptz NOT NULL DEFAULT now(), written_on text NOT NULL)";
@@ -62,7 +62,7 @@ public final class SmokeTest {
     private final Map<String, String> env;
     private final Duration timeout;
 
-    public SmokeTest(Connections connections, Map<String, String> env, Duration timeout) {
+    public SmokeRunner(Connections connections, Map<String, String> env, Duration timeout) {
         this.connections = connections;
         this.env = env;
         this.timeout = timeout;

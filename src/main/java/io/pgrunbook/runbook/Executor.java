@@ -205,7 +205,8 @@ public final class Executor {
             StepContext c = t.context();
             CheckResult r;
             try {
-                r = check.evaluate(new CheckContext(cluster, state, c.host(), c.with(), runtime));
+                // checks only read: their SQL sessions are read-only, refused by the server if one tried to write
+                r = check.evaluate(new CheckContext(cluster, state, c.host(), c.with(), runtime == null ? null : StepRuntime.readOnly(runtime)));
             } catch (RuntimeException e) {
                 r = CheckResult.fail((c.host() == null ? "" : c.host().name() + ": ") + e.getMessage());
             }
@@ -580,7 +581,7 @@ public final class Executor {
         if (stopRequested.get() != null) {
             return new Done(started, Result.failed("not started: " + stopRequested.get()), null);
         }
-        StepContext ctx = t.context().withRuntime(runtime());
+        StepContext ctx = t.context().withRuntime(action.readOnly() ? StepRuntime.readOnly(runtime()) : runtime());
         log.debug("step " + ps.number() + " on " + t.host() + ": " + String.join("\n", t.commands()));
         hazards.tentative(action, ps, t);
         List<String> pre = action.preconditions(ctx);

@@ -93,4 +93,12 @@ public interface Action {
     default Result verify(StepContext ctx) {
         return Result.ok("nothing to verify");
     }
+
+    /**
+     * What it does, its {@code with:} options, what it changes and its compensation, for {@code pgrunbook actions}
+     * and runbook authors; every registered one has one (ActionsDocTest). See runbooks/README.md.
+     */
+    default Description description() {
+        return null;
+    }
 }

@@ -47,6 +47,11 @@ public final class LogicalActions {
             }
 
             @Override
+            public Description description() {
+                return Description.of("Wait until every logical subscription of the primary has confirmed all its WAL (a safety gate).");
+            }
+
+            @Override
             public boolean gate() {
                 return true;
             }
@@ -116,6 +121,14 @@ public final class LogicalActions {
             @Override
             public String name() {
                 return "replica.slot";
+            }
+
+            @Override
+            public Description description() {
+                return Description.of("Create the logical REPLICA's slot on the new primary before clients write again.")
+                    .option("to", "HOST: the new primary")
+                    .option("from", "HOST: the old primary, whose slot is copied")
+                    .changes("creates a logical replication slot on the new primary");
             }
 
             @Override
@@ -207,6 +220,14 @@ public final class LogicalActions {
             }
 
             @Override
+            public Description description() {
+                return Description.of("Point the logical REPLICA's subscription at the new primary and enable it.")
+                    .option("to", "HOST: the new primary")
+                    .option("from", "HOST: the old primary")
+                    .changes("ALTER SUBSCRIPTION ... CONNECTION, ENABLE on the REPLICA");
+            }
+
+            @Override
             public Set<String> options() {
                 return Set.of("to", "from");
             }
@@ -284,6 +305,13 @@ public final class LogicalActions {
             @Override
             public String name() {
                 return "replica-streaming";
+            }
+
+            @Override
+            public Description description() {
+                return Description.of("The REPLICA's subscription streams from the expected publisher.")
+                    .option("to", "HOST: the publisher it should stream from")
+                    .option("from", "HOST: the old publisher");
             }
 
             @Override

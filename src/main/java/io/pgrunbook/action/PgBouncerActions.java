@@ -99,6 +99,18 @@ public final class PgBouncerActions {
             }
 
             @Override
+            public Description description() {
+                return pause ? Description.of("PAUSE the managed databases of the host's PgBouncer; a guard on that host RESUMEs them after a deadline.")
+                    .option("guard", "DURATION, or none: the guard's deadline (default: computed from the steps until the resume); none: no guard, a pause by hand")
+                    .option("database", "DB: only this database (with guard: none)")
+                    .changes("PgBouncer PAUSE; the guard's state file beside the config")
+                    .compensation("PgBouncer paused: RESUME (closed by pgbouncer.resume or pgbouncer.point)")
+                        : Description.of("RESUME the managed databases of the host's PgBouncer and cancel the pause guard.")
+                    .option("database", "DB: only this database (the guard stays armed for the others)")
+                    .changes("PgBouncer RESUME; removes the guard's state file");
+            }
+
+            @Override
             public boolean parallel() {
                 return true;
             }
@@ -227,6 +239,14 @@ public final class PgBouncerActions {
             @Override
             public String name() {
                 return "pgbouncer.point";
+            }
+
+            @Override
+            public Description description() {
+                return Description.of("Rewrite the PgBouncer config's host=/port= of the managed databases to lead to a host (backup kept), RELOAD, RESUME.")
+                    .option("to", "HOST: where the databases should lead")
+                    .option("pause", "true/false: leave the databases paused (default false)")
+                    .changes("pgbouncer.config_file (backup <file>.pgrunbook-<timestamp>), the marker file; RELOAD, RESUME");
             }
 
             @Override

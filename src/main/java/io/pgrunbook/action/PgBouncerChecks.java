@@ -32,6 +32,11 @@ public final class PgBouncerChecks {
             }
 
             @Override
+            public Description description() {
+                return Description.of("Every PgBouncer console answers, serves the managed databases, and its guard file can be written.");
+            }
+
+            @Override
             public String defaultOn() {
                 return "pgbouncers";
             }
@@ -91,7 +96,7 @@ public final class PgBouncerChecks {
      * server that is not. {@code with: {force: true}} passes anyway, saying so (just before promoting that host).
      */
     public static Check target() {
-        return new Checks.HostCheck("pgbouncer-target", null, java.util.Set.of("force"), ctx -> {
+        return new Checks.HostCheck(Description.of("The host PgBouncer is to lead to is the live primary.") .option("force", "true/false: pass anyway, saying so (just before promoting the host)"), "pgbouncer-target", null, java.util.Set.of("force"), ctx -> {
             String to = ctx.host().name();
             String primary = ctx.state().primary();
             if (to.equals(primary)) {

@@ -1,5 +1,6 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.Outcome;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.runbook.Executor;
 import io.pgrunbook.runbook.RunResult;
@@ -35,15 +36,15 @@ public class PlanCommand extends EngineCommand {
     }
 
     /** A rehearsal: the plan with its preflight verdicts; on a refusal, the first reason and the contacts. */
-    static int render(EngineCommand cmd, RunbookEngine engine, Cluster cluster, RunResult r) throws Exception {
+    static Outcome render(EngineCommand cmd, RunbookEngine engine, Cluster cluster, RunResult r) throws Exception {
         List<RunResult.CheckOutcome> pre = r.preflight();
         PlanRenderer.render(r.plan(), pre, cmd.global().json(), cmd.out());
         if (pre.stream().anyMatch(o -> !o.pass())) {
             cmd.err().println("pgrunbook: refused by preflight: " + pre.stream().filter(o -> !o.pass())
                     .map(o -> o.check() + (o.host() != null ? " on " + o.host() : "") + ": " + o.reason()).findFirst().orElse(""));
             engine.printContacts(cluster);
-            return ExitCodes.REFUSED;
+            return Outcome.REFUSED;
         }
-        return ExitCodes.OK;
+        return Outcome.OK;
     }
 }

@@ -34,7 +34,12 @@ public class RunCommand extends EngineCommand {
      */
     static int execute(EngineCommand cmd, String runbook, ExecutionOptions exec, java.util.Map<String, String> params,
                        boolean showStatus) throws Exception {
-        return execute(cmd, runbook, exec.options(), params, (r, connections) -> {
+        return ExitCodes.of(outcome(cmd, runbook, exec, params, showStatus));
+    }
+
+    static Outcome outcome(EngineCommand cmd, String runbook, ExecutionOptions exec, java.util.Map<String, String> params,
+                           boolean showStatus) throws Exception {
+        return outcome(cmd, runbook, exec.options(), params, (r, connections) -> {
             if (showStatus && r.outcome() == Outcome.OK) {
                 var state = new io.pgrunbook.cluster.ClusterProbe(connections, cmd.context().env()).probe(cmd.cluster());
                 cmd.out().print(StatusView.table(state, cmd.ansi()));
@@ -54,6 +59,12 @@ public class RunCommand extends EngineCommand {
      */
     static int execute(EngineCommand cmd, String runbook, Executor.Options opts, java.util.Map<String, String> params,
                        Render render) throws Exception {
+        return ExitCodes.of(outcome(cmd, runbook, opts, params, render));
+    }
+
+    /** As {@link #execute(EngineCommand, String, Executor.Options, java.util.Map, Render)}, for procedures of several runs. */
+    static Outcome outcome(EngineCommand cmd, String runbook, Executor.Options opts, java.util.Map<String, String> params,
+                           Render render) throws Exception {
         Inventory inv = cmd.inventory();
         Cluster cluster = inv.cluster(cmd.global().cluster());
         try (Connections connections = cmd.context().connections()) {
@@ -69,7 +80,7 @@ public class RunCommand extends EngineCommand {
             } else {
                 render.render(r, connections);
             }
-            return ExitCodes.of(r.outcome());
+            return r.outcome();
         }
     }
 }

@@ -5,8 +5,7 @@ import java.util.Set;
 
 /**
  * A built-in step kind implemented in Java. {@link #describe} says exactly what {@link #execute} will do (the plan shows
- * it); {@link #verify} checks afterwards that it happened. Actions never look at dry-run: the executor never calls
- * {@link #execute} on a non-read-only action in a dry-run.
+ * it); {@link #verify} checks afterwards that it happened. Actions never look at dry-run: a dry-run never reaches them.
  */
 public interface Action {
     String name();
@@ -29,7 +28,10 @@ public interface Action {
         return false;
     }
 
-    /** Read-only actions (notes) may run in a dry-run. */
+    /**
+     * Whether the action only reads (a note, a report): its SQL sessions are read-only (the server refuses a write),
+     * and the hosts it ran on are not marked as changed since the last probe.
+     */
     default boolean readOnly() {
         return false;
     }
@@ -90,5 +92,13 @@ public interface Action {
     /** Whether the action had its effect; a failed verify is a failed step. */
     default Result verify(StepContext ctx) {
         return Result.ok("nothing to verify");
+    }
+
+    /**
+     * What it does, its {@code with:} options, what it changes and its compensation, for {@code pgrunbook actions}
+     * and runbook authors; every registered one has one (ActionsDocTest). See runbooks/README.md.
+     */
+    default Description description() {
+        return null;
     }
 }

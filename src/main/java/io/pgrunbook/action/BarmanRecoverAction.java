@@ -29,6 +29,16 @@ public final class BarmanRecoverAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Restore a Barman backup (the latest, or backup_id) onto the target's data directory; the old"
+                + " directory is moved aside and put back if the restore fails.")
+            .option("backup_id", "ID: the backup to restore (default: latest)")
+            .option("from", "HOST: the live primary the restored standby will follow")
+            .changes("the target's data directory (stopped first; the old one kept aside)")
+            .compensation("the old data directory is put back when the restore fails");
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("backup_id", "from");
     }
@@ -137,6 +147,15 @@ public final class BarmanRecoverAction implements Action {
             @Override
             public String name() {
                 return "barman-backup";
+            }
+
+            @Override
+            public Description description() {
+                return Description.of("The backup to restore is DONE, has the primary's system identifier and no tablespace, and"
+                        + " Barman can reach the target.")
+                    .option("backup_id", "ID: the backup (default: latest)")
+                    .option("from", "HOST: the live primary")
+                    .option("target", "HOST: the host to rebuild");
             }
 
             @Override

@@ -38,6 +38,15 @@ public final class BarmanRepointAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Point the Barman server at the new primary (conninfo, streaming_conninfo, ssh_command), make"
+                + " WAL streaming follow and run barman check; writes nothing when the file already leads there.")
+            .option("to", "HOST: the new primary")
+            .changes("the Barman server's configuration file (a backup kept), its slot on the new primary, receive-wal restarted")
+            .compensation("none needed: idempotent; run again with: pgrunbook run barman-repoint");
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("to");
     }

@@ -33,6 +33,13 @@ public final class BaseBackupAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Rebuild the host from another with pg_basebackup (the old data directory is moved aside).")
+            .option("from", "HOST: the source of the copy")
+            .changes("replaces the data directory (destructive); tablespaces too");
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("from");
     }

@@ -34,6 +34,12 @@ public final class CatchUpAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Wait until the host has received and replayed the WAL of another node's last checkpoint (a safety gate: nothing lost).")
+            .option("from", "HOST: the node whose WAL must be received (the old primary)");
+    }
+
+    @Override
     public boolean gate() {
         return true;
     }

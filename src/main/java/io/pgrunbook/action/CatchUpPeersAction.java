@@ -41,6 +41,13 @@ public final class CatchUpPeersAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Before a failover promotion, fetch WAL the target misses from the standby that received the most (a safety gate).")
+            .option("from", "HOST: the old primary, whose WAL the standbys received")
+            .changes("the target's pg_wal (WAL copied from the best survivor)");
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("from");
     }

@@ -29,4 +29,12 @@ public interface Check {
     }
 
     CheckResult evaluate(CheckContext ctx);
+
+    /**
+     * What it does, its {@code with:} options, what it changes and its compensation, for {@code pgrunbook actions}
+     * and runbook authors; every registered one has one (ActionsDocTest). See runbooks/README.md.
+     */
+    default Description description() {
+        return null;
+    }
 }

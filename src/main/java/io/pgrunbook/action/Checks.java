@@ -15,7 +15,7 @@ public final class Checks {
     }
 
     /** A per-host check from a function. */
-    record HostCheck(String name, String defaultOn, Set<String> options, Function<CheckContext, CheckResult> fn) implements Check {
+    record HostCheck(Description description, String name, String defaultOn, Set<String> options, Function<CheckContext, CheckResult> fn) implements Check {
         @Override
         public CheckResult evaluate(CheckContext ctx) {
             if (ctx.node() == null) {
@@ -47,6 +47,11 @@ public final class Checks {
             }
 
             @Override
+            public Description description() {
+                return Description.of("Exactly one live primary in the cluster.");
+            }
+
+            @Override
             public CheckResult evaluate(CheckContext ctx) {
                 List<NodeState> p = ctx.state().primaries();
                 if (p.size() == 1) {
@@ -63,8 +68,8 @@ public final class Checks {
         };
     }
 
-    static Check state(String name, LiveState want, String defaultOn) {
-        return new HostCheck(name, defaultOn, Set.of(), ctx -> {
+    static Check state(Description description, String name, LiveState want, String defaultOn) {
+        return new HostCheck(description, name, defaultOn, Set.of(), ctx -> {
             NodeState n = ctx.node();
             return n.state() == want ? CheckResult.pass(describe(n))
                     : CheckResult.fail(describe(n) + ", expected " + want.json());
@@ -72,14 +77,14 @@ public final class Checks {
     }
 
     public static Check reachable() {
-        return new HostCheck("reachable", "all", Set.of(), ctx -> {
+        return new HostCheck(Description.of("The host answers (SSH or local, and PostgreSQL)."), "reachable", "all", Set.of(), ctx -> {
             NodeState n = ctx.node();
             return n.reachable() ? CheckResult.pass(describe(n)) : CheckResult.fail(describe(n));
         });
     }
 
     public static Check streaming() {
-        return new HostCheck("streaming", "standbys", Set.of(), ctx -> {
+        return new HostCheck(Description.of("The host is a standby streaming from an upstream."), "streaming", "standbys", Set.of(), ctx -> {
             NodeState n = ctx.node();
             if (n.state() != LiveState.STANDBY) {
                 return CheckResult.fail(describe(n) + ", expected a streaming standby");
@@ -92,7 +97,7 @@ public final class Checks {
     }
 
     public static Check lagBelow() {
-        return new HostCheck("lag-below", "standbys", Set.of("max"), ctx -> {
+        return new HostCheck(Description.of("The standby's replay lag is at most a size.") .option("max", "SIZE: the largest lag (default settings.max_lag)"), "lag-below", "standbys", Set.of("max"), ctx -> {
             NodeState n = ctx.node();
             long max = ctx.with().containsKey("max") ? Units.size(ctx.with().get("max")) : ctx.cluster().settings().maxLagBytes();
             if (n.lagBytes() == null) {
@@ -105,15 +110,15 @@ public final class Checks {
     }
 
     public static Check isPrimary() {
-        return state("is-primary", LiveState.PRIMARY, null);
+        return state(Description.of("The host is a live primary."), "is-primary", LiveState.PRIMARY, null);
     }
 
     public static Check isStandby() {
-        return state("is-standby", LiveState.STANDBY, null);
+        return state(Description.of("The host is a live standby."), "is-standby", LiveState.STANDBY, null);
     }
 
     /** Down means the server is known to be stopped; an unreachable host is not known to be down. */
     public static Check isDown() {
-        return state("is-down", LiveState.DOWN, null);
+        return state(Description.of("PostgreSQL is known to be stopped on the host (an unreachable host is not known to be down)."), "is-down", LiveState.DOWN, null);
     }
 }

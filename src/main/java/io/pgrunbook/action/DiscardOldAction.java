@@ -15,6 +15,12 @@ public final class DiscardOldAction implements Action {
         return "rebuild.discard-old";
     }
 
+    @Override
+    public Description description() {
+        return Description.of("Remove the data directories a rebuild moved aside.")
+            .changes("deletes the moved-aside data directories");
+    }
+
     static String script(String dataDir) {
         // the glob stays outside the quotes; the directory name inside them
         return "for d in " + Shell.quote(dataDir + ".pgrunbook-old-") + "*; do if [ -d \"$d\" ]; then rm -rf -- \"$d\"; echo \"removed $d\"; fi; done; "

@@ -27,6 +27,14 @@ public final class FenceAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Fence the old primary: stop PostgreSQL, or run hooks.fence when it is unreachable (a safety gate).")
+            .option("confirmed", "HOST: the unreachable host the operator confirmed as powered off or isolated")
+            .changes("stops PostgreSQL on the host, or runs hooks.fence")
+            .compensation("PostgreSQL stopped: started again only while nothing was promoted and no other node is primary");
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("confirmed");
     }

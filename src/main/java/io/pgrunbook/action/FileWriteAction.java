@@ -20,6 +20,14 @@ public final class FileWriteAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Write a file on each host through a temp file and mv, as the become user.")
+            .option("path", "PATH: the file to write")
+            .option("content", "TEXT: its content")
+            .changes("the file at path");
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("path", "content");
     }

@@ -29,7 +29,7 @@ public final class GuardChecks {
      * confirmed as fenced, when given, is this one.
      */
     public static Check fenceTarget() {
-        return new Checks.HostCheck("fence-target", null, Set.of("to", "fenced"), ctx -> {
+        return new Checks.HostCheck(Description.of("The node to fence is the live primary or one the probe confirms, never the target.") .option("to", "HOST: the failover's target") .option("fenced", "HOST: the unreachable old primary confirmed as fenced"), "fence-target", null, Set.of("to", "fenced"), ctx -> {
             String to = ctx.option("to", "");
             if (to.isEmpty()) {
                 return CheckResult.fail("fence-target needs with: {to: HOST}");
@@ -50,6 +50,13 @@ public final class GuardChecks {
             @Override
             public String name() {
                 return "no-healthy-primary";
+            }
+
+            @Override
+            public Description description() {
+                return Description.of("No healthy live primary runs, unless the operator named it.")
+                    .option("to", "HOST: the failover's target")
+                    .option("named", "HOST: the healthy primary the operator named to fail over anyway");
             }
 
             @Override
@@ -88,6 +95,12 @@ public final class GuardChecks {
             @Override
             public String name() {
                 return "replica-feed";
+            }
+
+            @Override
+            public Description description() {
+                return Description.of("The logical REPLICA's worker runs, so a switchover can wait for its confirmation.")
+                    .option("leave", "true/false: the REPLICA is left as it is");
             }
 
             @Override
@@ -175,7 +188,7 @@ public final class GuardChecks {
      * {@link FailbackChoice}), and {@code stop_first} says the failback stops it first.
      */
     public static Check failbackTarget() {
-        return new Checks.HostCheck("failback-target", null, Set.of("upstream", "stop_first"), ctx -> {
+        return new Checks.HostCheck(Description.of("The old primary can be rewound onto the live one.") .option("upstream", "HOST: the live primary") .option("stop_first", "true/false: the host runs as a second primary and is stopped first"), "failback-target", null, Set.of("upstream", "stop_first"), ctx -> {
             Host t = ctx.host();
             String upstream = ctx.option("upstream", "");
             boolean stopFirst = truth(ctx.option("stop_first", "false"));

@@ -34,7 +34,7 @@ public final class HaChecks {
 
     /** {@code standby-of-primary}: a physical standby streaming from the live primary, same system and timeline. */
     public static Check standbyOfPrimary() {
-        return new Checks.HostCheck("standby-of-primary", null, Set.of(), ctx -> {
+        return new Checks.HostCheck(Description.of("The host is a standby streaming from the live primary."), "standby-of-primary", null, Set.of(), ctx -> {
             NodeState n = ctx.node();
             NodeState p = primary(ctx);
             String h = n.name();
@@ -69,7 +69,7 @@ public final class HaChecks {
 
     /** {@code replay-running}: WAL replay is not paused on the host. */
     public static Check replayRunning() {
-        return new Checks.HostCheck("replay-running", null, Set.of(), ctx -> {
+        return new Checks.HostCheck(Description.of("The standby's WAL replay is not paused."), "replay-running", null, Set.of(), ctx -> {
             NodeState n = ctx.node();
             if (Boolean.TRUE.equals(n.replayPaused())) {
                 return CheckResult.fail(n.name() + ": WAL replay is paused at " + n.replayLsn()
@@ -92,7 +92,7 @@ public final class HaChecks {
 
     /** {@code wal-senders-free}: the host has WAL senders and slots for the nodes that will follow it. */
     public static Check walSendersFree() {
-        return new Checks.HostCheck("wal-senders-free", null, Set.of(), ctx -> {
+        return new Checks.HostCheck(Description.of("The standby has a free WAL sender slot for the others to follow it after a promotion."), "wal-senders-free", null, Set.of(), ctx -> {
             Host h = ctx.host();
             int followers = (int) ctx.cluster().hosts().stream().filter(o -> !o.name().equals(h.name())).count();
             try {
@@ -119,7 +119,7 @@ public final class HaChecks {
 
     /** {@code archiving-ok}: the archiver is not failing and not far behind. */
     public static Check archivingOk() {
-        return new Checks.HostCheck("archiving-ok", null, Set.of("max_ready"), ctx -> {
+        return new Checks.HostCheck(Description.of("WAL archiving keeps up on the primary.") .option("max_ready", "N: the most .ready WAL files allowed"), "archiving-ok", null, Set.of("max_ready"), ctx -> {
             Host h = ctx.host();
             int maxReady = Integer.parseInt(ctx.option("max_ready", "16"));
             try {
@@ -152,7 +152,7 @@ public final class HaChecks {
 
     /** {@code rewind-ready}: wal_log_hints or data checksums, so that pg_rewind can bring the node back later. */
     public static Check rewindReady() {
-        return new Checks.HostCheck("rewind-ready", null, Set.of(), ctx -> {
+        return new Checks.HostCheck(Description.of("pg_rewind can run later: data checksums or wal_log_hints."), "rewind-ready", null, Set.of(), ctx -> {
             Host h = ctx.host();
             try {
                 Map<String, String> r = Sql.row(ctx.runtime(), h, null,
@@ -175,6 +175,11 @@ public final class HaChecks {
             @Override
             public String name() {
                 return "become-works";
+            }
+
+            @Override
+            public Description description() {
+                return Description.of("The become user (sudo/su to postgres) works on the host.");
             }
 
             @Override
@@ -203,7 +208,7 @@ public final class HaChecks {
      * data loss: what the candidate received against the best known position of the old primary.
      */
     public static Check failoverCandidate() {
-        return new Checks.HostCheck("failover-candidate", null, Set.of(), ctx -> {
+        return new Checks.HostCheck(Description.of("The host can be promoted: a standby, reachable, its lag known."), "failover-candidate", null, Set.of(), ctx -> {
             NodeState n = ctx.node();
             if (!n.role().isPhysical()) {
                 return CheckResult.fail(n.name() + " is a logical REPLICA: it is never promoted");

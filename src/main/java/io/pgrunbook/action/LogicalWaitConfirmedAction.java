@@ -20,6 +20,11 @@ public final class LogicalWaitConfirmedAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Wait until every logical subscription of the primary has confirmed all its WAL (a safety gate).");
+    }
+
+    @Override
     public boolean gate() {
         return true;
     }

@@ -65,6 +65,13 @@ public final class LondisteActions {
             }
 
             @Override
+            public Description description() {
+                return Description.of("Start or stop the PgQ ticker (pgqd) for the host's database; a start is checked by a fresh tick.")
+                    .option("op", "start (default) or stop")
+                    .changes("the pgqd process on the host");
+            }
+
+            @Override
             public Set<String> options() {
                 return Set.of("op");
             }
@@ -142,6 +149,14 @@ public final class LondisteActions {
             }
 
             @Override
+            public Description description() {
+                return Description.of("Start, stop or restart the Londiste worker of a Londiste REPLICA (the site's commands, or"
+                        + " londiste INI worker -d / -s).")
+                    .option("op", "start (default), stop or restart")
+                    .changes("the Londiste worker process on the REPLICA");
+            }
+
+            @Override
             public Set<String> options() {
                 return Set.of("op");
             }
@@ -205,6 +220,16 @@ public final class LondisteActions {
             @Override
             public String name() {
                 return "londiste.repoint";
+            }
+
+            @Override
+            public Description description() {
+                return Description.of("Point the Londiste provider node's location at the new primary (pgq_node.register_location on"
+                        + " the new primary and the leaf) and restart the worker; refused, with nothing changed, when the new"
+                        + " primary lacks a batch the leaf already applied.")
+                    .option("to", "HOST: the new primary")
+                    .option("from", "HOST: the old primary")
+                    .changes("the provider node's location in pgq_node on the new primary and the REPLICA; the worker restarted");
             }
 
             @Override
@@ -337,6 +362,12 @@ public final class LondisteActions {
             @Override
             public String name() {
                 return "londiste-fed";
+            }
+
+            @Override
+            public Description description() {
+                return Description.of("The Londiste REPLICA's worker reads batches from the new primary.")
+                    .option("to", "HOST: the new primary");
             }
 
             @Override
@@ -476,6 +507,16 @@ public final class LondisteActions {
             }
 
             @Override
+            public Description description() {
+                return Description.of("Re-copy tables of a Londiste REPLICA from its provider (londiste INI resync) and wait until"
+                        + " they are in sync again.")
+                    .option("mode", "resync to re-copy, auto (default) to leave the tables")
+                    .option("tables", "TABLE[,TABLE...]: the tables to re-copy (default: every table of the queue)")
+                    .option("upstream", "HOST: the provider (the live primary)")
+                    .changes("truncates and re-copies the named tables on the REPLICA");
+            }
+
+            @Override
             public Set<String> options() {
                 return Set.of("mode", "tables", "upstream");
             }
@@ -552,6 +593,15 @@ public final class LondisteActions {
             @Override
             public String name() {
                 return "londiste-resync";
+            }
+
+            @Override
+            public Description description() {
+                return Description.of("Every table to re-copy is in the queue on the provider, exists there, and the provider"
+                        + " connection's user may SELECT it (nothing is truncated otherwise).")
+                    .option("upstream", "HOST: the provider (the live primary)")
+                    .option("mode", "resync to re-copy, auto (default)")
+                    .option("tables", "TABLE[,TABLE...]: the tables to re-copy");
             }
 
             @Override

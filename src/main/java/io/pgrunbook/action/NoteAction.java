@@ -10,6 +10,11 @@ public final class NoteAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Show a note to the operator; does nothing.");
+    }
+
+    @Override
     public boolean needsHost() {
         return false;
     }

@@ -20,8 +20,37 @@ public final class PgBouncerActions {
     private PgBouncerActions() {
     }
 
+    /** {@code with: {guard: none}} on {@code pgbouncer.pause}: a pause by hand, meant to last until a RESUME. */
+    public static final String UNGUARDED = "none";
+
     private static List<String> databases(StepContext ctx) {
         return ctx.host().pgbouncer().databases();
+    }
+
+    /** {@code with: {database: DB}}: only that database (empty: every managed one). */
+    private static String database(StepContext ctx) {
+        String db = ctx.option("database", "");
+        return db.isBlank() ? null : db;
+    }
+
+    private static boolean unguarded(StepContext ctx) {
+        return UNGUARDED.equals(ctx.option("guard", null));
+    }
+
+    /**
+     * The pause or resume of {@code pgrunbook pgbouncer pause|resume}: one database or every managed one, no guard,
+     * idempotent ({@link PgBouncerControl}); a database that PgBouncer does not serve fails the step.
+     */
+    private static Result byHand(StepContext ctx, boolean pause) {
+        List<PgBouncerControl.Outcome> outcomes = PgBouncerControl.set(ctx.host(), ctx.runtime().transport(ctx.host()), pause,
+                database(ctx));
+        String said = ctx.host().name() + ": " + String.join(", ", outcomes.stream().map(o -> o.database() + " " + o.detail()).toList());
+        if (outcomes.stream().anyMatch(o -> !o.ok())) {
+            return Result.failed(said);
+        }
+        List<String> changed = outcomes.stream().filter(PgBouncerControl.Outcome::changed).map(PgBouncerControl.Outcome::database).toList();
+        Result r = Result.ok(said);
+        return pause && !changed.isEmpty() ? r.opening(paused(ctx, changed)) : r;
     }
 
     /** A host without PgBouncer has nothing to pause or point: the step is a no-op there, said so. */
@@ -66,7 +95,19 @@ public final class PgBouncerActions {
 
             @Override
             public Set<String> options() {
-                return pause ? Set.of("guard") : Set.of();
+                return pause ? Set.of("guard", "database") : Set.of("database");
+            }
+
+            @Override
+            public Description description() {
+                return pause ? Description.of("PAUSE the managed databases of the host's PgBouncer; a guard on that host RESUMEs them after a deadline.")
+                    .option("guard", "DURATION, or none: the guard's deadline (default: computed from the steps until the resume); none: no guard, a pause by hand")
+                    .option("database", "DB: only this database (with guard: none)")
+                    .changes("PgBouncer PAUSE; the guard's state file beside the config")
+                    .compensation("PgBouncer paused: RESUME (closed by pgbouncer.resume or pgbouncer.point)")
+                        : Description.of("RESUME the managed databases of the host's PgBouncer and cancel the pause guard.")
+                    .option("database", "DB: only this database (the guard stays armed for the others)")
+                    .changes("PgBouncer RESUME; removes the guard's state file");
             }
 
             @Override
@@ -82,18 +123,31 @@ public final class PgBouncerActions {
 
             @Override
             public Set<String> closes(StepContext ctx) {
-                return pause ? Set.of() : Set.of(Hazard.PGBOUNCER_PAUSED);
+                // one database resumed leaves the others paused
+                return pause || database(ctx) != null ? Set.of() : Set.of(Hazard.PGBOUNCER_PAUSED);
             }
 
             @Override
             public List<Hazard> mayOpen(StepContext ctx) {
-                return pause && ctx.host().hasPgBouncer() ? List.of(paused(ctx, databases(ctx))) : List.of();
+                return pause && ctx.host().hasPgBouncer()
+                        ? List.of(paused(ctx, database(ctx) != null ? List.of(database(ctx)) : databases(ctx))) : List.of();
             }
 
             @Override
             public Rendered describe(StepContext ctx) {
                 if (noneRendered(ctx) != null) {
                     return noneRendered(ctx);
+                }
+                if (database(ctx) != null || unguarded(ctx)) {
+                    PgBouncerAdmin admin = new PgBouncerAdmin(ctx.host(), null);
+                    String which = database(ctx) != null ? database(ctx) : "<each managed database not yet " + (pause ? "paused" : "running") + ">";
+                    List<String> lines = new ArrayList<>(List.of(admin.psql("SHOW DATABASES").describe(),
+                            (pause || database(ctx) != null ? admin.psql(verb + " " + which)
+                                    : PauseGuard.runThenCancel(ctx.host(), admin.psql(verb + " " + which))).describe()));
+                    if (pause && unguarded(ctx)) {
+                        lines.add("   -- no guard: the databases stay paused until 'pgrunbook pgbouncer resume'");
+                    }
+                    return new Rendered(lines);
                 }
                 // what execute runs: one command for the guard, every database and SHOW DATABASES (without a list in
                 // the inventory: SHOW DATABASES, then that command for the databases not yet in that state)
@@ -119,6 +173,13 @@ public final class PgBouncerActions {
             public Result execute(StepContext ctx) {
                 if (none(ctx) != null) {
                     return none(ctx);
+                }
+                if (pause && database(ctx) != null && !unguarded(ctx)) {
+                    return Result.failed(ctx.host().name() + ": pgbouncer.pause with: {database} needs guard: none (a guard"
+                            + " resumes every managed database)");
+                }
+                if (database(ctx) != null || unguarded(ctx)) {
+                    return byHand(ctx, pause);
                 }
                 PgBouncerAdmin admin = new PgBouncerAdmin(ctx.host(), ctx.runtime().transport(ctx.host()));
                 List<String> done = new ArrayList<>(databases(ctx));
@@ -162,8 +223,10 @@ public final class PgBouncerActions {
                 List<PgBouncerAdmin.Database> known = last.remove(ctx.host().name());
                 List<PgBouncerAdmin.Database> now = known != null ? known
                         : new PgBouncerAdmin(ctx.host(), ctx.runtime().transport(ctx.host())).databases();
+                String only = database(ctx);
                 List<String> wrong = now.stream()
-                        .filter(d -> Repoint.managed(ctx.host(), d.name()) && d.paused() != pause).map(PgBouncerAdmin.Database::name).toList();
+                        .filter(d -> only != null ? d.name().equals(only) : Repoint.managed(ctx.host(), d.name()))
+                        .filter(d -> d.paused() != pause).map(PgBouncerAdmin.Database::name).toList();
                 return wrong.isEmpty() ? Result.ok(ctx.host().name() + ": " + (pause ? "paused" : "running"))
                         : Result.failed(ctx.host().name() + ": still " + (pause ? "running: " : "paused: ") + String.join(", ", wrong));
             }
@@ -176,6 +239,14 @@ public final class PgBouncerActions {
             @Override
             public String name() {
                 return "pgbouncer.point";
+            }
+
+            @Override
+            public Description description() {
+                return Description.of("Rewrite the PgBouncer config's host=/port= of the managed databases to lead to a host (backup kept), RELOAD, RESUME.")
+                    .option("to", "HOST: where the databases should lead")
+                    .option("pause", "true/false: leave the databases paused (default false)")
+                    .changes("pgbouncer.config_file (backup <file>.pgrunbook-<timestamp>), the marker file; RELOAD, RESUME");
             }
 
             @Override

@@ -32,6 +32,11 @@ public final class PgBouncerChecks {
             }
 
             @Override
+            public Description description() {
+                return Description.of("Every PgBouncer console answers, serves the managed databases, and its guard file can be written.");
+            }
+
+            @Override
             public String defaultOn() {
                 return "pgbouncers";
             }
@@ -84,5 +89,24 @@ public final class PgBouncerChecks {
                         + (facts.isEmpty() ? "" : "; " + String.join("; ", facts)));
             }
         };
+    }
+
+    /**
+     * {@code pgbouncer-target} on the host PgBouncer is to lead to: it is the live primary, else clients would reach a
+     * server that is not. {@code with: {force: true}} passes anyway, saying so (just before promoting that host).
+     */
+    public static Check target() {
+        return new Checks.HostCheck(Description.of("The host PgBouncer is to lead to is the live primary.") .option("force", "true/false: pass anyway, saying so (just before promoting the host)"), "pgbouncer-target", null, java.util.Set.of("force"), ctx -> {
+            String to = ctx.host().name();
+            String primary = ctx.state().primary();
+            if (to.equals(primary)) {
+                return CheckResult.pass(to + " is the live primary");
+            }
+            String why = to + " is not the live primary: " + to + " is " + ctx.node().state().json() + ", "
+                    + (primary != null ? "the live primary is " + primary : "verdict " + ctx.state().verdict());
+            return "true".equals(ctx.with().get("force")) ? CheckResult.pass(why + " (forced)")
+                    : CheckResult.fail(why + "; clients would reach a server that is not the primary: point at "
+                    + (primary != null ? primary : "the primary") + ", or force it when you are about to promote " + to);
+        });
     }
 }

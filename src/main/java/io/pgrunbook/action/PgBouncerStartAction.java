@@ -24,6 +24,13 @@ public final class PgBouncerStartAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Start PgBouncer on the host if it is not running.")
+            .option("to", "HOST: where its databases lead")
+            .changes("starts PgBouncer");
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("to");
     }

@@ -30,6 +30,23 @@ public final class PostgresAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return switch (op) {
+            case START -> Description.of("Start PostgreSQL (pg_ctl or the service) and wait until it accepts connections.")
+                    .changes("starts PostgreSQL");
+            case STOP -> Description.of("Stop PostgreSQL and wait until it is down.")
+                    .option("mode", "smart, fast or immediate (default fast)")
+                    .changes("stops PostgreSQL")
+                    .compensation("PostgreSQL stopped: started again only while nothing was promoted and no other node is primary");
+            case RESTART -> Description.of("Restart PostgreSQL.")
+                    .option("mode", "smart, fast or immediate (default fast)")
+                    .changes("restarts PostgreSQL");
+            case RELOAD -> Description.of("Reload PostgreSQL's configuration.")
+                    .changes("pg_reload_conf()");
+        };
+    }
+
+    @Override
     public Set<String> options() {
         return op == Op.STOP || op == Op.RESTART ? Set.of("mode") : Set.of();
     }

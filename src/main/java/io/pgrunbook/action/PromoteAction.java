@@ -28,6 +28,14 @@ public final class PromoteAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Promote the standby and wait until it accepts writes; refused unless the old primary is fenced.")
+            .option("fenced", "HOST: the unreachable old primary the operator confirmed as fenced")
+            .changes("the host becomes a primary on a new timeline (not cancellable)")
+            .compensation("none; once attempted, a stopped old primary is never started again as a primary");
+    }
+
+    @Override
     public java.util.Set<String> options() {
         return java.util.Set.of("fenced");
     }

@@ -22,6 +22,12 @@ public final class RebuildCheckAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Prove that a rebuild can succeed: disk space, binaries, the source's replication access.")
+            .option("from", "HOST: the source of the copy");
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("from");
     }

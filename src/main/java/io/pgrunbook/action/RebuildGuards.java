@@ -77,7 +77,7 @@ public final class RebuildGuards {
 
     /** {@code rebuild-target}: the host may be overwritten (not the live primary, not running as one, not a REPLICA). */
     public static Check targetCheck() {
-        return new Checks.HostCheck("rebuild-target", null, Set.of(), ctx -> {
+        return new Checks.HostCheck(Description.of("The host may be overwritten: not a running primary."), "rebuild-target", null, Set.of(), ctx -> {
             String why = refuseTarget(ctx.state(), ctx.host());
             return why == null ? CheckResult.pass(Checks.describe(ctx.node()) + ": may be overwritten") : CheckResult.fail(why);
         });
@@ -85,7 +85,7 @@ public final class RebuildGuards {
 
     /** {@code rebuild-source} (with: target): the host is the live primary or a streaming standby, not the target. */
     public static Check sourceCheck() {
-        return new Checks.HostCheck("rebuild-source", null, Set.of("target"), ctx -> {
+        return new Checks.HostCheck(Description.of("The source can be copied from: reachable, a primary or streaming standby, not the target.") .option("target", "HOST: the host to rebuild"), "rebuild-source", null, Set.of("target"), ctx -> {
             String t = ctx.with().get("target");
             Host target = t == null ? null : ctx.cluster().host(t).orElse(null);
             if (target == null) {
@@ -98,6 +98,6 @@ public final class RebuildGuards {
 
     /** {@code is-logical}: the host is a running logical replica. */
     public static Check isLogical() {
-        return Checks.state("is-logical", LiveState.LOGICAL, null);
+        return Checks.state(Description.of("The host is the cluster's logical REPLICA."), "is-logical", LiveState.LOGICAL, null);
     }
 }

@@ -66,6 +66,7 @@ public final class Registry {
                 .add(HaChecks.rewindReady())
                 .add(HaChecks.becomeWorks())
                 .add(PgBouncerChecks.consoles())
+                .add(PgBouncerChecks.target())
                 .add(HaChecks.failoverCandidate())
                 .add(GuardChecks.fenceTarget())
                 .add(GuardChecks.noHealthyPrimary())

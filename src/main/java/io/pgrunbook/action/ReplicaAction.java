@@ -54,6 +54,30 @@ public final class ReplicaAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return switch (op) {
+            case SHOW -> Description.of("Show the logical REPLICA's subscription, slot and what a repair would do.")
+                    .option("upstream", "HOST: the publisher (default: the live primary)");
+            case REPOINT -> Description.of("Point the REPLICA's subscription at the live primary (slot created or reused).")
+                    .option("upstream", "HOST: the publisher (default: the live primary)")
+                    .option("mode", "auto, resync or slot: how to repair")
+                    .changes("ALTER SUBSCRIPTION ... CONNECTION on the REPLICA; may create a slot on the primary");
+            case CREATE_TABLES -> Description.of("Create on the REPLICA the published tables it lacks, from the primary's catalog.")
+                    .option("upstream", "HOST: the publisher (default: the live primary)")
+                    .option("mode", "auto, resync or slot: how to repair")
+                    .changes("CREATE SCHEMA/TABLE on the REPLICA");
+            case TRUNCATE -> Description.of("Empty the REPLICA's subscribed tables before a full re-copy.")
+                    .option("upstream", "HOST: the publisher (default: the live primary)")
+                    .option("mode", "auto, resync or slot: how to repair")
+                    .changes("TRUNCATE on the REPLICA (destructive)");
+            case RESUBSCRIBE -> Description.of("Drop and create the REPLICA's subscription again, copying the data anew.")
+                    .option("upstream", "HOST: the publisher (default: the live primary)")
+                    .option("mode", "auto, resync or slot: how to repair")
+                    .changes("DROP/CREATE SUBSCRIPTION on the REPLICA; drops the old slot on the primary");
+        };
+    }
+
+    @Override
     public Set<String> options() {
         return op == Op.SHOW ? Set.of("upstream") : Set.of("upstream", "mode");
     }
@@ -140,6 +164,13 @@ public final class ReplicaAction implements Action {
             @Override
             public String name() {
                 return "replica-recopy";
+            }
+
+            @Override
+            public Description description() {
+                return Description.of("A re-copy of the REPLICA can succeed: tables, privileges, slot.")
+                    .option("upstream", "HOST: the publisher")
+                    .option("mode", "auto, resync or slot");
             }
 
             @Override

@@ -15,6 +15,12 @@ public final class ReplicaEnableAction implements Action {
         return "replica.enable";
     }
 
+    @Override
+    public Description description() {
+        return Description.of("Enable the REPLICA's subscription.")
+            .changes("ALTER SUBSCRIPTION ... ENABLE on the REPLICA");
+    }
+
     private static boolean logical(Host h) {
         return h.replication() != null && h.replication().subscription() != null;
     }

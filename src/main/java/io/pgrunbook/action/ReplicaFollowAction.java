@@ -22,6 +22,14 @@ public final class ReplicaFollowAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Point the logical REPLICA's subscription at the new primary and enable it.")
+            .option("to", "HOST: the new primary")
+            .option("from", "HOST: the old primary")
+            .changes("ALTER SUBSCRIPTION ... CONNECTION, ENABLE on the REPLICA");
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("to", "from");
     }

@@ -18,6 +18,14 @@ public final class ReplicaSlotAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Create the logical REPLICA's slot on the new primary before clients write again.")
+            .option("to", "HOST: the new primary")
+            .option("from", "HOST: the old primary, whose slot is copied")
+            .changes("creates a logical replication slot on the new primary");
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("to", "from");
     }

@@ -18,6 +18,13 @@ public final class ReplicaStreamingCheck implements Check {
     }
 
     @Override
+    public Description description() {
+        return Description.of("The REPLICA's subscription streams from the expected publisher.")
+            .option("to", "HOST: the publisher it should stream from")
+            .option("from", "HOST: the old publisher");
+    }
+
+    @Override
     public boolean passesWithNoHost() {
         // no REPLICA fed by a subscription (none, or a Londiste one): nothing to wait for
         return true;

@@ -35,6 +35,13 @@ public final class RewindAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Rewind the old primary onto the live one with pg_rewind, keeping its configuration files.")
+            .option("upstream", "HOST: the live primary to rewind onto")
+            .changes("rewinds the data directory (destructive)");
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("upstream");
     }

@@ -33,6 +33,13 @@ public final class RewindReportAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Report what a pg_rewind would throw away, and keep the diverged WAL next to the data directory.")
+            .option("upstream", "HOST: the live primary to rewind onto")
+            .changes("copies the diverged WAL next to the data directory");
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("upstream");
     }

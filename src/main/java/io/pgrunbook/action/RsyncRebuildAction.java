@@ -45,6 +45,13 @@ public final class RsyncRebuildAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Rebuild the host from another with rsync under a backup label (the old data directory is moved aside).")
+            .option("from", "HOST: the source of the copy")
+            .changes("replaces the data directory (destructive); tablespaces too");
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of("from");
     }

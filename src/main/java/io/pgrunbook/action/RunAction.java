@@ -10,6 +10,12 @@ public final class RunAction implements Action {
         return "run";
     }
 
+    @Override
+    public Description description() {
+        return Description.of("Run a shell command on each host (as the step's `as:` user); its exit status decides the step.")
+            .changes("whatever the command does: the plan shows it exactly");
+    }
+
     RemoteCommand command(StepContext ctx) {
         return RemoteCommand.shell(ctx.text()).as(ctx.as()).withDisplay(Secrets.mask(ctx.text()));
     }

@@ -25,6 +25,13 @@ public final class SlotsCleanupAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Drop physical replication slots on the new primary that no standby uses any more.")
+            .option("primary", "HOST: the new primary")
+            .changes("drops unused physical slots");
+    }
+
+    @Override
     public boolean parallel() {
         return true;
     }

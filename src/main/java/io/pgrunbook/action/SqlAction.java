@@ -20,6 +20,12 @@ public final class SqlAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Run SQL on each host (the step's `database:`); the first rows are shown and journaled.")
+            .changes("whatever the statements do: the plan shows them exactly");
+    }
+
+    @Override
     public Rendered describe(StepContext ctx) {
         String db = ctx.database() != null ? ctx.database() : ctx.host().postgres().database();
         return Rendered.of("psql " + db + "@" + ctx.host().name() + ": " + Secrets.mask(ctx.text()));

@@ -34,6 +34,13 @@ public final class StandbyFollowAction implements Action {
     }
 
     @Override
+    public Description description() {
+        return Description.of("Make the host a standby of another: primary_conninfo and standby.signal, then start or restart it.")
+            .option("upstream", "HOST: the primary to follow")
+            .changes("primary_conninfo, standby.signal; starts or restarts PostgreSQL");
+    }
+
+    @Override
     public boolean parallel() {
         return true;
     }

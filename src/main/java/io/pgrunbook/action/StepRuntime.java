@@ -25,6 +25,51 @@ public interface StepRuntime {
         return null;
     }
 
+    /**
+     * This runtime for a read-only action or a check: every SQL session it hands out is set read-only first, so
+     * that the server itself refuses a write (a pooled session is reset with RESET ALL before it is lent again).
+     * Remote commands cannot be told apart that way: read-only actions run only the reads they describe.
+     */
+    static StepRuntime readOnly(StepRuntime delegate) {
+        return new StepRuntime() {
+            @Override
+            public Transport transport(Host host) {
+                return delegate.transport(host);
+            }
+
+            @Override
+            public Connection sql(Host host, String database) throws SQLException {
+                Connection c = delegate.sql(host, database);
+                try (java.sql.Statement st = c.createStatement()) {
+                    st.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
+                    if (!c.getAutoCommit()) {
+                        // the setting holds from the next transaction on: end this one, which has done nothing yet
+                        c.commit();
+                    }
+                } catch (SQLException e) {
+                    c.close();
+                    throw e;
+                }
+                return c;
+            }
+
+            @Override
+            public Consumer<ExecOptions.OutputLine> listener() {
+                return delegate.listener();
+            }
+
+            @Override
+            public void release(Host host) {
+                delegate.release(host);
+            }
+
+            @Override
+            public String runId() {
+                return delegate.runId();
+            }
+        };
+    }
+
     /** A runtime over a command's transports and an SQL opener, outside a run. */
     static StepRuntime of(java.util.function.Function<Host, Transport> transports, SqlOpener sql,
                           Consumer<ExecOptions.OutputLine> listener) {

@@ -313,7 +313,7 @@ public final class TargetReady {
 
     /** {@code target-ready} (with: from, method). */
     public static Check check() {
-        return new Checks.HostCheck("target-ready", null, Set.of("from", "method"), ctx -> {
+        return new Checks.HostCheck(Description.of("A destructive copy onto the host can succeed: disk, binaries, privileges, source access.") .option("from", "HOST: the source") .option("method", "basebackup, rsync or rewind"), "target-ready", null, Set.of("from", "method"), ctx -> {
             Host t = ctx.host();
             String from = ctx.option("from", "");
             Host src = ctx.cluster().host(from).orElse(null);

@@ -17,7 +17,16 @@ abstract class EngineCommand extends AbstractCommand {
     Confirmer confirmer;
     Executor.StateSource states;
     /** A probe the command already made: the plan uses it instead of probing again (then probes are live). */
-    io.pgrunbook.cluster.ClusterState firstState;
+    private io.pgrunbook.cluster.ClusterState firstState;
+
+    /** The cluster now, for the command's decisions; the plan of its next run starts from this probe, not another. */
+    io.pgrunbook.cluster.ClusterState probe() {
+        io.pgrunbook.inventory.Cluster cluster = cluster();
+        try (Connections connections = context().connections()) {
+            firstState = states != null ? states.probe(cluster) : new ClusterProbe(connections, context().env()).probe(cluster);
+            return firstState;
+        }
+    }
 
     public EngineCommand confirmer(Confirmer c) {
         this.confirmer = c;

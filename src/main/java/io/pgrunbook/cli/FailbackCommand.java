@@ -31,16 +31,8 @@ public class FailbackCommand extends EngineCommand {
 
     @Override
     public Integer call() throws Exception {
-        int code = ProcedureCommand.run(this, exec, "failback", params(this, ProcedureCommand.probe(this), host));
-        if (code != ExitCodes.OK || !switchover) {
-            return code;
-        }
-        if (exec.dryRun()) {
-            err().println("Then, with --switchover: runbook switchover --param to=" + host + " (planned once " + host + " streams).");
-            return code;
-        }
-        err().println(host + " streams again: switching the primary role back to it (runbook switchover).");
-        return ProcedureCommand.run(this, exec, "switchover", Map.of("to", host));
+        return ExitCodes.of(ProcedureCommand.procedures(this, exec)
+                .failbackThenSwitchover(host, params(this, probe(), host), switchover));
     }
 
     /**

@@ -2,9 +2,8 @@ package io.pgrunbook.cli;
 
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.cluster.FenceChoice;
+import io.pgrunbook.runbook.Procedures;
 import io.pgrunbook.cluster.NodeState;
-import io.pgrunbook.core.Outcome;
-import io.pgrunbook.core.PgrunbookException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,19 +46,10 @@ public class FailoverCommand extends EngineCommand {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> params = new LinkedHashMap<>(exec.params());
-        params.put("to", to);
         // the probe made for this is handed to the plan: a failover is a race, no second probe before the first step
-        ClusterState state = ProcedureCommand.probe(this);
-        if (from != null) {
-            params.put("from", from);
-        } else {
-            FenceChoice.Decision d = FenceChoice.choose(state, to);
-            if (d.refused()) {
-                throw new PgrunbookException(Outcome.REFUSED, "refused: " + d.refusal(), d.hint());
-            }
-            params.put("from", d.host());
-        }
+        ClusterState state = probe();
+        Map<String, String> params = new LinkedHashMap<>(exec.params());
+        params.putAll(Procedures.failoverTarget(state, to, from));
         if (fenced != null) {
             params.put("fenced", fenced);
         }

@@ -1,8 +1,8 @@
 package io.pgrunbook.cli;
 
+import io.pgrunbook.core.Outcome;
 import io.pgrunbook.inventory.Cluster;
-import io.pgrunbook.remote.Connections;
-import io.pgrunbook.runbook.Plan;
+import io.pgrunbook.runbook.Executor;
 import io.pgrunbook.runbook.RunResult;
 import io.pgrunbook.runbook.RunbookEngine;
 import picocli.CommandLine.Command;
@@ -29,23 +29,22 @@ public class PlanCommand extends EngineCommand {
         return show(this, runbook, params);
     }
 
-    /** Shared with {@code run --dry-run}: plan, preflight, render. */
+    /** Shared with {@code run --dry-run}: the engine rehearses (plan, preflight), this renders. */
     static int show(EngineCommand cmd, String runbook, Map<String, String> params) throws Exception {
-        Cluster cluster = cmd.cluster();
-        try (Connections connections = cmd.context().connections()) {
-            RunbookEngine engine = cmd.engine(connections);
-            var rb = engine.load(runbook);
-            cmd.err().println("Probing cluster " + cluster.name() + " ...");
-            Plan plan = engine.plan(rb, cluster, params);
-            List<RunResult.CheckOutcome> pre = engine.preflight(plan, cluster);
-            PlanRenderer.render(plan, pre, cmd.global().json(), cmd.out());
-            if (pre.stream().anyMatch(o -> !o.pass())) {
-                cmd.err().println("pgrunbook: refused by preflight: " + pre.stream().filter(o -> !o.pass())
-                        .map(o -> o.check() + (o.host() != null ? " on " + o.host() : "") + ": " + o.reason()).findFirst().orElse(""));
-                engine.printContacts(cluster);
-                return ExitCodes.REFUSED;
-            }
-            return ExitCodes.OK;
+        return RunCommand.execute(cmd, runbook, new Executor.Options(true, false, java.util.Set.of(), false), params,
+                (r, c) -> { });
+    }
+
+    /** A rehearsal: the plan with its preflight verdicts; on a refusal, the first reason and the contacts. */
+    static Outcome render(EngineCommand cmd, RunbookEngine engine, Cluster cluster, RunResult r) throws Exception {
+        List<RunResult.CheckOutcome> pre = r.preflight();
+        PlanRenderer.render(r.plan(), pre, cmd.global().json(), cmd.out());
+        if (pre.stream().anyMatch(o -> !o.pass())) {
+            cmd.err().println("pgrunbook: refused by preflight: " + pre.stream().filter(o -> !o.pass())
+                    .map(o -> o.check() + (o.host() != null ? " on " + o.host() : "") + ": " + o.reason()).findFirst().orElse(""));
+            engine.printContacts(cluster);
+            return Outcome.REFUSED;
         }
+        return Outcome.OK;
     }
 }

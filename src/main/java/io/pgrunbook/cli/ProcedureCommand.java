@@ -1,11 +1,9 @@
 package io.pgrunbook.cli;
 
-import io.pgrunbook.cluster.ClusterProbe;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.core.Outcome;
 import io.pgrunbook.core.PgrunbookException;
-import io.pgrunbook.inventory.Cluster;
-import io.pgrunbook.remote.Connections;
+import io.pgrunbook.runbook.Procedures;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,25 +19,26 @@ final class ProcedureCommand {
 
     /** Runs (or with --dry-run, plans) the shipped runbook with the command's parameters over any --param given. */
     static int run(EngineCommand cmd, ExecutionOptions exec, String runbook, Map<String, String> params) throws Exception {
-        Map<String, String> all = new LinkedHashMap<>(exec.params());
-        all.putAll(params);
-        return RunCommand.execute(cmd, runbook, exec, all, true);
+        return ExitCodes.of(runner(cmd, exec).run(runbook, params));
     }
 
-    /** The cluster now, for the command's decisions; the plan of its next run starts from this probe, not another. */
-    static ClusterState probe(EngineCommand cmd) {
-        Cluster cluster = cmd.cluster();
-        try (Connections connections = cmd.context().connections()) {
-            ClusterState s = cmd.states != null ? cmd.states.probe(cluster)
-                    : new ClusterProbe(connections, cmd.context().env()).probe(cluster);
-            cmd.firstState = s;
-            return s;
-        }
+    /** How the engine's {@link Procedures} run a shipped runbook for this command, rendering each run. */
+    static Procedures.Runner runner(EngineCommand cmd, ExecutionOptions exec) {
+        return (runbook, params) -> {
+            Map<String, String> all = new LinkedHashMap<>(exec.params());
+            all.putAll(params);
+            return RunCommand.outcome(cmd, runbook, exec, all, true);
+        };
+    }
+
+    /** The command's procedures, over its runner. */
+    static Procedures procedures(EngineCommand cmd, ExecutionOptions exec) {
+        return new Procedures(runner(cmd, exec), cmd.err(), exec.dryRun());
     }
 
     /** The live primary now, for parameters that default to it; a refusal when there is none. */
     static String livePrimary(EngineCommand cmd, String why) {
-        ClusterState s = probe(cmd);
+        ClusterState s = cmd.probe();
         if (s.primary() == null) {
             throw new PgrunbookException(Outcome.REFUSED, "no live primary in cluster " + s.cluster() + " (verdict "
                     + s.verdict() + "): " + why, "see 'pgrunbook status'");

@@ -25,7 +25,7 @@ public class RemedyCommand extends EngineCommand {
 
     @Override
     public Integer call() throws Exception {
-        return run(this, exec, host, ProcedureCommand.probe(this));
+        return run(this, exec, host, probe());
     }
 
     /** The live state, through the test seam when one is set. */

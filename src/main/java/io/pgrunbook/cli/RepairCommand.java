@@ -30,7 +30,7 @@ public class RepairCommand extends EngineCommand {
         if (cluster().host(host).isEmpty()) {
             throw new PgrunbookException(Outcome.USAGE, "'" + host + "' is not a host of cluster " + cluster().name());
         }
-        ClusterState state = ProcedureCommand.probe(this);
+        ClusterState state = probe();
         Repair.Choice c = Repair.decide(state, host);
         String name = switch (c.procedure()) {
             case NOTHING -> "nothing to do";
@@ -52,18 +52,8 @@ public class RepairCommand extends EngineCommand {
             }
             case REFUSE -> throw new PgrunbookException(Outcome.REFUSED, "refused: " + c.reason(), c.hint());
             case FAILBACK -> {
-                int code = ProcedureCommand.run(this, exec, "failback", FailbackCommand.params(this, state, host));
-                // refused by its preflight (other cluster, unreadable pg_control, no pg_rewind: nothing was changed) or
-                // failed (no checksums nor wal_log_hints, a failed rewind): a fresh copy can bring it back; rebuild's own
-                // preflight still refuses a running or live primary
-                boolean refused = code == ExitCodes.REFUSED;
-                if (!(refused || code == ExitCodes.FAILED && !exec.dryRun()) || state.primary() == null) {
-                    return code;
-                }
-                err().println("repair " + host + ": the failback " + (refused ? "was refused" : "failed") + " (see above); falling back to a rebuild from "
-                        + state.primary() + " (runbook rebuild; its copy step is destructive and confirmed like any other).");
-                err().flush();
-                return ProcedureCommand.run(this, exec, "rebuild", Map.of("target", host, "from", state.primary()));
+                return ExitCodes.of(ProcedureCommand.procedures(this, exec)
+                        .failbackOrRebuild(host, FailbackCommand.params(this, state, host), state));
             }
             case REBUILD -> {
                 Map<String, String> p = new LinkedHashMap<>();

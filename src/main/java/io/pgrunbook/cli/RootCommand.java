@@ -18,7 +18,7 @@ public class RootCommand implements Runnable {
      */
     static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(StatusCommand.class, SwitchoverCommand.class,
             FailoverCommand.class, SmokeCommand.class, PgBouncerCommand.class, LogsCommand.class, DoctorCommand.class,
-            RemedyCommand.class, RepairCommand.class, PlanCommand.class, RunCommand.class, ResumeCommand.class,
+            RemedyCommand.class, RepairCommand.class, PlanCommand.class, RunCommand.class, ResumeCommand.class, ActionsCommand.class,
             HistoryCommand.class, RebuildCommand.class, FailbackCommand.class, RepairReplicaCommand.class,
             InventoryCommand.class, LabCommand.class, DemoCommand.class, DrillCommand.class, CompletionCommand.class, CdsTrainingCommand.class);
 

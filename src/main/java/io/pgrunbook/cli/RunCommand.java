@@ -4,6 +4,7 @@ import io.pgrunbook.core.Outcome;
 import io.pgrunbook.inventory.Cluster;
 import io.pgrunbook.inventory.Inventory;
 import io.pgrunbook.remote.Connections;
+import io.pgrunbook.runbook.Executor;
 import io.pgrunbook.runbook.RunResult;
 import io.pgrunbook.runbook.RunbookEngine;
 import picocli.CommandLine.Command;
@@ -27,27 +28,59 @@ public class RunCommand extends EngineCommand {
     }
 
     /**
-     * Runs a runbook (or shows its plan with --dry-run) for {@code run} and for the commands that wrap a shipped
-     * runbook (switchover, failover, ...). With {@code showStatus}, a successful run ends with the cluster's status.
+     * Runs a runbook (or, with --dry-run, rehearses it: plan and preflight) for {@code run} and for the commands that
+     * wrap a shipped runbook (switchover, failover, ...). With {@code showStatus}, a successful run ends with the
+     * cluster's status.
      */
     static int execute(EngineCommand cmd, String runbook, ExecutionOptions exec, java.util.Map<String, String> params,
                        boolean showStatus) throws Exception {
-        if (exec.dryRun()) {
-            return PlanCommand.show(cmd, runbook, params);
-        }
+        return ExitCodes.of(outcome(cmd, runbook, exec, params, showStatus));
+    }
+
+    static Outcome outcome(EngineCommand cmd, String runbook, ExecutionOptions exec, java.util.Map<String, String> params,
+                           boolean showStatus) throws Exception {
+        return outcome(cmd, runbook, exec.options(), params, (r, connections) -> {
+            if (showStatus && r.outcome() == Outcome.OK) {
+                var state = new io.pgrunbook.cluster.ClusterProbe(connections, cmd.context().env()).probe(cmd.cluster());
+                cmd.out().print(StatusView.table(state, cmd.ansi()));
+            }
+        });
+    }
+
+    /** What a command shows after a run of its runbook (not after a dry-run, not with -o json). */
+    @FunctionalInterface
+    interface Render {
+        void render(RunResult r, Connections connections) throws Exception;
+    }
+
+    /**
+     * The one way a command runs a runbook: the engine decides between a run and a dry-run (plan and preflight,
+     * rendered as {@code plan} renders them); the command only renders what came back.
+     */
+    static int execute(EngineCommand cmd, String runbook, Executor.Options opts, java.util.Map<String, String> params,
+                       Render render) throws Exception {
+        return ExitCodes.of(outcome(cmd, runbook, opts, params, render));
+    }
+
+    /** As {@link #execute(EngineCommand, String, Executor.Options, java.util.Map, Render)}, for procedures of several runs. */
+    static Outcome outcome(EngineCommand cmd, String runbook, Executor.Options opts, java.util.Map<String, String> params,
+                           Render render) throws Exception {
         Inventory inv = cmd.inventory();
         Cluster cluster = inv.cluster(cmd.global().cluster());
         try (Connections connections = cmd.context().connections()) {
             RunbookEngine engine = cmd.engine(connections);
             var rb = engine.load(runbook);
-            RunResult r = engine.run(inv, cluster, rb, params, exec.options());
+            cmd.err().println("Probing cluster " + cluster.name() + " ...");
+            RunResult r = engine.run(inv, cluster, rb, params, opts);
+            if (r.runId() == null) {
+                return PlanCommand.render(cmd, engine, cluster, r);
+            }
             if (cmd.global().json()) {
                 cmd.out().println(Json.pretty(r));
-            } else if (showStatus && r.outcome() == Outcome.OK) {
-                var state = new io.pgrunbook.cluster.ClusterProbe(connections, cmd.context().env()).probe(cluster);
-                cmd.out().print(StatusView.table(state, cmd.ansi()));
+            } else {
+                render.render(r, connections);
             }
-            return ExitCodes.of(r.outcome());
+            return r.outcome();
         }
     }
 }

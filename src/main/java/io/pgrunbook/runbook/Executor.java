@@ -38,8 +38,8 @@ import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
 
 /**
- * Runs a plan: preflight, then for each step show, confirm, execute, verify, journal. Dry-run is decided here and
- * only here: a dry-run returns after preflight and never reaches {@link #execute}.
+ * Runs a plan for real: preflight, then for each step show, confirm, execute, verify, journal. A dry-run never gets
+ * here: {@link RunbookEngine} decides it, in one place, and rehearses with {@link #preflight} alone.
  * <p>
  * Hazards: what a step leaves open ({@link Hazard}: clients paused, a primary stopped) is kept here until a later step
  * closes it. When the run stops early (a signal through {@link #requestStop}, "n" or Ctrl-C at a prompt, a failed step
@@ -205,7 +205,8 @@ public final class Executor {
             StepContext c = t.context();
             CheckResult r;
             try {
-                r = check.evaluate(new CheckContext(cluster, state, c.host(), c.with(), runtime));
+                // checks only read: their SQL sessions are read-only, refused by the server if one tried to write
+                r = check.evaluate(new CheckContext(cluster, state, c.host(), c.with(), runtime == null ? null : StepRuntime.readOnly(runtime)));
             } catch (RuntimeException e) {
                 r = CheckResult.fail((c.host() == null ? "" : c.host().name() + ": ") + e.getMessage());
             }
@@ -231,12 +232,11 @@ public final class Executor {
     private RunResult steps(Set<Integer> done, Map<String, Object> startFields) {
         Map<String, Object> start = new LinkedHashMap<>(startFields);
         start.put("primary", live == null ? null : live.primary());
-        start.put("dry_run", opts.dryRun());
+        // kept in the journal's format: a journal of an older version may be a dry-run's (resume refuses it)
+        start.put("dry_run", false);
         journal.write("start", start);
-        log.info("run " + journal.runId() + " of " + plan.runbook() + " on " + plan.cluster() + (opts.dryRun() ? " (dry-run)" : ""));
-        if (!opts.dryRun()) {
-            hook.fire("run-start", null, "started");
-        }
+        log.info("run " + journal.runId() + " of " + plan.runbook() + " on " + plan.cluster());
+        hook.fire("run-start", null, "started");
         // ---- preflight, read-only, also in dry-run ----
         progress("Preflight on " + plan.cluster() + ":");
         List<RunResult.CheckOutcome> pre = noPreflight != null ? List.of() : preflight(plan, cluster, live, registry, runtime());
@@ -252,11 +252,6 @@ public final class Executor {
         }
         if (pre.stream().anyMatch(o -> !o.pass())) {
             return end("refused", Outcome.REFUSED, null, "refused by preflight", pre, List.of());
-        }
-        // ---- the one dry-run switch ----
-        if (opts.dryRun()) {
-            progress("Dry-run: preflight passed; nothing was executed.");
-            return end("dry-run", Outcome.OK, null, "dry-run: nothing executed", pre, List.of());
         }
         List<RunResult.StepOutcome> outcomes = new ArrayList<>();
         List<PlannedStep> continued = new ArrayList<>();
@@ -405,16 +400,14 @@ public final class Executor {
         if (finished.compareAndSet(false, true)) {
             journal.write("end", fields("result", status, "exit_code", exitNumbers.applyAsInt(code), "step", step, "message", message));
             log.info("run " + status + ": " + message);
-            if (!opts.dryRun()) {
-                hook.fire("run-end", null, status);
-            }
+            hook.fire("run-end", null, status);
         }
         return result(status, code, step, message, pre, outcomes);
     }
 
     private RunResult result(String status, Outcome code, Integer step, String message, List<RunResult.CheckOutcome> pre,
                              List<RunResult.StepOutcome> outcomes) {
-        return new RunResult(journal.runId(), status, code, step, message, pre, outcomes, journal.file().toString());
+        return new RunResult(journal.runId(), status, code, step, message, pre, outcomes, journal.file().toString(), plan);
     }
 
     private void stepResult(PlannedStep ps, String result, String detail, String answer) {
@@ -564,6 +557,7 @@ public final class Executor {
 
     private boolean execute(PlannedStep ps, String how, List<RunResult.StepOutcome> outcomes) {
         if (opts.dryRun()) {
+            // the engine rehearses dry-runs without an executor: this is a defect, and must not change a server
             throw new IllegalStateException("dry-run reached execute");
         }
         return switch (ps.kind()) {
@@ -587,7 +581,7 @@ public final class Executor {
         if (stopRequested.get() != null) {
             return new Done(started, Result.failed("not started: " + stopRequested.get()), null);
         }
-        StepContext ctx = t.context().withRuntime(runtime());
+        StepContext ctx = t.context().withRuntime(action.readOnly() ? StepRuntime.readOnly(runtime()) : runtime());
         log.debug("step " + ps.number() + " on " + t.host() + ": " + String.join("\n", t.commands()));
         hazards.tentative(action, ps, t);
         List<String> pre = action.preconditions(ctx);

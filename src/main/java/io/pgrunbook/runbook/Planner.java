@@ -1,6 +1,7 @@
 package io.pgrunbook.runbook;
 
 import io.pgrunbook.action.Action;
+import io.pgrunbook.action.PgBouncerActions;
 import io.pgrunbook.action.Registry;
 import io.pgrunbook.action.Rendered;
 import io.pgrunbook.action.StepContext;
@@ -85,7 +86,10 @@ public final class Planner {
             StepContext c = t.context();
             Map<String, String> with = new LinkedHashMap<>(c.with());
             String given = with.get("guard");
-            if (given != null) {
+            if (PgBouncerActions.UNGUARDED.equals(given)) {
+                // a pause by hand, meant to outlive the run: no guard, said in the plan by the action's description
+                with.put("guard_basis", "with: {guard: none}");
+            } else if (given != null) {
                 java.time.Duration d;
                 try {
                     d = Units.duration(given);

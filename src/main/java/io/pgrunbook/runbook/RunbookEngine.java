@@ -122,12 +122,13 @@ public final class RunbookEngine {
     private RunResult execute(Inventory inv, Cluster cluster, Plan plan, Executor.Options opts, Set<Integer> done,
                               String resumedFrom, List<io.pgrunbook.action.Hazard> reopened, String changedByEarlierRun,
                               String promotedEarlier) {
-        if (!opts.dryRun()) {
-            refuseUnanswerable(plan, opts, done);
+        // the one dry-run switch: a rehearsal takes no lock, writes no journal and builds no executor
+        if (opts.dryRun()) {
+            return rehearse(cluster, plan, changedByEarlierRun);
         }
+        refuseUnanswerable(plan, opts, done);
         String runId = newRunId(cluster.name());
-        ClusterLock lock = opts.dryRun() ? null
-                : ClusterLock.acquireOrExplain(env, cluster, plan.runbook(), runId, opts.breakLock(), resumedFrom);
+        ClusterLock lock = ClusterLock.acquireOrExplain(env, cluster, plan.runbook(), runId, opts.breakLock(), resumedFrom);
         Set<String> secrets = new HashSet<>();
         plan.params().forEach((k, v) -> {
             if (Secrets.secretName(k)) {
@@ -206,6 +207,14 @@ public final class RunbookEngine {
             env.err().flush();
         }
         return result;
+    }
+
+    /** A dry-run: the plan and its read-only preflight; nothing else touches a server. */
+    private RunResult rehearse(Cluster cluster, Plan plan, String changedByEarlierRun) {
+        List<RunResult.CheckOutcome> pre = changedByEarlierRun != null ? List.of() : preflight(plan, cluster);
+        boolean refused = pre.stream().anyMatch(o -> !o.pass());
+        return new RunResult(null, refused ? "refused" : "dry-run", refused ? Outcome.REFUSED : Outcome.OK, null,
+                refused ? "refused by preflight" : "dry-run: nothing executed", pre, List.of(), null, plan);
     }
 
     /**

@@ -92,6 +92,15 @@ class InterruptIT {
         return null;
     }
 
+    /** A step_start line's step number; -1 while the child is still writing that line (read half way). */
+    private static int number(String line) {
+        try {
+            return JSON.readTree(line).path("number").asInt();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException halfWritten) {
+            return -1;
+        }
+    }
+
     /** Waits until step {@code n} has started (or the run ended); true when it started. */
     static boolean awaitStep(Child c, int n) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -100,7 +109,7 @@ class InterruptIT {
             Path j = journal(c);
             if (j != null) {
                 for (String line : Files.readAllLines(j)) {
-                    if (line.contains(marker) && JSON.readTree(line).path("number").asInt() >= n) {
+                    if (line.contains(marker) && number(line) >= n) {
                         return true;
                     }
                 }

@@ -222,7 +222,7 @@ class PauseGuardIT {
             assertFalse(processGroup(pid).isEmpty(), "the guard of " + h + " runs");
             guards.put(pid, h);
         }
-        cli("pgbouncer", "resume").expect(0);
+        cli("pgbouncer", "resume", "--yes").expect(0);
         for (Map.Entry<Long, String> g : guards.entrySet()) {
             assertFalse(Files.exists(stateFile(g.getValue())), "the state file of " + g.getValue() + " is gone");
             LabOps.await("the guard of " + g.getValue() + " and its sleep gone", Duration.ofSeconds(5), () -> {

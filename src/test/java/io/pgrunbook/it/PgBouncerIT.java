@@ -77,7 +77,7 @@ class PgBouncerIT {
     @Order(2)
     void point_refuses_a_standby_without_force_and_changes_nothing() throws Exception {
         String before = Files.readString(ini("db1"));
-        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--to", "db3");
+        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--yes", "--to", "db3");
         assertEquals(3, r.code(), r.both());
         assertTrue(r.err().contains("db3 is not the live primary"), r.both());
         assertEquals(before, Files.readString(ini("db1")));
@@ -94,8 +94,20 @@ class PgBouncerIT {
         }
         String before1 = Files.readString(ini("db1"));
         String before2 = Files.readString(ini("db2"));
-        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--to", "db2", "--force");
+        CliRunner.Result dry = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--dry-run", "--to", "db2", "--force");
+        assertEquals(0, dry.code(), dry.both());
+        assertTrue(dry.out().contains("(backup kept): [databases] app -> host=" + db2 + " port="), "the plan shows the rewrite: " + dry.both());
+        assertEquals(before1, Files.readString(ini("db1")), "a dry-run changes nothing");
+        assertTrue(backups("db1").isEmpty(), dry.both());
+        assertEquals(db1, serverBehind("db2"), "after the dry-run PgBouncer still leads to db1");
+        CliRunner.Result r = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--yes", "--to", "db2", "--force");
         assertEquals(0, r.code(), r.both());
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("all steps done \\(run ([^)]+)\\)").matcher(r.err());
+        assertTrue(id.find(), r.both());
+        CliRunner.Result history = CliRunner.onInventory(lab.inventory(), "history", "show", id.group(1));
+        assertEquals(0, history.code(), history.both());
+        assertTrue(history.out().contains("pgbouncer-point") && history.out().contains("Point PgBouncer at the host"),
+                "the repoint is a run in history: " + history.both());
         String after1 = Files.readString(ini("db1"));
         assertEquals(before1.replace("app = host=" + db1 + " ", "app = host=" + db2 + " "), after1);
         assertEquals(before2.replace("app = host=" + db1 + " ", "app = host=" + db2 + " "), Files.readString(ini("db2")));
@@ -105,9 +117,9 @@ class PgBouncerIT {
             assertEquals(db2, serverBehind(h), "after: PgBouncer on " + h + " leads to db2");
         }
 
-        CliRunner.Result again = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--to", "db2", "--force");
+        CliRunner.Result again = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--yes", "--to", "db2", "--force");
         assertEquals(0, again.code(), again.both());
-        assertEquals(2, java.util.Arrays.stream(again.out().split("\n")).filter(l -> l.contains("no (already)")).count(), again.both());
+        assertEquals(2, java.util.Arrays.stream(again.out().split("\n")).filter(l -> l.contains("already pointed to db2")).count(), again.both());
         assertEquals(after1, Files.readString(ini("db1")));
         assertEquals(1, backups("db1").size(), "a second run writes no second backup");
         JsonNode show = showJson();
@@ -119,23 +131,23 @@ class PgBouncerIT {
     @Test
     @Order(4)
     void pause_and_resume_are_visible_in_show_databases() throws Exception {
-        CliRunner.Result back = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--to", "db1");
+        CliRunner.Result back = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--yes", "--to", "db1");
         assertEquals(0, back.code(), back.both());
-        CliRunner.Result p = CliRunner.onInventory(lab.inventory(), "pgbouncer", "pause");
+        CliRunner.Result p = CliRunner.onInventory(lab.inventory(), "pgbouncer", "pause", "--yes");
         assertEquals(0, p.code(), p.both());
         for (JsonNode row : showJson()) {
             assertTrue(row.get("paused").asBoolean(), row.toString());
         }
-        CliRunner.Result again = CliRunner.onInventory(lab.inventory(), "pgbouncer", "pause", "--database", "app");
+        CliRunner.Result again = CliRunner.onInventory(lab.inventory(), "pgbouncer", "pause", "--yes", "--database", "app");
         assertEquals(0, again.code(), again.both());
         assertTrue(again.out().contains("already paused"), again.both());
-        CliRunner.Result res = CliRunner.onInventory(lab.inventory(), "pgbouncer", "resume");
+        CliRunner.Result res = CliRunner.onInventory(lab.inventory(), "pgbouncer", "resume", "--yes");
         assertEquals(0, res.code(), res.both());
         for (JsonNode row : showJson()) {
             assertTrue(!row.get("paused").asBoolean(), row.toString());
         }
         assertEquals(lab.address("db1"), serverBehind("db2"));
-        CliRunner.Result missing = CliRunner.onInventory(lab.inventory(), "pgbouncer", "resume", "--database", "nope");
+        CliRunner.Result missing = CliRunner.onInventory(lab.inventory(), "pgbouncer", "resume", "--yes", "--database", "nope");
         assertEquals(1, missing.code(), missing.both());
     }
 }

@@ -296,7 +296,7 @@ class SiteSettingsIT {
         // slot pg_rewind then removed; its repair (repair-replica) is not what this test is about
         cli("switchover", "--to", "db2", "--yes", "--leave-replica").expect(0);
         cli("switchover", "--to", "db1", "--yes", "--leave-replica").expect(0);
-        cli("pgbouncer", "point", "--to", "db1").expect(0);
+        cli("pgbouncer", "point", "--yes", "--to", "db1").expect(0);
         assertEquals("f", ops.one("db1", "postgres", "SELECT pg_is_in_recovery()"));
         String auto = autoConf("db1");
         assertFalse(auto.contains("primary_conninfo") || auto.contains("primary_slot_name"), "the primary's postgresql.auto.conf:\n" + auto);

@@ -91,7 +91,7 @@ class SmokeIT {
     @Order(3)
     void smoke_passes_in_failover_state_with_db1_down_and_db2_promoted() throws Exception {
         pgCtl("db1", "-m", "fast", "stop");
-        CliRunner.Result point = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--to", "db2", "--force");
+        CliRunner.Result point = CliRunner.onInventory(lab.inventory(), "pgbouncer", "point", "--yes", "--to", "db2", "--force");
         assertEquals(0, point.code(), point.both());
         try (Connection c = lab.connect("db2", "postgres"); Statement s = c.createStatement()) {
             s.execute("SELECT pg_promote(true, 60)");

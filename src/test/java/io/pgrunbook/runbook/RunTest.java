@@ -124,7 +124,10 @@ class RunTest {
         assertTrue(r.preflight().stream().allMatch(RunResult.CheckOutcome::pass));
         verifyNoInteractions(t);
         assertTrue(r.steps().isEmpty());
-        assertTrue(journal(rig, r.runId()).get(0).path("dry_run").asBoolean());
+        // a rehearsal, not a run: no lock, no journal, nothing in history or to resume
+        assertNull(r.runId());
+        assertFalse(java.nio.file.Files.exists(Journal.runsDir(rig.state())), "a dry-run writes no journal");
+        assertEquals("maintenance", r.plan().runbook());
     }
 
     @Test

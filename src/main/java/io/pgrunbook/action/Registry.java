@@ -32,6 +32,7 @@ public final class Registry {
                 .add(PgBouncerActions.pauseOrResume(false))
                 .add(PgBouncerActions.point())
                 .add(new PgBouncerStartAction())
+                .add(new VipMoveAction())
                 .add(new RebuildCheckAction())
                 .add(new BaseBackupAction())
                 .add(new RsyncRebuildAction())

@@ -11,7 +11,8 @@ import java.util.Locale;
 /**
  * {@code status -o nagios}: the monitoring-plugins convention (one status line, perfdata after a '|', the notes as
  * long output on the following lines, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), so the agent that pages the DBA
- * sees the same truth as `status`. The state is the verdict's, raised (never lowered) by the lag thresholds.
+ * sees the same truth as `status`. The state is the verdict's, raised (never lowered) by the lag thresholds and
+ * to CRITICAL by a virtual IP held by no host, by two, or by the wrong one.
  */
 public final class NagiosView {
     /** The plugin states in their exit-code order. */
@@ -59,6 +60,10 @@ public final class NagiosView {
                     lagNotes.add(n.name() + " lags " + n.lagBytes() + " B (warning over " + t.lagWarning() + " B)");
                 }
             }
+        }
+        // a VIP on no host, on two or on the wrong one is an outage for clients however healthy the databases are
+        if (state != State.UNKNOWN && s.vip() != null && !s.vip().problems().isEmpty()) {
+            state = max(state, State.CRITICAL);
         }
         List<String> notes = new ArrayList<>(s.notes());
         notes.addAll(lagNotes);

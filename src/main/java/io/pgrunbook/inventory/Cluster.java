@@ -4,9 +4,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** A cluster: its hosts in inventory order, and its site settings. */
+/** A cluster: its hosts in inventory order, and its site settings; {@code vip} is null without a virtual IP. */
 public record Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts,
-                      Settings settings, SourceLocation location) {
+                      Settings settings, SourceLocation location, Vip vip) {
+
+    /** A cluster without a virtual IP. */
+    public Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts, Settings settings,
+                   SourceLocation location) {
+        this(name, hosts, smoke, hooks, contacts, settings, location, null);
+    }
 
     /** Smoke-test settings: the database for probe rows, and site scripts to run. */
     public record Smoke(String database, List<SmokeScript> scripts) {

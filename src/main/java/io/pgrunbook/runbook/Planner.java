@@ -54,6 +54,9 @@ public final class Planner {
         List<PlannedStep> steps = new ArrayList<>();
         n = 0;
         for (Step s : rb.steps()) {
+            if (s.kind() == StepKind.ACTION && !registry.action(s.target()).map(a -> a.appliesTo(cluster)).orElse(true)) {
+                continue;
+            }
             steps.add(r.step(++n, s, "step " + n + " (" + s.name() + ")"));
         }
         for (int i = 0; i < steps.size(); i++) {

@@ -128,9 +128,12 @@ public final class Lab {
         if (debian != null) {
             debian.checkCanBuild();
         }
-        if (!options.with().isEmpty()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with " + options.with().stream().map(LabExtra::label)
-                    .sorted().collect(java.util.stream.Collectors.joining(",")) + ": not available in this version");
+        if (options.with().stream().anyMatch(e -> e != LabExtra.VIP)) {
+            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with " + options.with().stream().filter(e -> e != LabExtra.VIP)
+                    .map(LabExtra::label).sorted().collect(java.util.stream.Collectors.joining(",")) + ": not available in this version");
+        }
+        if (options.has(LabExtra.VIP)) {
+            VipLab.checkCanBuild(layout);
         }
         checkPortsFree(ssh);
         checkTraversable(dir);
@@ -220,6 +223,9 @@ public final class Lab {
         write(layout.inventory(), LabInventory.render(layout, bin.binDir(), become, null, tablespace), false);
         if (ssh) {
             startSshd();
+        }
+        if (options.has(LabExtra.VIP)) {
+            VipLab.up(layout, progress);
         }
     }
 
@@ -582,6 +588,9 @@ public final class Lab {
     }
 
     private void stopAll() {
+        if (options.has(LabExtra.VIP)) {
+            VipLab.down(layout, progress);
+        }
         Optional<Path> binDir = ServerBinaries.findBinDir();
         for (LabHost h : layout.hosts()) {
             stopPgBouncer(h.name());

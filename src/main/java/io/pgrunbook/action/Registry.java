@@ -33,6 +33,7 @@ public final class Registry {
                 .add(PgBouncerActions.point())
                 .add(new PgBouncerStartAction())
                 .add(new VipMoveAction())
+                .add(new PointReadonlyAction())
                 .add(new RebuildCheckAction())
                 .add(new BaseBackupAction())
                 .add(new RsyncRebuildAction())

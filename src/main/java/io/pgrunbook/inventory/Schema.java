@@ -19,7 +19,7 @@ final class Schema {
     static final Set<String> PG_SERVICE = Set.of("start", "stop", "restart", "reload");
     static final Set<String> REPLICATION = Set.of("user", "slots", "kind", "database", "subscription", "publication", "upstream");
     static final Set<String> PGBOUNCER = Set.of("port", "admin_user", "config_file", "databases", "marker", "log_file", "service",
-            "keep_backups");
+            "keep_backups", "readonly_databases");
     static final Set<String> PGB_SERVICE = Set.of("start", "stop", "reload");
     static final Set<String> SETTINGS = Set.of("max_lag", "probe_timeout", "wait_timeout", "promote_timeout");
     static final Set<String> SMOKE = Set.of("database", "scripts");

@@ -128,8 +128,9 @@ public final class Lab {
         if (debian != null) {
             debian.checkCanBuild();
         }
-        if (options.with().stream().anyMatch(e -> e != LabExtra.VIP)) {
-            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with " + options.with().stream().filter(e -> e != LabExtra.VIP)
+        java.util.Set<LabExtra> built = java.util.EnumSet.of(LabExtra.VIP, LabExtra.READONLY);
+        if (options.with().stream().anyMatch(e -> !built.contains(e))) {
+            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with " + options.with().stream().filter(e -> !built.contains(e))
                     .map(LabExtra::label).sorted().collect(java.util.stream.Collectors.joining(",")) + ": not available in this version");
         }
         if (options.has(LabExtra.VIP)) {
@@ -220,7 +221,8 @@ public final class Lab {
 
         verify();
         String become = osUser;
-        write(layout.inventory(), LabInventory.render(layout, bin.binDir(), become, null, tablespace), false);
+        String inventory = LabInventory.render(layout, bin.binDir(), become, null, tablespace);
+        write(layout.inventory(), options.has(LabExtra.READONLY) ? ReadOnlyLab.inventory(layout, inventory) : inventory, false);
         if (ssh) {
             startSshd();
         }
@@ -458,6 +460,9 @@ public final class Lab {
                 + "default_pool_size = 10\n"
                 + "pidfile = " + layout.pgbouncerPid(host) + "\n"
                 + "logfile = " + layout.pgbouncerLog(host) + "\n";
+        if (options.has(LabExtra.READONLY)) {
+            ini = ReadOnlyLab.ini(layout, host, ini);
+        }
         write(layout.pgbouncerIni(host), ini, true);
         if (debian != null) {
             // as sites do: the roles' SCRAM secrets copied from pg_authid (PgBouncer logs in to the server with them)

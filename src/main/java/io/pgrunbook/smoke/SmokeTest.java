@@ -141,6 +141,7 @@ public final class SmokeTest {
 
         for (Host h : cluster.pgbouncers()) {
             checks.addAll(pgbouncer(h, primary, db, token));
+            checks.addAll(ReadOnlySmoke.check(cluster, h, d -> viaPgBouncer(h, d)));
         }
         for (Cluster.SmokeScript s : cluster.smoke().scripts()) {
             checks.addAll(script(cluster, state, s));
@@ -350,7 +351,7 @@ public final class SmokeTest {
         if (dbs.isEmpty()) {
             try {
                 dbs = new PgBouncerAdmin(h, connections.to(h)).databases().stream().map(PgBouncerAdmin.Database::name)
-                        .filter(n -> !n.equals("pgbouncer")).toList();
+                        .filter(n -> !n.equals("pgbouncer") && !h.pgbouncer().readonlyDatabases().contains(n)).toList();
             } catch (HostKeyException e) {
                 throw e;
             } catch (RuntimeException e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.lab.LabExtra;
 import io.pgrunbook.lab.LabLayout;
 import io.pgrunbook.lab.LabOptions;
+import io.pgrunbook.lab.ReadOnlyLab;
 import io.pgrunbook.lab.VipLab;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
@@ -32,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * `lab up --with vip` on a real lab: the VIP follows the primary through a switchover and a failover after kill -9,
  * status flags a second holder and `run vip-move` fixes it, `status -o nagios` exits by verdict (a standby killed is
- * a WARNING), and `lab down` takes the interfaces away.
+ * a WARNING), and `lab down` takes the interfaces away. With `--with readonly` too: db2's PgBouncer route app_ro leads
+ * to a streaming standby through the same switchover and failover, and `smoke` checks it is read-only.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VipIT {
@@ -42,7 +44,7 @@ class VipIT {
     @BeforeAll
     static void up() {
         Assumptions.assumeTrue(LocalTransport.runningAsRoot(), "lab up --with vip needs root (veth pairs)");
-        lab = LabFixture.start("vip", "127.0.120.11", LabOptions.plain().with(LabExtra.VIP));
+        lab = LabFixture.start("vip", "127.0.120.11", LabOptions.plain().with(LabExtra.VIP, LabExtra.READONLY));
         layout = new LabLayout(lab.dir(), lab.address("db1"));
     }
 
@@ -73,6 +75,17 @@ class VipIT {
             }
         }
         return out;
+    }
+
+    /** Where db2's read-only route lands now, asked through PgBouncer: the server's address and whether it is in recovery. */
+    private static String readonlyRoute() throws Exception {
+        try (Connection c = lab.connectPgBouncer("db2", ReadOnlyLab.DATABASE); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT host(inet_server_addr()), pg_is_in_recovery(), current_setting('transaction_read_only')")) {
+            rs.next();
+            String addr = rs.getString(1);
+            String host = List.of("db1", "db2", "db3").stream().filter(h -> lab.address(h).equals(addr)).findFirst().orElse(addr);
+            return host + (rs.getBoolean(2) ? " standby" : " primary") + " read_only=" + rs.getString(3);
+        }
     }
 
     private static JsonNode status() throws Exception {
@@ -146,6 +159,15 @@ class VipIT {
 
     @Test
     @Order(3)
+    void the_slaves_readonly_route_leads_to_its_own_standby_and_smoke_checks_it() throws Exception {
+        assertEquals("db2 standby read_only=on", readonlyRoute());
+        CliRunner.Result r = CliRunner.run("-i", inv(), "--no-color", "smoke").expect(0);
+        assertTrue(r.out().contains("pgbouncer " + ReadOnlyLab.DATABASE + " read-only"), r::toString);
+        assertTrue(r.out().contains("reaches db2, a standby, read-only"), r::toString);
+    }
+
+    @Test
+    @Order(4)
     void the_switchover_plan_shows_the_exact_vip_commands() {
         CliRunner.Result r = CliRunner.run("-i", inv(), "--no-color", "switchover", "--to", "db2", "--dry-run").expect(0);
         String i1 = VipLab.iface(layout, "db1");
@@ -157,7 +179,7 @@ class VipIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void the_vip_follows_the_primary_through_a_switchover() throws Exception {
         CliRunner.run("-i", inv(), "switchover", "--to", "db2", "--yes").expect(0);
         assertEquals(List.of("db2"), holders());
@@ -165,10 +187,12 @@ class VipIT {
         assertEquals("db2", s.get("primary").asText(), s::toPrettyString);
         assertEquals("[\"db2\"]", s.get("vip").get("holders").toString());
         assertTrue(s.get("vip").get("ok").asBoolean(), s::toPrettyString);
+        // db2 is the primary now: its read-only route leads to the old primary, which streams from it
+        assertEquals("db1 standby read_only=on", readonlyRoute());
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void the_vip_follows_the_primary_through_a_failover_after_kill_9() throws Exception {
         kill9("db2");
         CliRunner.Result r = CliRunner.run("-i", inv(), "failover", "--to", "db1", "--yes").expect(0);
@@ -176,10 +200,12 @@ class VipIT {
         JsonNode s = status();
         assertEquals("db1", s.get("primary").asText(), s::toPrettyString);
         assertEquals("[\"db1\"]", s.get("vip").get("holders").toString());
+        // db2 is down and db1 the primary: the route leads to the BCP, the one standby left streaming
+        assertEquals("db3 standby read_only=on", readonlyRoute(), r.toString());
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void a_second_holder_is_flagged_critical_and_vip_move_takes_it_away() throws Exception {
         assertEquals(0, new ProcessBuilder("ip", "addr", "add", vip() + "/32", "dev", VipLab.iface(layout, "db3"))
                 .inheritIO().start().waitFor());
@@ -196,7 +222,7 @@ class VipIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void lab_down_removes_the_interfaces() throws Exception {
         String i1 = VipLab.iface(layout, "db1");
         lab.stop();

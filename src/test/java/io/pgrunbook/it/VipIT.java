@@ -134,6 +134,12 @@ class VipIT {
         assertEquals(List.of("cluster", "verdict", "primary", "hosts", "notes", "vip"), fields, "vip is added at the end");
         CliRunner.Result t = CliRunner.run("-i", inv(), "--no-color", "status").expect(0);
         assertTrue(t.out().contains("VIP " + vip() + ": on db1\n"), t::toString);
+        CliRunner.Result d = CliRunner.run("-i", inv(), "--no-color", "doctor").expect(0);
+        for (String h : List.of("db1", "db2", "db3")) {
+            assertTrue(d.out().lines().anyMatch(l -> l.contains(h) && l.contains("vip interface") && l.contains("PASS")
+                    && l.contains(VipLab.iface(layout, h))), d::toString);
+        }
+        assertFalse(d.out().lines().anyMatch(l -> l.startsWith("db4") && l.contains("vip interface")), "db4 never holds the VIP: " + d.out());
     }
 
     @Test

@@ -36,9 +36,11 @@ public final class PointReadonlyAction implements Action {
         return ReadOnlyRoutes.any(cluster);
     }
 
-    private static Host primary(StepContext ctx) {
+    /** The primary the runbook names ({@code with: {primary}}); null: found when the step runs. */
+    private static Host named(StepContext ctx) {
         String name = ctx.option("primary", "");
-        return ctx.cluster().host(name).orElseThrow(() -> new IllegalArgumentException("pgbouncer.point-readonly needs with: {primary: HOST}"));
+        return name.isEmpty() ? null : ctx.cluster().host(name)
+                .orElseThrow(() -> new IllegalArgumentException("pgbouncer.point-readonly: with: {primary: " + name + "} is not a host"));
     }
 
     private static List<String> routes(StepContext ctx) {
@@ -50,11 +52,11 @@ public final class PointReadonlyAction implements Action {
         if (routes(ctx).isEmpty()) {
             return Rendered.of("nothing: " + ctx.host().name() + " has no read-only routes");
         }
-        Host p = primary(ctx);
+        Host p = named(ctx);
         List<String> order = ReadOnlyRoutes.preference(ctx.cluster(), ctx.host()).stream().map(Host::name)
-                .filter(n -> !n.equals(p.name())).toList();
+                .filter(n -> p == null || !n.equals(p.name())).toList();
         return Rendered.of("lead " + String.join(", ", routes(ctx)) + " to the first streaming standby of "
-                        + String.join(", ", order) + " (else to the primary " + p.name() + ", with a warning)",
+                        + String.join(", ", order) + " (else to the primary" + (p == null ? "" : " " + p.name()) + ", with a warning)",
                 "rewrite their [databases] entries in " + ctx.host().pgbouncer().configFile() + " (backup kept) and RELOAD, when they change");
     }
 
@@ -63,14 +65,30 @@ public final class PointReadonlyAction implements Action {
         if (routes(ctx).isEmpty()) {
             return Result.ok(ctx.host().name() + " has no read-only routes: nothing to do");
         }
-        Host p = primary(ctx);
-        Optional<Host> standby = ReadOnlyRoutes.choose(ctx.cluster(), ctx.host(), p.name(), h -> streams(ctx, h));
+        Host named = named(ctx);
+        Optional<Host> standby = ReadOnlyRoutes.choose(ctx.cluster(), ctx.host(), named == null ? null : named.name(),
+                h -> streams(ctx, h));
+        Host p = named != null ? named : ctx.cluster().hosts().stream().filter(h -> h.role().isPhysical())
+                .filter(h -> primaryNow(ctx, h)).findFirst().orElse(null);
+        if (standby.isEmpty() && p == null) {
+            return Result.failed("no standby streams and no primary answers: " + String.join(", ", routes(ctx))
+                    + " left as they are");
+        }
         Host target = standby.orElse(p);
         Repoint.Written w = Repoint.pointReadonly(ctx.host(), ctx.runtime().transport(ctx.host()), target, Instant.now());
         String what = String.join(", ", routes(ctx)) + (w.changed() ? " now lead" : " lead already") + " to " + target.name()
                 + (w.backup() != null ? " (backup " + w.backup() + ")" : "");
         return Result.ok(standby.isPresent() ? what : "WARNING: no standby streams: " + what + ", the primary;"
                 + " run this again once one streams (pgrunbook pgbouncer point is for the primary route)");
+    }
+
+    private static boolean primaryNow(StepContext ctx, Host h) {
+        try (Connection c = ctx.runtime().sql(h, h.postgres().database()); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT NOT pg_is_in_recovery()")) {
+            return rs.next() && rs.getBoolean(1);
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** A standby whose walreceiver streams now; an unreachable one does not. */

@@ -212,6 +212,14 @@ class VipIT {
 
     @Test
     @Order(7)
+    void a_rebuild_brings_the_readonly_route_back_to_its_own_standby() throws Exception {
+        CliRunner.Result r = CliRunner.run("-i", inv(), "rebuild", "db2", "--yes", "--confirm-host", "db2").expect(0);
+        assertEquals("db2 standby read_only=on", readonlyRoute(), r.toString());
+        assertFalse(r.out().contains("vip.move") || r.err().contains("Move the virtual IP"), "a rebuild does not move the VIP");
+    }
+
+    @Test
+    @Order(8)
     void a_second_holder_is_flagged_critical_and_vip_move_takes_it_away() throws Exception {
         assertEquals(0, new ProcessBuilder("ip", "addr", "add", vip() + "/32", "dev", VipLab.iface(layout, "db3"))
                 .inheritIO().start().waitFor());
@@ -228,7 +236,7 @@ class VipIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void lab_down_removes_the_interfaces() throws Exception {
         String i1 = VipLab.iface(layout, "db1");
         lab.stop();

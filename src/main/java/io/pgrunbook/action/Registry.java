@@ -70,7 +70,8 @@ public final class Registry {
                 .add(RebuildGuards.sourceCheck())
                 .add(RebuildGuards.isLogical())
                 .add(ReplicaAction.recopyCheck())
-                .add(TargetReady.check());
+                .add(TargetReady.check())
+                .add(VipMoveAction.configured());
     }
 
     public Registry add(Action a) {

@@ -28,6 +28,28 @@ public final class VipMoveAction implements Action {
         return "vip.move";
     }
 
+    /** {@code vip-configured}: the runbook vip-move on a cluster without a vip would do nothing, silently. */
+    public static Check configured() {
+        return new Check() {
+            @Override
+            public String name() {
+                return "vip-configured";
+            }
+
+            @Override
+            public boolean needsState() {
+                return false;
+            }
+
+            @Override
+            public CheckResult evaluate(CheckContext ctx) {
+                Vip v = ctx.cluster().vip();
+                return v == null ? CheckResult.fail("cluster " + ctx.cluster().name() + " has no vip in its inventory")
+                        : CheckResult.pass("vip " + v.cidr() + " (follows " + v.follows().name().toLowerCase(java.util.Locale.ROOT) + ")");
+            }
+        };
+    }
+
     @Override
     public boolean appliesTo(Cluster cluster) {
         return cluster.vip() != null;

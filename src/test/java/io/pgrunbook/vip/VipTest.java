@@ -238,6 +238,18 @@ class VipTest {
     }
 
     @Test
+    void the_vip_move_runbook_refuses_a_cluster_without_a_vip() {
+        var check = Registry.builtins().check("vip-configured").orElseThrow();
+        Cluster plain = parse(HOSTS.replace(", vip: {interface: bond0}", ""));
+        var no = check.evaluate(new io.pgrunbook.action.CheckContext(plain, healthy(), null, Map.of()));
+        assertFalse(no.pass());
+        assertEquals("cluster c has no vip in its inventory", no.reason());
+        assertTrue(check.evaluate(new io.pgrunbook.action.CheckContext(withVip("{address: 10.0.0.100/24, interface: eth0}"),
+                healthy(), null, Map.of())).pass());
+        assertEquals("vip-configured", new RunbookLoader(Registry.builtins()).resolve("vip-move", dir).preflight().get(0).target());
+    }
+
+    @Test
     void a_runbook_step_for_the_vip_is_planned_only_when_the_inventory_has_a_vip() {
         RunbookLoader loader = new RunbookLoader(Registry.builtins());
         Planner planner = new Planner(Registry.builtins());

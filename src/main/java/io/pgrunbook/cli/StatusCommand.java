@@ -29,7 +29,7 @@ public class StatusCommand extends AbstractCommand {
     @Override
     public Integer call() throws Exception {
         if (global().nagios()) {
-            return nagios();
+            return nagios(this::cluster);
         }
         Cluster cluster = cluster();
         return show(cluster);
@@ -39,14 +39,14 @@ public class StatusCommand extends AbstractCommand {
      * A monitoring agent reads stdout and the exit code only: every failure, a bad inventory too, is one UNKNOWN line
      * there (exit 3), never a usage or inventory exit code it would not understand.
      */
-    private int nagios() {
+    int nagios(java.util.function.Supplier<Cluster> inventory) {
         NagiosView.Check check;
         String clusterName = global().cluster();
         try {
             if (watch != null) {
                 throw new PgrunbookException(ExitCodes.USAGE, "--watch does not go with -o nagios");
             }
-            Cluster cluster = cluster();
+            Cluster cluster = inventory.get();
             clusterName = cluster.name();
             NagiosView.Thresholds t = new NagiosView.Thresholds(
                     lagWarning != null ? size("--lag-warning", lagWarning) : cluster.settings().maxLagBytes(),

@@ -133,6 +133,18 @@ class NagiosViewTest {
     }
 
     @Test
+    void nagios_output_is_refused_for_other_commands() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CliContext ctx = new CliContext(Map.of("HOME", dir.toString()), dir, h -> {
+            throw new AssertionError("no transport expected");
+        }, false);
+        int code = Cli.run(ctx, new PrintWriter(out), new PrintWriter(err), "doctor", "-o", "nagios");
+        assertEquals(64, code, out + "\n" + err);
+        assertTrue(err.toString().contains("-o nagios is for status only"), err.toString());
+    }
+
+    @Test
     void a_bad_inventory_is_unknown_on_stdout_with_exit_3() throws Exception {
         Path inv = dir.resolve("inventory.yaml");
         Files.writeString(inv, "clusters:\n  lab:\n    hosts:\n      db1: {address: 10.0.0.1, role: CAPTAIN}\n");

@@ -535,8 +535,9 @@ public final class Lab {
         } else {
             sshd = LabSshd.start(layout.sshDir(), layout.addresses(), LabLayout.SSH_PORT, login);
         }
-        write(layout.sshInventory(), LabInventory.render(layout, bin.binDir(), debian != null ? PG_OS_USER : null,
-                new LabInventory.Ssh(login, sshd.port(), sshd.clientKey(), sshd.knownHosts()), tablespace), false);
+        String sshInventory = LabInventory.render(layout, bin.binDir(), debian != null ? PG_OS_USER : null,
+                new LabInventory.Ssh(login, sshd.port(), sshd.clientKey(), sshd.knownHosts()), tablespace);
+        write(layout.sshInventory(), options.has(LabExtra.READONLY) ? ReadOnlyLab.inventory(layout, sshInventory) : sshInventory, false);
     }
 
     /**

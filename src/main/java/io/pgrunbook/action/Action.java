@@ -10,6 +10,14 @@ import java.util.Set;
 public interface Action {
     String name();
 
+    /**
+     * Whether the action has anything to do on this cluster at all: a step of an action for a part the inventory does
+     * not have (a virtual IP, pgpool, Barman) is left out of the plan, so such a site sees no step for it.
+     */
+    default boolean appliesTo(io.pgrunbook.inventory.Cluster cluster) {
+        return true;
+    }
+
     /** Keys this action accepts under {@code with}; checked when the runbook is loaded. */
     default Set<String> options() {
         return Set.of();

@@ -32,6 +32,8 @@ public final class Registry {
                 .add(PgBouncerActions.pauseOrResume(false))
                 .add(PgBouncerActions.point())
                 .add(new PgBouncerStartAction())
+                .add(new VipMoveAction())
+                .add(new PointReadonlyAction())
                 .add(new RebuildCheckAction())
                 .add(new BaseBackupAction())
                 .add(new RsyncRebuildAction())
@@ -78,7 +80,8 @@ public final class Registry {
                 .add(RebuildGuards.isLogical())
                 .add(ReplicaAction.recopyCheck())
                 .add(TargetReady.check())
-                .add(BarmanRecoverAction.check());
+                .add(BarmanRecoverAction.check())
+                .add(VipMoveAction.configured());
     }
 
     public Registry add(Action a) {

@@ -75,6 +75,13 @@ public final class Cli {
             if (root.global.verbose()) {
                 verbose();
             }
+            java.util.List<CommandLine> chain = parsed.asCommandLineList();
+            CommandLine leaf = chain.get(chain.size() - 1);
+            if (root.global.nagios() && !(leaf.getCommand() instanceof StatusCommand) && !leaf.isUsageHelpRequested()
+                    && !leaf.isVersionHelpRequested()) {
+                // a monitoring agent runs `status -o nagios`; any other command would print a table it cannot read
+                throw new CommandLine.ParameterException(leaf, "-o nagios is for status only");
+            }
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl;

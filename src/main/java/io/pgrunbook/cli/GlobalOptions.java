@@ -7,7 +7,7 @@ import java.nio.file.Path;
 
 /** Options every command accepts, before or after the subcommand name. */
 public class GlobalOptions {
-    public enum Output { table, json }
+    public enum Output { table, json, nagios }
 
     @Option(names = {"-i", "--inventory"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "Inventory file (default: $PGRUNBOOK_INVENTORY, else ./inventory.yaml).")
@@ -18,7 +18,7 @@ public class GlobalOptions {
     String cluster;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", scope = ScopeType.INHERIT,
-            description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+            description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; nagios: status only).")
     Output output = Output.table;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
@@ -42,6 +42,10 @@ public class GlobalOptions {
 
     public boolean json() {
         return output == Output.json;
+    }
+
+    public boolean nagios() {
+        return output == Output.nagios;
     }
 
     public boolean verbose() {

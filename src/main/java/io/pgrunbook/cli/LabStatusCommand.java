@@ -21,6 +21,9 @@ public class LabStatusCommand extends StatusCommand {
     public Integer call() throws Exception {
         Path base = dir != null ? dir : context().workDir().resolve("pglab");
         Path inv = base.resolve("inventory.yaml");
+        if (global().nagios()) {
+            return nagios(() -> new InventoryLoader(context().env()).load(inv).cluster(global().cluster()));
+        }
         if (!Files.exists(inv)) {
             throw new PgrunbookException(Outcome.USAGE, "no lab in " + base + " (" + inv + " is missing)",
                     "start one with: pgrunbook lab up --dir " + base);

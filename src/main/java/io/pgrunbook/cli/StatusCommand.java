@@ -13,15 +13,63 @@ import picocli.CommandLine.Option;
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Live state of every host (designed role beside live state, timeline, LSN, lag, upstream, "
                 + "PgBouncer target) and the verdict: HEALTHY, FAILOVER_STATE, DEGRADED, SPLIT_BRAIN, NO_PRIMARY.",
-        footer = {"", "Exit codes: 0 HEALTHY, 1 FAILOVER_STATE or DEGRADED, 2 SPLIT_BRAIN or NO_PRIMARY, 3 UNKNOWN."})
+        footer = {"", "Exit codes: 0 HEALTHY, 1 FAILOVER_STATE or DEGRADED, 2 SPLIT_BRAIN or NO_PRIMARY, 3 UNKNOWN.",
+                "With -o nagios: one monitoring-plugin line (OK, WARNING, CRITICAL, UNKNOWN) with perfdata, the same"
+                        + " exit codes, and 3 UNKNOWN for a bad inventory or a failed probe too."})
 public class StatusCommand extends AbstractCommand {
     @Option(names = "--watch", paramLabel = "SECONDS", description = "Probe again every SECONDS until Ctrl-C.")
     Integer watch;
 
+    @Option(names = "--lag-warning", paramLabel = "SIZE",
+            description = "With -o nagios: WARNING when a standby lags more (default: the cluster's max_lag).")
+    String lagWarning;
+
+    @Option(names = "--lag-critical", paramLabel = "SIZE",
+            description = "With -o nagios: CRITICAL when a standby lags more (default: none).")
+    String lagCritical;
+
     @Override
     public Integer call() throws Exception {
+        if (global().nagios()) {
+            return nagios(this::cluster);
+        }
         Cluster cluster = cluster();
         return show(cluster);
+    }
+
+    /**
+     * A monitoring agent reads stdout and the exit code only: every failure, a bad inventory too, is one UNKNOWN line
+     * there (exit 3), never a usage or inventory exit code it would not understand.
+     */
+    int nagios(java.util.function.Supplier<Cluster> inventory) {
+        NagiosView.Check check;
+        String clusterName = global().cluster();
+        try {
+            if (watch != null) {
+                throw new PgrunbookException(Outcome.USAGE, "--watch does not go with -o nagios");
+            }
+            Cluster cluster = inventory.get();
+            clusterName = cluster.name();
+            NagiosView.Thresholds t = new NagiosView.Thresholds(
+                    lagWarning != null ? size("--lag-warning", lagWarning) : cluster.settings().maxLagBytes(),
+                    lagCritical != null ? size("--lag-critical", lagCritical) : null);
+            try (Connections connections = context().connections()) {
+                check = NagiosView.check(new ClusterProbe(connections, context().env()).probe(cluster), t);
+            }
+        } catch (RuntimeException e) {
+            check = NagiosView.unknown(clusterName, e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
+        }
+        out().println(check.text());
+        out().flush();
+        return check.exitCode();
+    }
+
+    private static long size(String option, String text) {
+        try {
+            return io.pgrunbook.inventory.Units.size(text);
+        } catch (RuntimeException e) {
+            throw new PgrunbookException(Outcome.USAGE, option + " " + text + ": not a size (e.g. 16MB)");
+        }
     }
 
     /** Probes and prints; with --watch, again and again. Shared with `lab status`. */

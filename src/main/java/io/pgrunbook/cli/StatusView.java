@@ -17,10 +17,23 @@ public final class StatusView {
     private StatusView() {
     }
 
-    /** DESIGN.md's `status -o json`, fields in that order; `notes` is an addition at the end. */
-    @JsonPropertyOrder({"cluster", "verdict", "primary", "hosts", "notes"})
+    /**
+     * DESIGN.md's `status -o json`, fields in that order; `notes` is an addition at the end, then `vip` (only when
+     * the inventory has one).
+     */
+    @JsonPropertyOrder({"cluster", "verdict", "primary", "hosts", "notes", "vip"})
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    public record Json(String cluster, String verdict, String primary, List<Host> hosts, List<String> notes) {
+    public record Json(String cluster, String verdict, String primary, List<Host> hosts, List<String> notes,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Vip vip) {
+        public Json(String cluster, String verdict, String primary, List<Host> hosts, List<String> notes) {
+            this(cluster, verdict, primary, hosts, notes, null);
+        }
+    }
+
+    /** The virtual IP: where it belongs now, who holds it, the hosts that could not be asked (each with why). */
+    @JsonPropertyOrder({"address", "expected", "holders", "unchecked", "ok"})
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Vip(String address, String expected, List<String> holders, List<String> unchecked, boolean ok) {
     }
 
     /** The fields of DESIGN.md in their order, then additions at the end: {@code pgbouncer_pause}. */
@@ -47,7 +60,9 @@ public final class StatusView {
     public static Json json(ClusterState s) {
         return new Json(s.cluster(), s.verdict().name(), s.primary(), s.hosts().stream()
                 .map(n -> new Host(n.name(), n.address(), n.role().name(), n.state().json(), n.timeline(), n.lsn(),
-                        n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget(), pause(n, s.probedAt()), n.londiste())).toList(), s.notes());
+                        n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget(), pause(n, s.probedAt()), n.londiste())).toList(), s.notes(),
+                s.vip() == null ? null : new Vip(s.vip().address(), s.vip().expected(), s.vip().holders(), s.vip().unchecked(),
+                        s.vip().problems().isEmpty()));
     }
 
     private static Pause pause(NodeState n, java.time.Instant at) {
@@ -81,6 +96,11 @@ public final class StatusView {
                 .append(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault()).format(s.probedAt()))
                 .append(" in ").append(s.probeMillis()).append(" ms)\n");
         b.append(t.render());
+        if (s.vip() != null) {
+            b.append("VIP ").append(s.vip().address()).append(": ").append(s.vip().holders().isEmpty() ? "held by no host"
+                    : "on " + String.join(" and ", s.vip().holders())).append(s.vip().problems().isEmpty() ? ""
+                    : s.vip().expected() != null ? " (belongs on " + s.vip().expected() + ")" : "").append('\n');
+        }
         String color = switch (s.verdict()) {
             case HEALTHY -> "green";
             case FAILOVER_STATE, DEGRADED -> "yellow";

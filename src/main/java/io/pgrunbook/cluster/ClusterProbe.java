@@ -42,12 +42,15 @@ public final class ClusterProbe {
         long start = System.nanoTime();
         Duration timeout = cluster.settings().probeTimeout();
         List<Host> hosts = cluster.hosts();
-        ExecutorService pool = Executors.newFixedThreadPool(hosts.size(), r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(hosts.size() + (cluster.vip() == null ? 0 : 1), r -> {
             Thread t = new Thread(r, "probe");
             t.setDaemon(true);
             return t;
         });
         List<NodeState> raw = new ArrayList<>();
+        // asked beside the nodes: who holds the VIP does not depend on what they answer
+        java.util.concurrent.CompletableFuture<io.pgrunbook.vip.VipState> vip = cluster.vip() == null ? null
+                : java.util.concurrent.CompletableFuture.supplyAsync(() -> io.pgrunbook.vip.VipProbe.probe(cluster, connections, timeout), pool);
         try {
             List<Future<NodeState>> futures = hosts.stream()
                     .map(h -> pool.submit(() -> NodeProbe.probe(h, connections, timeout, env))).toList();
@@ -56,13 +59,14 @@ public final class ClusterProbe {
             for (int i = 0; i < hosts.size(); i++) {
                 raw.add(await(futures.get(i), hosts.get(i), deadline));
             }
+            if (raw.stream().anyMatch(n -> n.londiste() != null)) {
+                raw = LondisteProbe.withPrimary(cluster, raw, connections, timeout, env);
+            }
+            ClusterState judged = judge(cluster, raw, Instant.now(), (System.nanoTime() - start) / 1_000_000);
+            return vip == null ? judged : VipVerdict.apply(cluster, judged, VipVerdict.await(vip, cluster, timeout));
         } finally {
             pool.shutdownNow();
         }
-        if (raw.stream().anyMatch(n -> n.londiste() != null)) {
-            raw = LondisteProbe.withPrimary(cluster, raw, connections, timeout, env);
-        }
-        return judge(cluster, raw, Instant.now(), (System.nanoTime() - start) / 1_000_000);
     }
 
     private static Duration maxConnect(List<Host> hosts) {

@@ -4,9 +4,18 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** Every host of a cluster as probed now, the verdict on the whole, and notes that explain it. */
+/**
+ * Every host of a cluster as probed now, the verdict on the whole, and notes that explain it; {@code vip}: who holds
+ * the virtual IP (null when the inventory has none).
+ */
 public record ClusterState(String cluster, Verdict verdict, String primary, List<NodeState> hosts, List<String> notes,
-                           Instant probedAt, long probeMillis) {
+                           Instant probedAt, long probeMillis, io.pgrunbook.vip.VipState vip) {
+
+    /** A state without a virtual IP. */
+    public ClusterState(String cluster, Verdict verdict, String primary, List<NodeState> hosts, List<String> notes,
+                        Instant probedAt, long probeMillis) {
+        this(cluster, verdict, primary, hosts, notes, probedAt, probeMillis, null);
+    }
 
     public Optional<NodeState> node(String name) {
         return hosts.stream().filter(n -> n.name().equals(name)).findFirst();

@@ -70,6 +70,7 @@ public final class Doctor {
             return;
         }
 
+        out.addAll(VipDoctor.check(cluster, h, t));
         if (h.become() != null) {
             ExecResult r = t.exec(RemoteCommand.of("id", "-un").as(h.become()), QUICK);
             if (r.ok() && r.stdout().strip().equals(h.become())) {

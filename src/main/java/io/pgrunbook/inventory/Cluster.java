@@ -7,15 +7,15 @@ import java.util.Optional;
 /**
  * A cluster: its hosts in inventory order, and its site settings. {@code drill}: the inventory marks it as a target
  * for {@code pgrunbook drill} (a lab or a staging cluster), whose destructive parts are refused anywhere else.
- * {@code barman} is null without a Barman server.
+ * {@code barman} is null without a Barman server, {@code vip} without a virtual IP.
  */
 public record Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts,
-                      Settings settings, SourceLocation location, boolean drill, BarmanSettings barman) {
+                      Settings settings, SourceLocation location, boolean drill, BarmanSettings barman, Vip vip) {
 
-    /** The shape before {@code drill:} and {@code barman:} existed. */
+    /** The shape before {@code drill:}, {@code barman:} and {@code vip:} existed. */
     public Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts,
                    Settings settings, SourceLocation location) {
-        this(name, hosts, smoke, hooks, contacts, settings, location, false, null);
+        this(name, hosts, smoke, hooks, contacts, settings, location, false, null, null);
     }
 
     /** Whether the inventory names a Barman server for this cluster. */

@@ -176,7 +176,8 @@ public final class InventoryLoader {
                 : defaults.get("settings"));
         BarmanSettings barman = c.get("barman") == null ? null : barman(name, map(c.get("barman"), "barman"), defaults, hosts);
         return new Cluster(name, List.copyOf(hosts), smoke(c.get("smoke")), hooks(c.get("hooks")),
-                contacts(c.get("contacts")), settings, c.at(), bool(c, "drill", false), barman);
+                contacts(c.get("contacts")), settings, c.at(), bool(c, "drill", false), barman,
+                VipLoader.load(name, c.get("vip"), hostsMap, hosts));
     }
 
     /**
@@ -452,7 +453,24 @@ public final class InventoryLoader {
         return new PgBouncerSettings(port(m, "port", 6432), str(m, "admin_user", "pgbouncer"),
                 path(m, "config_file", "/etc/pgbouncer/pgbouncer.ini"), databases, str(m, "marker", null),
                 path(m, "log_file", null), new PgBouncerSettings.ServiceCommandsRef(str(svc, "start", null),
-                str(svc, "stop", null), str(svc, "reload", null)), keepBackups(m));
+                str(svc, "stop", null), str(svc, "reload", null)), keepBackups(m), readonlyDatabases(m, databases));
+    }
+
+    private static List<String> readonlyDatabases(YMap m, List<String> databases) {
+        YNode n = m.get("readonly_databases");
+        if (n == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (YNode item : list(n, "readonly_databases").items()) {
+            String d = scalar(item, "readonly_databases").text();
+            if (databases.contains(d)) {
+                throw new InventoryException(item.at(), "readonly_databases: '" + d + "' is also in pgbouncer.databases;"
+                        + " a database leads to the primary or to a standby, not both");
+            }
+            out.add(d);
+        }
+        return List.copyOf(out);
     }
 
     private static int keepBackups(YMap m) {

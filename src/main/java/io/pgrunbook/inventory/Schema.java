@@ -11,10 +11,10 @@ import java.util.Set;
 final class Schema {
     static final Set<String> TOP = Set.of("version", "defaults", "clusters");
     static final Set<String> DEFAULTS = Set.of("transport", "ssh", "become", "postgres", "replication", "pgbouncer", "settings");
-    static final Set<String> CLUSTER = Set.of("defaults", "hosts", "smoke", "hooks", "contacts", "settings", "drill", "barman");
+    static final Set<String> CLUSTER = Set.of("defaults", "hosts", "smoke", "hooks", "contacts", "settings", "drill", "barman", "vip");
     static final Set<String> BARMAN = Set.of("host", "server", "config", "barman_config", "user", "ssh_user", "transport", "ssh",
             "keep_backups");
-    static final Set<String> HOST = union(DEFAULTS, Set.of("address", "role"));
+    static final Set<String> HOST = union(DEFAULTS, Set.of("address", "role", "vip"));
     static final Set<String> SSH = Set.of("user", "port", "identity", "agent", "known_hosts", "jump", "connect_timeout", "keepalive");
     static final Set<String> POSTGRES = Set.of("port", "user", "database", "bin_dir", "data_dir", "config_file", "log_file",
             "archive_dir", "service", "connect", "host", "connect_timeout", "statement_timeout", "socket_dir", "tablespace_map");
@@ -24,7 +24,7 @@ final class Schema {
     static final Set<String> LONDISTE_WORKER = Set.of("start", "stop");
     static final Set<String> LONDISTE_TICKER = Set.of("ini", "start", "stop");
     static final Set<String> PGBOUNCER = Set.of("port", "admin_user", "config_file", "databases", "marker", "log_file", "service",
-            "keep_backups");
+            "keep_backups", "readonly_databases");
     static final Set<String> PGB_SERVICE = Set.of("start", "stop", "reload");
     static final Set<String> SETTINGS = Set.of("max_lag", "probe_timeout", "wait_timeout", "promote_timeout");
     static final Set<String> SMOKE = Set.of("database", "scripts");

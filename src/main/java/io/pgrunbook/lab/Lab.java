@@ -50,7 +50,7 @@ public final class Lab {
 
     final LabOptions options;
     /** The extras of {@code --with} this version builds. */
-    private static final java.util.Set<LabExtra> BUILT = java.util.EnumSet.of(LabExtra.BARMAN, LabExtra.LONDISTE);
+    private static final java.util.Set<LabExtra> BUILT = java.util.EnumSet.of(LabExtra.BARMAN, LabExtra.LONDISTE, LabExtra.VIP, LabExtra.READONLY);
     private final LabServers servers = new LabServers(this);
     private final LabPgBouncer pgbouncers = new LabPgBouncer(this);
     private final LabPreflight preflight = new LabPreflight(this);
@@ -118,6 +118,9 @@ public final class Lab {
         if (options.with().stream().anyMatch(e -> !BUILT.contains(e))) {
             throw new PgrunbookException(Outcome.USAGE, "lab up --with " + options.with().stream().filter(e -> !BUILT.contains(e))
                     .map(LabExtra::label).sorted().collect(java.util.stream.Collectors.joining(",")) + ": not available in this version");
+        }
+        if (options.has(LabExtra.VIP)) {
+            VipLab.checkCanBuild(layout);
         }
         checkPortsFree(ssh);
         checkTraversable(dir);
@@ -209,6 +212,9 @@ public final class Lab {
         if (ssh) {
             startSshd();
         }
+        if (options.has(LabExtra.VIP)) {
+            VipLab.up(layout, progress);
+        }
         if (options.has(LabExtra.BARMAN)) {
             BarmanLab barman = new BarmanLab(layout, osUser, progress);
             barman.up(bin.binDir());
@@ -221,8 +227,10 @@ public final class Lab {
 
     // ------------------------------------------------------------------ verification
 
+    /** The lab inventory with what the extras change in it (Londiste's leaf instead of the subscription, read-only routes). */
     String londiste(String inventory) {
-        return options.has(LabExtra.LONDISTE) ? LondisteLab.inventory(layout, inventory) : inventory;
+        String inv = options.has(LabExtra.LONDISTE) ? LondisteLab.inventory(layout, inventory) : inventory;
+        return options.has(LabExtra.READONLY) ? ReadOnlyLab.inventory(layout, inv) : inv;
     }
 
     private void verify() {
@@ -282,6 +290,9 @@ public final class Lab {
         Optional<Path> binDir = ServerBinaries.findBinDir();
         new BarmanLab(layout, osUser, progress).down();
         LondisteLab.stop(layout, progress);
+        if (options.has(LabExtra.VIP)) {
+            VipLab.down(layout, progress);
+        }
         for (LabHost h : layout.hosts()) {
             stopPgBouncer(h.name());
         }

@@ -17,7 +17,9 @@ public enum LabExtra {
     /** Barman backing up the primary, with a first backup. */
     BARMAN,
     /** db4 as a Londiste leaf of db1 (PgQ root), pgqd ticking. */
-    LONDISTE;
+    LONDISTE,
+    /** A read-only route on the SLAVE's PgBouncer: app_ro leading to db2's own standby. */
+    READONLY;
 
     /** The name in {@code --with} and in the lab marker. */
     public String label() {

@@ -46,6 +46,9 @@ final class LabPgBouncer {
                 + "default_pool_size = 10\n"
                 + "pidfile = " + lab.layout.pgbouncerPid(host) + "\n"
                 + "logfile = " + lab.layout.pgbouncerLog(host) + "\n";
+        if (lab.options.has(LabExtra.READONLY)) {
+            ini = ReadOnlyLab.ini(lab.layout, host, ini);
+        }
         lab.write(lab.layout.pgbouncerIni(host), ini, true);
         if (lab.debian != null) {
             // as sites do: the roles' SCRAM secrets copied from pg_authid (PgBouncer logs in to the server with them)

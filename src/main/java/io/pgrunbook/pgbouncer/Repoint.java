@@ -134,8 +134,13 @@ public final class Repoint {
         var settings = pgbouncer.pgbouncer();
         String file = settings.configFile();
         String before = read(pgbouncer, transport, file);
-        PgBouncerConfig.Rewrite r = PgBouncerConfig.repoint(before, settings.databases(), target.address(),
-                target.postgres().port());
+        List<String> dbs = settings.databases();
+        if (dbs.isEmpty() && !settings.readonlyDatabases().isEmpty()) {
+            // "every database" must not take the read-only routes to the primary
+            dbs = PgBouncerConfig.entries(before).stream().map(PgBouncerConfig.Entry::database)
+                    .filter(n -> !n.equals("pgbouncer") && !settings.readonlyDatabases().contains(n)).toList();
+        }
+        PgBouncerConfig.Rewrite r = PgBouncerConfig.repoint(before, dbs, target.address(), target.postgres().port());
         if (!r.hasDatabasesSection()) {
             throw new PgrunbookException(Outcome.FAILED, pgbouncer.name() + ": " + file + " has no [databases] section",
                     "add the databases PgBouncer serves, or fix pgbouncer.config_file in the inventory");
@@ -161,10 +166,39 @@ public final class Repoint {
         return new Written(file, r.changed(), backup, r.entries(), marker, r.text());
     }
 
-    /** The databases pgrunbook manages on this PgBouncer: the inventory's list, or every one but the console. */
+    /**
+     * Only the read-only routes ({@code pgbouncer.readonly_databases}) lead to {@code target} now: config rewritten
+     * (backup kept) when they did not, then RELOAD. The marker file names the primary route's server and is left alone.
+     */
+    public static Written pointReadonly(Host pgbouncer, Transport transport, Host target, Instant now) {
+        var settings = pgbouncer.pgbouncer();
+        String file = settings.configFile();
+        String before = read(pgbouncer, transport, file);
+        PgBouncerConfig.Rewrite r = PgBouncerConfig.repoint(before, settings.readonlyDatabases(), target.address(),
+                target.postgres().port());
+        if (!r.missing().isEmpty() || !r.hasDatabasesSection()) {
+            throw new PgrunbookException(Outcome.FAILED, pgbouncer.name() + ": " + file + " has no [databases] entry for "
+                    + String.join(", ", r.missing().isEmpty() ? settings.readonlyDatabases() : r.missing()),
+                    "nothing was changed; fix the file or pgbouncer.readonly_databases in the inventory");
+        }
+        String backup = null;
+        if (r.changed()) {
+            backup = file + ".pgrunbook-" + STAMP.format(now);
+            write(pgbouncer, transport, file, r.text(), backup);
+            prune(pgbouncer, transport, file, settings.keepBackups());
+            new PgBouncerAdmin(pgbouncer, transport).commands(List.of("RELOAD"));
+        }
+        return new Written(file, r.changed(), backup, r.entries(), null, r.text());
+    }
+
+    /**
+     * The databases pgrunbook manages on this PgBouncer as routes to the primary: the inventory's list, or every one
+     * but the console and the read-only routes.
+     */
     public static boolean managed(Host pgbouncer, String database) {
         List<String> dbs = pgbouncer.pgbouncer().databases();
-        return dbs.isEmpty() ? !database.equals("pgbouncer") : dbs.contains(database);
+        return dbs.isEmpty() ? !database.equals("pgbouncer") && !pgbouncer.pgbouncer().readonlyDatabases().contains(database)
+                : dbs.contains(database);
     }
 
     public static String read(Host host, Transport transport, String file) {

@@ -58,7 +58,8 @@ public final class Planner {
         n = 0;
         boolean londiste = !io.pgrunbook.action.LondisteActions.londisteReplicas(cluster).isEmpty();
         for (Step s : rb.steps()) {
-            if (forAbsentBarman(s, cluster) || !londiste && londisteOnly(s)) {
+            if (forAbsentBarman(s, cluster) || !londiste && londisteOnly(s)
+                    || s.kind() == StepKind.ACTION && !registry.action(s.target()).map(a -> a.appliesTo(cluster)).orElse(true)) {
                 continue;
             }
             steps.add(r.step(++n, s, "step " + n + " (" + s.name() + ")"));

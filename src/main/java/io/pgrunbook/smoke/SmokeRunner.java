@@ -142,6 +142,7 @@ public final class SmokeRunner {
 
         for (Host h : cluster.pgbouncers()) {
             checks.addAll(pgbouncer(h, primary, db, token));
+            checks.addAll(ReadOnlySmoke.check(cluster, h, d -> viaPgBouncer(h, d)));
         }
         checks.addAll(BarmanSmoke.checks(cluster, connections, primary));
         for (Cluster.SmokeScript s : cluster.smoke().scripts()) {
@@ -391,7 +392,7 @@ public final class SmokeRunner {
         if (dbs.isEmpty()) {
             try {
                 dbs = new PgBouncerAdmin(h, connections.to(h)).databases().stream().map(PgBouncerAdmin.Database::name)
-                        .filter(n -> !n.equals("pgbouncer")).toList();
+                        .filter(n -> !n.equals("pgbouncer") && !h.pgbouncer().readonlyDatabases().contains(n)).toList();
             } catch (HostKeyException e) {
                 throw e;
             } catch (RuntimeException e) {

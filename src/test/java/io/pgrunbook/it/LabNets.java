@@ -53,7 +53,8 @@ public enum LabNets {
     BARMAN(100, "BarmanIT"),
     LONDISTE(101, "LondisteIT"),
     DRILL(241, "DrillIT"),
-    DEMO(242, "DemoIT");
+    DEMO(242, "DemoIT"),
+    VIP(102, "VipIT");
 
     private final int octet;
     private final int span;

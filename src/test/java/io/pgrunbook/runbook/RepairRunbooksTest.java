@@ -37,10 +37,11 @@ class RepairRunbooksTest {
     void failback_checkpoints_the_new_primary_before_the_destructive_rewind() {
         Runbook rb = shipped("failback");
         List<String> steps = rb.steps().stream().map(s -> s.target() != null ? s.target() : s.kind().key()).toList();
-        assertEquals(List.of("postgres.stop", "pgbouncer.point", "failback.report", "sql", "failback.rewind", "standby.follow", "slots.cleanup",
-                        "barman.repoint"),
+        // vip.move and pgbouncer.point-readonly are planned only where the inventory has a vip or read-only routes
+        assertEquals(List.of("postgres.stop", "pgbouncer.point", "vip.move", "failback.report", "sql", "failback.rewind",
+                        "standby.follow", "slots.cleanup", "pgbouncer.point-readonly", "barman.repoint"),
                 steps.stream().map(s -> s.equals("psql") ? "sql" : s).toList());
-        assertTrue(rb.steps().get(4).destructive());
+        assertTrue(rb.steps().get(5).destructive());
         assertEquals(List.of("failback-target", "target-ready"), rb.preflight().stream().map(Step::target).toList());
     }
 

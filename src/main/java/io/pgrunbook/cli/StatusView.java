@@ -18,9 +18,10 @@ public final class StatusView {
     }
 
     /** DESIGN.md's `status -o json`, fields in that order; `notes` is an addition at the end. */
-    @JsonPropertyOrder({"cluster", "verdict", "primary", "hosts", "notes"})
+    @JsonPropertyOrder({"cluster", "verdict", "primary", "hosts", "notes", "pgpool"})
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    public record Json(String cluster, String verdict, String primary, List<Host> hosts, List<String> notes) {
+    public record Json(String cluster, String verdict, String primary, List<Host> hosts, List<String> notes,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) List<Pgpool> pgpool) {
     }
 
     /** The fields of DESIGN.md in their order, then additions at the end: {@code pgbouncer_pause}. */
@@ -42,10 +43,34 @@ public final class StatusView {
                         boolean guardRunning, String resumeCommand) {
     }
 
+    /** One pgpool's view (only for a cluster with pgpool in its inventory): its backends and where it differs. */
+    @JsonPropertyOrder({"pgpool", "address", "port", "error", "backends", "differences"})
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Pgpool(String pgpool, String address, int port, String error, List<PgpoolBackend> backends,
+                         List<String> differences) {
+    }
+
+    @JsonPropertyOrder({"node_id", "host", "address", "port", "status", "role", "lb_weight", "live_state"})
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record PgpoolBackend(@com.fasterxml.jackson.annotation.JsonProperty("node_id") int nodeId, String host,
+                                String address, int port, String status, String role,
+                                @com.fasterxml.jackson.annotation.JsonProperty("lb_weight") String lbWeight,
+                                @com.fasterxml.jackson.annotation.JsonProperty("live_state") String liveState) {
+    }
+
+    private static List<Pgpool> pgpools(ClusterState s) {
+        if (s.pgpools().isEmpty()) {
+            return null;
+        }
+        return s.pgpools().stream().map(p -> new Pgpool(p.pgpool(), p.address(), p.port(), p.error(), p.backends().stream()
+                .map(b -> new PgpoolBackend(b.id(), b.host(), b.address(), b.port(), b.status(), b.role(), b.weight(), b.live()))
+                .toList(), p.differences())).toList();
+    }
+
     public static Json json(ClusterState s) {
         return new Json(s.cluster(), s.verdict().name(), s.primary(), s.hosts().stream()
                 .map(n -> new Host(n.name(), n.address(), n.role().name(), n.state().json(), n.timeline(), n.lsn(),
-                        n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget(), pause(n, s.probedAt()))).toList(), s.notes());
+                        n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget(), pause(n, s.probedAt()))).toList(), s.notes(), pgpools(s));
     }
 
     private static Pause pause(NodeState n, java.time.Instant at) {
@@ -79,6 +104,9 @@ public final class StatusView {
                 .append(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault()).format(s.probedAt()))
                 .append(" in ").append(s.probeMillis()).append(" ms)\n");
         b.append(t.render());
+        for (io.pgrunbook.pgpool.PgpoolState p : s.pgpools()) {
+            b.append(PgpoolTable.render(p));
+        }
         String color = switch (s.verdict()) {
             case HEALTHY -> "green";
             case FAILOVER_STATE, DEGRADED -> "yellow";

@@ -48,6 +48,17 @@ public final class ClusterProbe {
             return t;
         });
         List<NodeState> raw = new ArrayList<>();
+        // pgpool's view is asked beside the hosts' probes: pcp answers in milliseconds or fails
+        Future<List<io.pgrunbook.pgpool.PgpoolState>> pgpools = null;
+        if (!cluster.pgpools().isEmpty()) {
+            ExecutorService one = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "probe-pgpool");
+                t.setDaemon(true);
+                return t;
+            });
+            pgpools = one.submit(() -> io.pgrunbook.pgpool.PgpoolState.probe(cluster, connections::to));
+            one.shutdown();
+        }
         try {
             List<Future<NodeState>> futures = hosts.stream()
                     .map(h -> pool.submit(() -> NodeProbe.probe(h, connections, timeout, env))).toList();
@@ -59,7 +70,21 @@ public final class ClusterProbe {
         } finally {
             pool.shutdownNow();
         }
-        return judge(cluster, raw, Instant.now(), (System.nanoTime() - start) / 1_000_000);
+        ClusterState state = judge(cluster, raw, Instant.now(), (System.nanoTime() - start) / 1_000_000);
+        return pgpools == null ? state : io.pgrunbook.pgpool.PgpoolState.judge(cluster, state, pgpoolViews(cluster, pgpools));
+    }
+
+    private static List<io.pgrunbook.pgpool.PgpoolState> pgpoolViews(Cluster cluster, Future<List<io.pgrunbook.pgpool.PgpoolState>> f) {
+        try {
+            return f.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } catch (ExecutionException | TimeoutException e) {
+            f.cancel(true);
+            return cluster.pgpools().stream().map(p -> new io.pgrunbook.pgpool.PgpoolState(p.label(), p.address(), p.port(),
+                    "pcp did not answer", List.of(), List.of())).toList();
+        }
     }
 
     private static Duration maxConnect(List<Host> hosts) {

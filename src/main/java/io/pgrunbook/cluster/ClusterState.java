@@ -6,7 +6,22 @@ import java.util.Optional;
 
 /** Every host of a cluster as probed now, the verdict on the whole, and notes that explain it. */
 public record ClusterState(String cluster, Verdict verdict, String primary, List<NodeState> hosts, List<String> notes,
-                           Instant probedAt, long probeMillis) {
+                           Instant probedAt, long probeMillis, List<io.pgrunbook.pgpool.PgpoolState> pgpools) {
+
+    public ClusterState {
+        pgpools = pgpools == null ? List.of() : List.copyOf(pgpools);
+    }
+
+    /** A state without pgpool-II in front of the cluster. */
+    public ClusterState(String cluster, Verdict verdict, String primary, List<NodeState> hosts, List<String> notes,
+                        Instant probedAt, long probeMillis) {
+        this(cluster, verdict, primary, hosts, notes, probedAt, probeMillis, List.of());
+    }
+
+    /** This state with another verdict and notes, and each pgpool's view of the backends. */
+    public ClusterState with(Verdict v, List<String> newNotes, List<io.pgrunbook.pgpool.PgpoolState> pools) {
+        return new ClusterState(cluster, v, primary, hosts, List.copyOf(newNotes), probedAt, probeMillis, pools);
+    }
 
     public Optional<NodeState> node(String name) {
         return hosts.stream().filter(n -> n.name().equals(name)).findFirst();

@@ -6,7 +6,17 @@ import java.util.Optional;
 
 /** A cluster: its hosts in inventory order, and its site settings. */
 public record Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts,
-                      Settings settings, SourceLocation location) {
+                      Settings settings, SourceLocation location, List<Pgpool> pgpools) {
+
+    public Cluster {
+        pgpools = pgpools == null ? List.of() : List.copyOf(pgpools);
+    }
+
+    /** A cluster without pgpool-II in front of it. */
+    public Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts, Settings settings,
+                   SourceLocation location) {
+        this(name, hosts, smoke, hooks, contacts, settings, location, List.of());
+    }
 
     /** Smoke-test settings: the database for probe rows, and site scripts to run. */
     public record Smoke(String database, List<SmokeScript> scripts) {

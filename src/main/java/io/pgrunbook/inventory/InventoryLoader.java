@@ -175,7 +175,7 @@ public final class InventoryLoader {
         Settings settings = settings(c.get("settings") != null ? YNode.merge(defaults.get("settings"), c.get("settings"))
                 : defaults.get("settings"));
         return new Cluster(name, List.copyOf(hosts), smoke(c.get("smoke")), hooks(c.get("hooks")),
-                contacts(c.get("contacts")), settings, c.at());
+                contacts(c.get("contacts")), settings, c.at(), PgpoolLoader.load(c.get("pgpool"), hosts, name));
     }
 
     private Host host(String name, YNode.Entry entry, YMap defaults) {

@@ -11,7 +11,7 @@ import java.util.Set;
 final class Schema {
     static final Set<String> TOP = Set.of("version", "defaults", "clusters");
     static final Set<String> DEFAULTS = Set.of("transport", "ssh", "become", "postgres", "replication", "pgbouncer", "settings");
-    static final Set<String> CLUSTER = Set.of("defaults", "hosts", "smoke", "hooks", "contacts", "settings");
+    static final Set<String> CLUSTER = Set.of("defaults", "hosts", "smoke", "hooks", "contacts", "settings", "pgpool");
     static final Set<String> HOST = union(DEFAULTS, Set.of("address", "role"));
     static final Set<String> SSH = Set.of("user", "port", "identity", "agent", "known_hosts", "jump", "connect_timeout", "keepalive");
     static final Set<String> POSTGRES = Set.of("port", "user", "database", "bin_dir", "data_dir", "config_file", "log_file",

@@ -128,11 +128,16 @@ public final class Lab {
         if (debian != null) {
             debian.checkCanBuild();
         }
-        if (!options.with().isEmpty()) {
-            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with " + options.with().stream().map(LabExtra::label)
+        java.util.Set<LabExtra> notBuilt = options.with().stream().filter(e -> e != LabExtra.PGPOOL)
+                .collect(java.util.stream.Collectors.toSet());
+        if (!notBuilt.isEmpty()) {
+            throw new PgrunbookException(ExitCodes.USAGE, "lab up --with " + notBuilt.stream().map(LabExtra::label)
                     .sorted().collect(java.util.stream.Collectors.joining(",")) + ": not available in this version");
         }
         checkPortsFree(ssh);
+        if (options.has(LabExtra.PGPOOL)) {
+            new PgpoolLab(layout, osUser, progress).checkPortsFree();
+        }
         checkTraversable(dir);
         try {
             build(ssh);
@@ -216,8 +221,12 @@ public final class Lab {
         startPgBouncer("db2");
 
         verify();
+        if (options.has(LabExtra.PGPOOL)) {
+            new PgpoolLab(layout, osUser, progress).start();
+        }
         String become = osUser;
-        write(layout.inventory(), LabInventory.render(layout, bin.binDir(), become, null, tablespace), false);
+        write(layout.inventory(), LabInventory.render(layout, bin.binDir(), become, null, tablespace)
+                + (options.has(LabExtra.PGPOOL) ? PgpoolLab.inventory(layout) : ""), false);
         if (ssh) {
             startSshd();
         }
@@ -583,6 +592,7 @@ public final class Lab {
 
     private void stopAll() {
         Optional<Path> binDir = ServerBinaries.findBinDir();
+        PgpoolLab.stop(layout, progress);
         for (LabHost h : layout.hosts()) {
             stopPgBouncer(h.name());
         }

@@ -142,6 +142,7 @@ public final class SmokeTest {
         for (Host h : cluster.pgbouncers()) {
             checks.addAll(pgbouncer(h, primary, db, token));
         }
+        checks.addAll(PgpoolSmoke.checks(cluster, primary, db, token, env));
         for (Cluster.SmokeScript s : cluster.smoke().scripts()) {
             checks.addAll(script(cluster, state, s));
         }
@@ -476,7 +477,7 @@ public final class SmokeTest {
         return nl > 0 ? m.substring(0, nl) : m;
     }
 
-    private static long ms(long since) {
+    static long ms(long since) {
         return (System.nanoTime() - since) / 1_000_000;
     }
 

@@ -45,6 +45,7 @@ public final class Doctor {
             host(cluster, h, out, majors);
         }
         out.add(DoctorRules.sameMajor(majors));
+        out.addAll(PgpoolDoctor.check(cluster, connections));
         return new DoctorReport(cluster.name(), List.copyOf(out));
     }
 

@@ -37,7 +37,9 @@ public record PgpoolState(String pgpool, String address, int port, String error,
             try {
                 nodes = new Pcp(p, Pcp.transport(p, cluster, transports)).nodes();
             } catch (RuntimeException e) {
-                out.add(new PgpoolState(p.label(), p.address(), p.port(), e.getMessage(), List.of(), List.of()));
+                String why = String.valueOf(e.getMessage());
+                out.add(new PgpoolState(p.label(), p.address(), p.port(),
+                        why.startsWith(p.label() + ": ") ? why.substring(p.label().length() + 2) : why, List.of(), List.of()));
                 continue;
             }
             out.add(new PgpoolState(p.label(), p.address(), p.port(), null, backends(p, cluster, nodes), List.of()));

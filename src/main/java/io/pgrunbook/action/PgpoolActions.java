@@ -287,8 +287,15 @@ public final class PgpoolActions {
                         wrong.add(p.label() + ": " + show(n));
                     }
                 }
-                return wrong.isEmpty() ? Result.ok(ctx.host().name() + " is up in every pgpool")
-                        : Result.failed(ctx.host().name() + " is not attached: " + String.join("; ", wrong));
+                if (wrong.isEmpty()) {
+                    return Result.ok(ctx.host().name() + " is up in every pgpool");
+                }
+                // pgpool queues every pcp request behind its search for a primary (after the primary was detached),
+                // which lasts search_primary_node_timeout when no primary appears: the attach is not lost, only late
+                return Result.failed(ctx.host().name() + " is not attached yet: " + String.join("; ", wrong)
+                        + "; a pgpool without a primary applies the attach only when its search for one ends"
+                        + " (search_primary_node_timeout); check with pgrunbook status, and run " + io.pgrunbook.pgpool.PgpoolState.SYNC_COMMAND
+                        + " if it still differs");
             }
         };
     }

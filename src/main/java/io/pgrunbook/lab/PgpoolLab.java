@@ -179,6 +179,9 @@ public final class PgpoolLab {
         // operator-driven: pgpool never fails a node over by itself
         c.append("health_check_period = 0\nfailover_command = ''\nfollow_primary_command = ''\n");
         c.append("failover_on_backend_error = off\nauto_failback = off\nuse_watchdog = off\n");
+        // after its primary is detached pgpool looks for a new one and queues every pcp request meanwhile: 20 s instead
+        // of 5 min, so that a drill whose procedure was undone gets its old primary attached again soon
+        c.append("search_primary_node_timeout = 20s\n");
         c.append("log_destination = 'stderr'\n");
         return c.toString();
     }
@@ -194,7 +197,8 @@ public final class PgpoolLab {
         Path pid = dir(layout).resolve("pgpool.pid");
         Optional<ProcessHandle> p;
         try {
-            p = Files.exists(pid) ? ProcessHandle.of(Long.parseLong(Files.readString(pid).strip().split("\\s+")[0]))
+            // pgpool ends its pid file with a NUL byte, not a new line
+            p = Files.exists(pid) ? ProcessHandle.of(Long.parseLong(Files.readString(pid).replaceAll("(?s)^\\s*(\\d+).*", "$1")))
                     .filter(ProcessHandle::isAlive).filter(ph -> ph.info().command().map(c -> c.endsWith("pgpool")).orElse(true))
                     : Optional.empty();
         } catch (IOException | NumberFormatException e) {

@@ -42,9 +42,14 @@ public record PgpoolState(String pgpool, String address, int port, String error,
                         why.startsWith(p.label() + ": ") ? why.substring(p.label().length() + 2) : why, List.of(), List.of()));
                 continue;
             }
-            out.add(new PgpoolState(p.label(), p.address(), p.port(), null, backends(p, cluster, nodes), List.of()));
+            out.add(view(cluster, p, nodes));
         }
         return out;
+    }
+
+    /** One pgpool's answer (its node list) mapped to the cluster's hosts, not yet judged. */
+    public static PgpoolState view(Cluster cluster, Pgpool p, List<PgpoolNode> nodes) {
+        return new PgpoolState(p.label(), p.address(), p.port(), null, backends(p, cluster, nodes), List.of());
     }
 
     private static List<Backend> backends(Pgpool p, Cluster cluster, List<PgpoolNode> nodes) {

@@ -54,6 +54,25 @@ public final class PgpoolActions {
         return new Rendered(lines);
     }
 
+    /**
+     * A host no pgpool routes to (a BCP in another site, the REPLICA): detach and attach have nothing to do there. One
+     * the inventory gives a node id is always a backend (a wrong id then fails the step, as it should).
+     */
+    private static boolean notBackend(Pgpool p, Host h, List<PgpoolNode> nodes) {
+        return Pcp.idOf(p, h, nodes).isEmpty();
+    }
+
+    /** The pgpools that have the step's host among their backends. */
+    private static List<Pgpool> backendOf(StepContext ctx) {
+        List<Pgpool> out = new ArrayList<>();
+        for (Pgpool p : ctx.cluster().pgpools()) {
+            if (!notBackend(p, ctx.host(), pcp(ctx, p).nodes())) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
     private static int id(Pgpool p, Host h, List<PgpoolNode> nodes) {
         return Pcp.idOf(p, h, nodes).orElseThrow(() -> new IllegalStateException(p.label() + " has no backend at " + h.address()
                 + ":" + h.postgres().port() + " (" + h.name() + "); give its node id in the inventory's pgpool.node_ids"));
@@ -122,6 +141,9 @@ public final class PgpoolActions {
                 for (Pgpool p : ctx.cluster().pgpools()) {
                     Pcp pcp = pcp(ctx, p);
                     List<PgpoolNode> nodes = pcp.nodes();
+                    if (notBackend(p, ctx.host(), nodes)) {
+                        continue;
+                    }
                     int id = id(p, ctx.host(), nodes);
                     PgpoolNode n = nodes.stream().filter(x -> x.id() == id).findFirst().orElse(null);
                     if (n != null && !n.attached()) {
@@ -131,14 +153,16 @@ public final class PgpoolActions {
                     pcp.run(pcp.detach(id));
                     done.add(p.label() + ": node " + id + " detached");
                 }
-                Result r = Result.ok(ctx.host().name() + ": " + String.join("; ", done));
-                return done.isEmpty() ? r : r.opening(detached(ctx));
+                if (done.isEmpty()) {
+                    return Result.ok(ctx.host().name() + " is a backend of no pgpool: nothing to detach");
+                }
+                return Result.ok(ctx.host().name() + ": " + String.join("; ", done)).opening(detached(ctx));
             }
 
             @Override
             public Result verify(StepContext ctx) {
                 List<String> wrong = new ArrayList<>();
-                for (Pgpool p : ctx.cluster().pgpools()) {
+                for (Pgpool p : backendOf(ctx)) {
                     PgpoolNode n = await(pcp(ctx, p), ctx.host(), SETTLE, x -> !x.attached());
                     if (n == null || n.attached()) {
                         wrong.add(p.label() + ": " + show(n));
@@ -245,6 +269,9 @@ public final class PgpoolActions {
 
             @Override
             public Result execute(StepContext ctx) {
+                if (backendOf(ctx).isEmpty()) {
+                    return Result.ok(ctx.host().name() + " is a backend of no pgpool: nothing to attach");
+                }
                 long deadline = System.nanoTime() + waitFor(ctx).toNanos();
                 String role = liveRole(ctx, ctx.host());
                 while (!role.equals("primary") && !role.equals("streaming") && System.nanoTime() < deadline) {
@@ -256,7 +283,7 @@ public final class PgpoolActions {
                             + " it streams again (pgrunbook failback " + ctx.host().name() + ", or repair, attaches it)");
                 }
                 List<String> done = new ArrayList<>();
-                for (Pgpool p : ctx.cluster().pgpools()) {
+                for (Pgpool p : backendOf(ctx)) {
                     Pcp pcp = pcp(ctx, p);
                     List<PgpoolNode> nodes = pcp.nodes();
                     int id = id(p, ctx.host(), nodes);
@@ -281,7 +308,7 @@ public final class PgpoolActions {
             @Override
             public Result verify(StepContext ctx) {
                 List<String> wrong = new ArrayList<>();
-                for (Pgpool p : ctx.cluster().pgpools()) {
+                for (Pgpool p : backendOf(ctx)) {
                     PgpoolNode n = await(pcp(ctx, p), ctx.host(), SETTLE, PgpoolNode::attached);
                     if (n == null || !n.attached()) {
                         wrong.add(p.label() + ": " + show(n));

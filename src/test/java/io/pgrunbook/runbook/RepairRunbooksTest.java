@@ -29,7 +29,9 @@ class RepairRunbooksTest {
     void failback_checkpoints_the_new_primary_before_the_destructive_rewind() {
         Runbook rb = shipped("failback");
         List<String> steps = rb.steps().stream().map(s -> s.target() != null ? s.target() : s.kind().key()).toList();
-        assertEquals(List.of("postgres.stop", "pgbouncer.point", "failback.report", "sql", "failback.rewind", "standby.follow", "slots.cleanup"),
+        // pgpool.attach: with pgpool in the inventory, the rejoined node is attached once it streams
+        assertEquals(List.of("postgres.stop", "pgbouncer.point", "failback.report", "sql", "failback.rewind", "standby.follow",
+                        "pgpool.attach", "slots.cleanup"),
                 steps.stream().map(s -> s.equals("psql") ? "sql" : s).toList());
         assertTrue(rb.steps().get(4).destructive());
         assertEquals(List.of("failback-target", "target-ready"), rb.preflight().stream().map(Step::target).toList());

@@ -40,7 +40,11 @@ final class PgpoolDoctor {
                 out.add(Finding.pass(who, "pcp", "pcp_node_info answers: " + nodes.size() + " backends"));
             } catch (RuntimeException e) {
                 String hint = e instanceof io.pgrunbook.cli.PgrunbookException pe ? pe.hint() : null;
-                out.add(Finding.fail(who, "pcp", e.getMessage(), hint != null ? hint
+                String detail = String.valueOf(e.getMessage());
+                if (hint != null && detail.endsWith("; " + hint)) {
+                    detail = detail.substring(0, detail.length() - hint.length() - 2);
+                }
+                out.add(Finding.fail(who, "pcp", detail, hint != null ? hint
                         : "check pcp_port, pcp_user and the pcp password file (~/.pcppass or PCPPASSFILE)"));
                 continue;
             }

@@ -106,7 +106,9 @@ public final class Pcp {
         } else {
             hint = "check that pgpool runs and its pcp port " + pool.pcpPort() + " answers on " + pool.address();
         }
-        return new PgrunbookException(ExitCodes.FAILED, pool.label() + ": " + tool + " failed (" + r.status() + "): " + why, hint);
+        // the hint is in the message too: a step's failure and status's note show the message only
+        return new PgrunbookException(ExitCodes.FAILED, pool.label() + ": " + tool + " failed (" + r.status() + "): " + why
+                + "; " + hint, hint);
     }
 
     /** Every backend as this pgpool sees it, in node id order. */

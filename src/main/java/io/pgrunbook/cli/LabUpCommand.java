@@ -85,6 +85,11 @@ public class LabUpCommand extends AbstractCommand {
             out.printf("  %-4s %-8s %s:%d%s%n", h.name(), h.role(), h.address(), LabLayout.PG_PORT,
                     h.pgbouncer() ? "  pgbouncer " + h.address() + ":" + LabLayout.PGBOUNCER_PORT : "");
         }
+        if (Lab.readExtras(info.dir()).contains(io.pgrunbook.lab.LabExtra.PGPOOL)) {
+            String a = info.host("db1").address();
+            out.printf("  pgpool-II %s:%d  pcp %s:%d (password file %s)%n", a, io.pgrunbook.lab.PgpoolLab.PORT, a,
+                    io.pgrunbook.lab.PgpoolLab.PCP_PORT, info.dir().resolve("pgpool").resolve("pcppass"));
+        }
         out.println("inventory: " + info.inventory());
         if (info.sshInventory() != null) {
             out.println("inventory over ssh: " + info.sshInventory());

@@ -18,15 +18,16 @@ public final class StatusView {
     }
 
     /**
-     * DESIGN.md's `status -o json`, fields in that order; `notes` is an addition at the end, then `vip` (only when
-     * the inventory has one).
+     * DESIGN.md's `status -o json`, fields in that order; `notes` is an addition at the end, then `vip` and `pgpool`
+     * (only when the inventory has them).
      */
-    @JsonPropertyOrder({"cluster", "verdict", "primary", "hosts", "notes", "vip"})
+    @JsonPropertyOrder({"cluster", "verdict", "primary", "hosts", "notes", "vip", "pgpool"})
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Json(String cluster, String verdict, String primary, List<Host> hosts, List<String> notes,
-                       @JsonInclude(JsonInclude.Include.NON_NULL) Vip vip) {
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Vip vip,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) List<Pgpool> pgpool) {
         public Json(String cluster, String verdict, String primary, List<Host> hosts, List<String> notes) {
-            this(cluster, verdict, primary, hosts, notes, null);
+            this(cluster, verdict, primary, hosts, notes, null, null);
         }
     }
 
@@ -57,12 +58,36 @@ public final class StatusView {
                         boolean guardRunning, String resumeCommand) {
     }
 
+    /** One pgpool's view (only for a cluster with pgpool in its inventory): its backends and where it differs. */
+    @JsonPropertyOrder({"pgpool", "address", "port", "error", "backends", "differences"})
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Pgpool(String pgpool, String address, int port, String error, List<PgpoolBackend> backends,
+                         List<String> differences) {
+    }
+
+    @JsonPropertyOrder({"node_id", "host", "address", "port", "status", "role", "lb_weight", "live_state"})
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record PgpoolBackend(@com.fasterxml.jackson.annotation.JsonProperty("node_id") int nodeId, String host,
+                                String address, int port, String status, String role,
+                                @com.fasterxml.jackson.annotation.JsonProperty("lb_weight") String lbWeight,
+                                @com.fasterxml.jackson.annotation.JsonProperty("live_state") String liveState) {
+    }
+
+    private static List<Pgpool> pgpools(ClusterState s) {
+        if (s.pgpools().isEmpty()) {
+            return null;
+        }
+        return s.pgpools().stream().map(p -> new Pgpool(p.pgpool(), p.address(), p.port(), p.error(), p.backends().stream()
+                .map(b -> new PgpoolBackend(b.id(), b.host(), b.address(), b.port(), b.status(), b.role(), b.weight(), b.live()))
+                .toList(), p.differences())).toList();
+    }
+
     public static Json json(ClusterState s) {
         return new Json(s.cluster(), s.verdict().name(), s.primary(), s.hosts().stream()
                 .map(n -> new Host(n.name(), n.address(), n.role().name(), n.state().json(), n.timeline(), n.lsn(),
                         n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget(), pause(n, s.probedAt()), n.londiste())).toList(), s.notes(),
                 s.vip() == null ? null : new Vip(s.vip().address(), s.vip().expected(), s.vip().holders(), s.vip().unchecked(),
-                        s.vip().problems().isEmpty()));
+                        s.vip().problems().isEmpty()), pgpools(s));
     }
 
     private static Pause pause(NodeState n, java.time.Instant at) {
@@ -100,6 +125,9 @@ public final class StatusView {
             b.append("VIP ").append(s.vip().address()).append(": ").append(s.vip().holders().isEmpty() ? "held by no host"
                     : "on " + String.join(" and ", s.vip().holders())).append(s.vip().problems().isEmpty() ? ""
                     : s.vip().expected() != null ? " (belongs on " + s.vip().expected() + ")" : "").append('\n');
+        }
+        for (io.pgrunbook.cluster.PgpoolState p : s.pgpools()) {
+            b.append(PgpoolTable.render(p));
         }
         String color = switch (s.verdict()) {
             case HEALTHY -> "green";

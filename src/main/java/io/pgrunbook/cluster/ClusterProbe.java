@@ -51,6 +51,17 @@ public final class ClusterProbe {
         // asked beside the nodes: who holds the VIP does not depend on what they answer
         java.util.concurrent.CompletableFuture<io.pgrunbook.vip.VipState> vip = cluster.vip() == null ? null
                 : java.util.concurrent.CompletableFuture.supplyAsync(() -> io.pgrunbook.vip.VipProbe.probe(cluster, connections, timeout), pool);
+        // pgpool's view is asked beside the hosts' probes: pcp answers in milliseconds or fails
+        Future<List<io.pgrunbook.cluster.PgpoolState>> pgpools = null;
+        if (!cluster.pgpools().isEmpty()) {
+            ExecutorService one = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "probe-pgpool");
+                t.setDaemon(true);
+                return t;
+            });
+            pgpools = one.submit(() -> io.pgrunbook.cluster.PgpoolState.probe(cluster, connections::to));
+            one.shutdown();
+        }
         try {
             List<Future<NodeState>> futures = hosts.stream()
                     .map(h -> pool.submit(() -> NodeProbe.probe(h, connections, timeout, env))).toList();
@@ -63,9 +74,23 @@ public final class ClusterProbe {
                 raw = LondisteProbe.withPrimary(cluster, raw, connections, timeout, env);
             }
             ClusterState judged = judge(cluster, raw, Instant.now(), (System.nanoTime() - start) / 1_000_000);
-            return vip == null ? judged : VipVerdict.apply(cluster, judged, VipVerdict.await(vip, cluster, timeout));
+            ClusterState state = vip == null ? judged : VipVerdict.apply(cluster, judged, VipVerdict.await(vip, cluster, timeout));
+            return pgpools == null ? state : io.pgrunbook.cluster.PgpoolState.judge(cluster, state, pgpoolViews(cluster, pgpools));
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    private static List<io.pgrunbook.cluster.PgpoolState> pgpoolViews(Cluster cluster, Future<List<io.pgrunbook.cluster.PgpoolState>> f) {
+        try {
+            return f.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } catch (ExecutionException | TimeoutException e) {
+            f.cancel(true);
+            return cluster.pgpools().stream().map(p -> new io.pgrunbook.cluster.PgpoolState(p.label(), p.address(), p.port(),
+                    "pcp did not answer", List.of(), List.of())).toList();
         }
     }
 

@@ -9,12 +9,22 @@ import java.util.Optional;
  * the virtual IP (null when the inventory has none).
  */
 public record ClusterState(String cluster, Verdict verdict, String primary, List<NodeState> hosts, List<String> notes,
-                           Instant probedAt, long probeMillis, io.pgrunbook.vip.VipState vip) {
+                           Instant probedAt, long probeMillis, io.pgrunbook.vip.VipState vip,
+                           List<io.pgrunbook.cluster.PgpoolState> pgpools) {
 
-    /** A state without a virtual IP. */
+    public ClusterState {
+        pgpools = pgpools == null ? List.of() : List.copyOf(pgpools);
+    }
+
+    /** A state without a virtual IP or pgpool-II. */
     public ClusterState(String cluster, Verdict verdict, String primary, List<NodeState> hosts, List<String> notes,
                         Instant probedAt, long probeMillis) {
-        this(cluster, verdict, primary, hosts, notes, probedAt, probeMillis, null);
+        this(cluster, verdict, primary, hosts, notes, probedAt, probeMillis, null, List.of());
+    }
+
+    /** This state with another verdict and notes, and each pgpool's view of the backends. */
+    public ClusterState with(Verdict v, List<String> newNotes, List<io.pgrunbook.cluster.PgpoolState> pools) {
+        return new ClusterState(cluster, v, primary, hosts, List.copyOf(newNotes), probedAt, probeMillis, vip, pools);
     }
 
     public Optional<NodeState> node(String name) {

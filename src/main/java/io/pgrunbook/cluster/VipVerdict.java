@@ -52,6 +52,6 @@ public final class VipVerdict {
         }
         Verdict verdict = s.verdict() == Verdict.HEALTHY && !problems.isEmpty() ? Verdict.DEGRADED : s.verdict();
         return new ClusterState(s.cluster(), verdict, s.primary(), s.hosts(), List.copyOf(notes), s.probedAt(),
-                s.probeMillis(), v);
+                s.probeMillis(), v, s.pgpools());
     }
 }

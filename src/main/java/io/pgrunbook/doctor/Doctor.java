@@ -46,6 +46,7 @@ public final class Doctor {
         }
         out.add(DoctorRules.sameMajor(majors));
         out.addAll(BarmanDoctor.findings(cluster, connections));
+        out.addAll(PgpoolDoctor.check(cluster, connections));
         return new DoctorReport(cluster.name(), List.copyOf(out));
     }
 

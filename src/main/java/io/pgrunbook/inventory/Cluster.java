@@ -10,12 +10,17 @@ import java.util.Optional;
  * {@code barman} is null without a Barman server, {@code vip} without a virtual IP.
  */
 public record Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts,
-                      Settings settings, SourceLocation location, boolean drill, BarmanSettings barman, Vip vip) {
+                      Settings settings, SourceLocation location, boolean drill, BarmanSettings barman, Vip vip,
+                      List<Pgpool> pgpools) {
 
-    /** The shape before {@code drill:}, {@code barman:} and {@code vip:} existed. */
+    public Cluster {
+        pgpools = pgpools == null ? List.of() : List.copyOf(pgpools);
+    }
+
+    /** The shape before {@code drill:}, {@code barman:}, {@code vip:} and {@code pgpool:} existed. */
     public Cluster(String name, List<Host> hosts, Smoke smoke, Hooks hooks, List<Contact> contacts,
                    Settings settings, SourceLocation location) {
-        this(name, hosts, smoke, hooks, contacts, settings, location, false, null, null);
+        this(name, hosts, smoke, hooks, contacts, settings, location, false, null, null, List.of());
     }
 
     /** Whether the inventory names a Barman server for this cluster. */

@@ -177,7 +177,7 @@ public final class InventoryLoader {
         BarmanSettings barman = c.get("barman") == null ? null : barman(name, map(c.get("barman"), "barman"), defaults, hosts);
         return new Cluster(name, List.copyOf(hosts), smoke(c.get("smoke")), hooks(c.get("hooks")),
                 contacts(c.get("contacts")), settings, c.at(), bool(c, "drill", false), barman,
-                VipLoader.load(name, c.get("vip"), hostsMap, hosts));
+                VipLoader.load(name, c.get("vip"), hostsMap, hosts), PgpoolLoader.load(c.get("pgpool"), hosts, name));
     }
 
     /**

@@ -11,7 +11,7 @@ import java.util.Set;
 final class Schema {
     static final Set<String> TOP = Set.of("version", "defaults", "clusters");
     static final Set<String> DEFAULTS = Set.of("transport", "ssh", "become", "postgres", "replication", "pgbouncer", "settings");
-    static final Set<String> CLUSTER = Set.of("defaults", "hosts", "smoke", "hooks", "contacts", "settings", "drill", "barman", "vip");
+    static final Set<String> CLUSTER = Set.of("defaults", "hosts", "smoke", "hooks", "contacts", "settings", "drill", "barman", "vip", "pgpool");
     static final Set<String> BARMAN = Set.of("host", "server", "config", "barman_config", "user", "ssh_user", "transport", "ssh",
             "keep_backups");
     static final Set<String> HOST = union(DEFAULTS, Set.of("address", "role", "vip"));

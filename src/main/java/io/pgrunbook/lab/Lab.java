@@ -50,7 +50,7 @@ public final class Lab {
 
     final LabOptions options;
     /** The extras of {@code --with} this version builds. */
-    private static final java.util.Set<LabExtra> BUILT = java.util.EnumSet.of(LabExtra.BARMAN, LabExtra.LONDISTE, LabExtra.VIP, LabExtra.READONLY);
+    private static final java.util.Set<LabExtra> BUILT = java.util.EnumSet.of(LabExtra.BARMAN, LabExtra.LONDISTE, LabExtra.VIP, LabExtra.READONLY, LabExtra.PGPOOL);
     private final LabServers servers = new LabServers(this);
     private final LabPgBouncer pgbouncers = new LabPgBouncer(this);
     private final LabPreflight preflight = new LabPreflight(this);
@@ -121,6 +121,9 @@ public final class Lab {
         }
         if (options.has(LabExtra.VIP)) {
             VipLab.checkCanBuild(layout);
+        }
+        if (options.has(LabExtra.PGPOOL)) {
+            new PgpoolLab(layout, osUser, progress).checkPortsFree();
         }
         checkPortsFree(ssh);
         checkTraversable(dir);
@@ -207,8 +210,12 @@ public final class Lab {
         }
 
         verify();
+        if (options.has(LabExtra.PGPOOL)) {
+            new PgpoolLab(layout, osUser, progress).start();
+        }
         String become = osUser;
-        write(layout.inventory(), londiste(LabInventory.render(layout, bin.binDir(), become, null, tablespace)), false);
+        write(layout.inventory(), londiste(LabInventory.render(layout, bin.binDir(), become, null, tablespace))
+                + (options.has(LabExtra.PGPOOL) ? PgpoolLab.inventory(layout) : ""), false);
         if (ssh) {
             startSshd();
         }
@@ -288,6 +295,7 @@ public final class Lab {
 
     private void stopAll() {
         Optional<Path> binDir = ServerBinaries.findBinDir();
+        PgpoolLab.stop(layout, progress);
         new BarmanLab(layout, osUser, progress).down();
         LondisteLab.stop(layout, progress);
         if (options.has(LabExtra.VIP)) {

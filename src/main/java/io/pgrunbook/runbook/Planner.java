@@ -58,7 +58,7 @@ public final class Planner {
         n = 0;
         boolean londiste = !io.pgrunbook.action.LondisteActions.londisteReplicas(cluster).isEmpty();
         for (Step s : rb.steps()) {
-            if (forAbsentBarman(s, cluster) || !londiste && londisteOnly(s)
+            if (absentPart(s, cluster) || forAbsentBarman(s, cluster) || !londiste && londisteOnly(s)
                     || s.kind() == StepKind.ACTION && !registry.action(s.target()).map(a -> a.appliesTo(cluster)).orElse(true)) {
                 continue;
             }
@@ -203,6 +203,28 @@ public final class Planner {
         }
     }
 
+    /** Whether the inventory gives the cluster a part ({{cluster.pgpool}}). */
+    static boolean clusterHas(Cluster cluster, String part) {
+        return switch (part) {
+            case "pgpool" -> !cluster.pgpools().isEmpty();
+            default -> throw new IllegalArgumentException("unknown cluster value " + part);
+        };
+    }
+
+    /**
+     * A step for a part the cluster does not have (its {@code when} names only {{cluster.X}} and is false): left out of
+     * the plan altogether, so that a site without pgpool sees no step about it. It depends on the inventory alone, so
+     * a resumed run numbers the steps as its first run did.
+     */
+    static boolean absentPart(Step s, Cluster cluster) {
+        if (s.when() == null || s.when().refs().isEmpty()
+                || !s.when().refs().stream().allMatch(r -> r.root().equals("cluster") && r.path() != null)) {
+            return false;
+        }
+        String rendered = s.when().render(r -> String.valueOf(clusterHas(cluster, r.path())), Quoting.NONE);
+        return !truth(rendered);
+    }
+
     /** A value of a host as {{h.PATH}} names it (see RunbookLoader.HOST_PATHS); empty when the inventory has none. */
     static String hostValue(Host h, String path) {
         if (path == null || path.equals("name")) {
@@ -290,7 +312,7 @@ public final class Planner {
             String root = r.root();
             switch (root) {
                 case "cluster" -> {
-                    return cluster.name();
+                    return r.path() == null ? cluster.name() : String.valueOf(clusterHas(cluster, r.path()));
                 }
                 case "primary" -> {
                     return hostValue(livePrimary(r, where), r.path());

@@ -42,6 +42,8 @@ public final class RunbookLoader {
     static final Set<String> PREFLIGHT = Set.of("name", "check", "on", "with");
     static final Set<String> RESERVED = Set.of("host", "primary", "cluster", "standbys", "pgbouncers", "all", "barman");
     /** What {@code {{h.PATH}}} may name on a host-valued placeholder; see {@link Planner#hostValue}. */
+    /** What {{cluster.X}} may name: whether the inventory gives the cluster that part (true or false). */
+    static final Set<String> CLUSTER_PATHS = Set.of("pgpool");
     static final Set<String> HOST_PATHS = Set.of("name", "address", "role", "become",
             "postgres.port", "postgres.user", "postgres.database", "postgres.bin_dir", "postgres.data_dir",
             "postgres.config_file", "postgres.log_file", "postgres.archive_dir", "postgres.host", "postgres.socket_dir",
@@ -338,6 +340,9 @@ public final class RunbookLoader {
             } else if (root.equals("primary")) {
                 hostValued = true;
             } else if (root.equals("cluster")) {
+                if (path != null && CLUSTER_PATHS.contains(path)) {
+                    return;
+                }
                 hostValued = false;
             } else if (params.containsKey(root)) {
                 hostValued = params.get(root).type() == ParamType.HOST;
@@ -350,6 +355,7 @@ public final class RunbookLoader {
             if (path != null && (!hostValued || !HOST_PATHS.contains(path))) {
                 throw new RunbookException(r.at(), "unknown name '" + r.expr() + "' in {{" + r.expr() + "}}"
                         + (hostValued ? "; a host has: " + String.join(", ", new java.util.TreeSet<>(HOST_PATHS))
+                        : root.equals("cluster") ? "; a cluster has: " + String.join(", ", new java.util.TreeSet<>(CLUSTER_PATHS))
                         : ": " + root + " is not a host"));
             }
         }

@@ -145,6 +145,7 @@ public final class SmokeRunner {
             checks.addAll(ReadOnlySmoke.check(cluster, h, d -> viaPgBouncer(h, d)));
         }
         checks.addAll(BarmanSmoke.checks(cluster, connections, primary));
+        checks.addAll(PgpoolSmoke.checks(cluster, primary, db, token, env));
         for (Cluster.SmokeScript s : cluster.smoke().scripts()) {
             checks.addAll(script(cluster, state, s));
         }
@@ -515,7 +516,7 @@ public final class SmokeRunner {
         return nl > 0 ? m.substring(0, nl) : m;
     }
 
-    private static long ms(long since) {
+    static long ms(long since) {
         return (System.nanoTime() - since) / 1_000_000;
     }
 

@@ -37,7 +37,9 @@ class InterruptIT {
     private static final ThreadLocal<Path> STATE = new ThreadLocal<>();
 
     static int steps(String runbook) {
-        return new RunbookLoader(Registry.builtins()).load(Path.of("runbooks", runbook + ".yaml")).steps().size();
+        // the steps a lab without pgpool plans: those for pgpool ({{cluster.pgpool}}) are left out of its plans
+        return (int) new RunbookLoader(Registry.builtins()).load(Path.of("runbooks", runbook + ".yaml")).steps().stream()
+                .filter(s -> s.when() == null || !s.when().source().contains("{{cluster.pgpool}}")).count();
     }
 
     /** A pgrunbook JVM of its own, so that signals reach it as they reach the operator's. */

@@ -54,7 +54,8 @@ public enum LabNets {
     LONDISTE(101, "LondisteIT"),
     DRILL(241, "DrillIT"),
     DEMO(242, "DemoIT"),
-    VIP(102, "VipIT");
+    VIP(102, "VipIT"),
+    PGPOOL(103, "PgpoolIT");
 
     private final int octet;
     private final int span;

@@ -39,7 +39,7 @@ class RepairRunbooksTest {
         List<String> steps = rb.steps().stream().map(s -> s.target() != null ? s.target() : s.kind().key()).toList();
         // vip.move and pgbouncer.point-readonly are planned only where the inventory has a vip or read-only routes
         assertEquals(List.of("postgres.stop", "pgbouncer.point", "vip.move", "failback.report", "sql", "failback.rewind",
-                        "standby.follow", "slots.cleanup", "pgbouncer.point-readonly", "barman.repoint"),
+                        "standby.follow", "pgpool.attach", "slots.cleanup", "pgbouncer.point-readonly", "barman.repoint"),
                 steps.stream().map(s -> s.equals("psql") ? "sql" : s).toList());
         assertTrue(rb.steps().get(5).destructive());
         assertEquals(List.of("failback-target", "target-ready"), rb.preflight().stream().map(Step::target).toList());

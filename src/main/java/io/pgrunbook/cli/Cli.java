@@ -64,9 +64,12 @@ public final class Cli {
                     CommandLine.UnmatchedArgumentException.printSuggestions(u, e);
                 }
             }
+            RootCommand r = (RootCommand) ex.getCommandLine().getCommandSpec().root().userObject();
+            String help = ex.getCommandLine().getCommandSpec().qualifiedName() + " --help";
             e.println("pgrunbook: " + Sanitize.text(ex.getMessage()));
+            ErrorReport.json(r, ex.getCommandLine().getOut(), ExitCodes.USAGE, ex.getMessage(), "see '" + help + "'", null);
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
-            e.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+            e.println("Try '" + help + "' for more information.");
             return ExitCodes.USAGE;
         });
         cl.setExitCodeExceptionMapper(ErrorHandler::exitCode);
@@ -176,10 +179,8 @@ public final class Cli {
                 }
                 message = "internal error: " + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName());
             }
-            err.println("pgrunbook: " + Sanitize.text(message));
-            if (ex instanceof PgrunbookException p && p.hint() != null) {
-                err.println("  hint: " + Sanitize.text(p.hint()));
-            }
+            String hint = ex instanceof PgrunbookException p ? p.hint() : null;
+            ErrorReport.print(root, cl.getOut(), err, code, message, hint, ErrorReport.next(root, cl, code, hint));
             if (root.global.verbose()) {
                 ex.printStackTrace(err);
             } else if (code == ExitCodes.INTERNAL) {

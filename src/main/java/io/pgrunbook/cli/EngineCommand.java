@@ -70,6 +70,6 @@ abstract class EngineCommand extends AbstractCommand {
         String user = context().env().getOrDefault("USER", System.getProperty("user.name"));
         return new RunbookEngine(new RunbookEngine.Env(context().stateDir(), context().workDir(), connections, s,
                 sessions(connections, context().env()), Registry.builtins(), c, err(), user,
-                RunbookEngine.machine()));
+                RunbookEngine.machine(), NextCommand.of(this).prefix()));
     }
 }

@@ -27,6 +27,8 @@ public class ResumeCommand extends EngineCommand {
             RunResult r = engine(connections).resume(runId, inventory(), global().cluster(), exec.options());
             if (global().json()) {
                 out().println(Json.pretty(r));
+            } else if (r.exitCode() == ExitCodes.OK) {
+                ResumeEnding.print(this, connections);
             }
             return r.exitCode();
         }

@@ -45,6 +45,10 @@ public class RunCommand extends EngineCommand {
             } else if (showStatus && r.exitCode() == ExitCodes.OK) {
                 var state = new io.pgrunbook.cluster.ClusterProbe(connections, cmd.context().env()).probe(cluster);
                 cmd.out().print(StatusView.table(state, cmd.ansi()));
+                String next = NextCommand.forState(state);
+                if (next != null) {
+                    cmd.out().println(NextCommand.of(cmd).line(next));
+                }
             }
             return r.exitCode();
         }

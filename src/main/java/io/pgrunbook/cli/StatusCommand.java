@@ -22,6 +22,11 @@ public class StatusCommand extends AbstractCommand {
         return show(cluster);
     }
 
+    /** How the "next:" line starts; `lab status` adds its inventory. */
+    NextCommand nextCommand() {
+        return NextCommand.of(this);
+    }
+
     /** Probes and prints; with --watch, again and again. Shared with `lab status`. */
     int show(Cluster cluster) throws Exception {
         if (watch != null && watch < 1) {
@@ -31,13 +36,19 @@ public class StatusCommand extends AbstractCommand {
             ClusterProbe probe = new ClusterProbe(connections, context().env());
             while (true) {
                 ClusterState state = probe.probe(cluster);
+                NextCommand next = nextCommand();
                 if (global().json()) {
-                    out().println(global().json() && watch != null ? Json.compact(StatusView.json(state)) : Json.pretty(StatusView.json(state)));
+                    var json = StatusView.json(state, next);
+                    out().println(watch != null ? Json.compact(json) : Json.pretty(json));
                 } else {
                     if (watch != null && context().interactive()) {
                         out().print("\033[H\033[2J");
                     }
                     out().print(StatusView.table(state, ansi()));
+                    String what = NextCommand.forState(state);
+                    if (what != null) {
+                        out().println(next.line(what));
+                    }
                 }
                 out().flush();
                 if (watch == null) {

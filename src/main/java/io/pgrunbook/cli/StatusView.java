@@ -17,10 +17,14 @@ public final class StatusView {
     private StatusView() {
     }
 
-    /** DESIGN.md's `status -o json`, fields in that order; `notes` is an addition at the end. */
-    @JsonPropertyOrder({"cluster", "verdict", "primary", "hosts", "notes"})
+    /**
+     * DESIGN.md's `status -o json`, fields in that order; additions at the end: `notes`, `next` (the command to run
+     * next, null when HEALTHY), `probed_at` (when the probe started, ISO-8601 UTC).
+     */
+    @JsonPropertyOrder({"cluster", "verdict", "primary", "hosts", "notes", "next", "probed_at"})
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    public record Json(String cluster, String verdict, String primary, List<Host> hosts, List<String> notes) {
+    public record Json(String cluster, String verdict, String primary, List<Host> hosts, List<String> notes, String next,
+                       java.time.Instant probedAt) {
     }
 
     /** The fields of DESIGN.md in their order, then additions at the end: {@code pgbouncer_pause}. */
@@ -43,9 +47,15 @@ public final class StatusView {
     }
 
     public static Json json(ClusterState s) {
+        return json(s, new NextCommand("pgrunbook"));
+    }
+
+    public static Json json(ClusterState s, NextCommand next) {
+        String n0 = NextCommand.forState(s);
         return new Json(s.cluster(), s.verdict().name(), s.primary(), s.hosts().stream()
                 .map(n -> new Host(n.name(), n.address(), n.role().name(), n.state().json(), n.timeline(), n.lsn(),
-                        n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget(), pause(n, s.probedAt()))).toList(), s.notes());
+                        n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget(), pause(n, s.probedAt()))).toList(), s.notes(),
+                n0 == null ? null : next.command(n0), s.probedAt());
     }
 
     private static Pause pause(NodeState n, java.time.Instant at) {

@@ -25,13 +25,19 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The runbook engine behind {@code plan}, {@code run}, {@code resume} and {@code history}: loads, plans, locks,
- * journals, runs, and prints the escalation contacts when a run fails or is refused.
+ * journals, runs, and prints the escalation contacts when a run fails or leaves something open.
  */
 public final class RunbookEngine {
     /** What the engine works with; the CLI builds it from its context, tests from mocks. */
     public record Env(Path stateDir, Path workDir, Connections connections, Executor.StateSource states,
                       io.pgrunbook.action.StepRuntime.SqlOpener sql, Registry registry, Confirmer confirmer, PrintWriter err, String user,
-                      String machine) {
+                      String machine, String command) {
+        /** {@code command}: how "next:" lines start (the launcher as called, with the -i/-c that reach this cluster). */
+        public Env(Path stateDir, Path workDir, Connections connections, Executor.StateSource states,
+                   io.pgrunbook.action.StepRuntime.SqlOpener sql, Registry registry, Confirmer confirmer, PrintWriter err, String user,
+                   String machine) {
+            this(stateDir, workDir, connections, states, sql, registry, confirmer, err, user, machine, "pgrunbook");
+        }
     }
 
     private final Env env;
@@ -155,8 +161,8 @@ public final class RunbookEngine {
             if (!ex.awaitEnd(grace)) {
                 journal.write("end", Executor.fields("result", "aborted", "exit_code", ExitCodes.ABORTED, "message",
                         "interrupted by a signal; the run did not reach a clean point within " + grace.toSeconds() + " s"));
-                env.err().println("pgrunbook: interrupted; the run did not stop cleanly within " + grace.toSeconds() + " s: see 'pgrunbook history show "
-                        + runId + "'");
+                env.err().println("pgrunbook: interrupted; the run did not stop cleanly within " + grace.toSeconds() + " s: see '"
+                        + env.command() + " history show " + runId + "'");
                 env.err().flush();
             }
             if (lock != null) {
@@ -224,7 +230,8 @@ public final class RunbookEngine {
             err.println("  LEFT: " + l);
         }
         if (result.status().equals("refused")) {
-            printContacts(cluster);
+            // a refusal changed nothing: no one to wake; the check's reason is above, the cluster's state is one command away
+            err.println("  next: " + nextAfterRefusal(result));
             err.flush();
             return;
         }
@@ -239,12 +246,24 @@ public final class RunbookEngine {
                     : now.primaries().isEmpty() ? ", no primary" : ", primaries " + String.join(", ",
                     now.primaries().stream().map(io.pgrunbook.cluster.NodeState::name).toList())));
         }
-        err.println("  next: pgrunbook resume " + result.runId() + "   (checks the cluster first, then runs the steps not done;"
-                + " the record: pgrunbook history show " + result.runId() + ")");
-        if (result.exitCode() == ExitCodes.FAILED) {
+        err.println("  next: " + env.command() + " resume " + result.runId() + "   (checks the cluster first, then runs the steps not done;"
+                + " the record: " + env.command() + " history show " + result.runId() + ")");
+        // escalation when a server may be left half-changed: a failed step, or something a stopped run could not undo
+        if (result.exitCode() == ExitCodes.FAILED || !ex.left().isEmpty()) {
             printContacts(cluster);
         }
         err.flush();
+    }
+
+    /** The command the failed check's reason names ('pgrunbook switchover --to db2'), else status. */
+    private String nextAfterRefusal(RunResult result) {
+        for (RunResult.CheckOutcome o : result.preflight()) {
+            String named = o.pass() ? null : NamedCommand.in(o.reason());
+            if (named != null) {
+                return env.command() + " " + named;
+            }
+        }
+        return env.command() + " status";
     }
 
     /** With no one to ask, every question must already be answered: refuse before step 1 rather than hang at step 5. */
@@ -266,7 +285,6 @@ public final class RunbookEngine {
     }
 
     private PgrunbookException refused(Cluster cluster, String message, String hint) {
-        printContacts(cluster);
         return new PgrunbookException(ExitCodes.REFUSED, message, hint);
     }
 

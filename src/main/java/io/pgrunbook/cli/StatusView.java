@@ -88,13 +88,9 @@ public final class StatusView {
         b.append("Cluster ").append(s.cluster()).append("  (probed ")
                 .append(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault()).format(s.probedAt()))
                 .append(" in ").append(s.probeMillis()).append(" ms)\n");
-        b.append(t.render());
-        String color = switch (s.verdict()) {
-            case HEALTHY -> "green";
-            case FAILOVER_STATE, DEGRADED -> "yellow";
-            default -> "red";
-        };
-        b.append(ansi.string("Verdict: @|bold," + color + " " + s.verdict() + "|@")).append('\n');
+        // the STATE column (3) coloured by live state
+        b.append(t.render((row, column, text) -> column == 3 ? Paint.state(ansi, s, s.hosts().get(row), text) : text));
+        b.append("Verdict: ").append(Paint.verdict(ansi, s.verdict())).append('\n');
         for (String note : s.notes()) {
             b.append("  - ").append(note).append('\n');
         }

@@ -51,6 +51,8 @@ public final class Cli {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // '-c lab history': the lab's cluster is called like the lab command, and picocli takes it for the command
+        cl.setAllowSubcommandsAsOptionParameters(true);
         cl.setUsageHelpWidth(100);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler((ex, a) -> {

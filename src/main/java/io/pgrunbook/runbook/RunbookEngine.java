@@ -177,7 +177,7 @@ public final class RunbookEngine {
             start.put("user", env.user());
             start.put("machine", env.machine());
             start.put("pid", ProcessHandle.current().pid());
-            start.put("inventory", inv.file() == null ? null : inv.file().toString());
+            start.put("inventory", inv.file() == null ? null : inv.file().toAbsolutePath().normalize().toString());
             start.put("inventory_sha256", inv.sha256());
             start.put("runbook", plan.runbook());
             start.put("runbook_source", plan.source());
@@ -185,6 +185,8 @@ public final class RunbookEngine {
             start.put("params", plan.params());
             start.put("cluster", cluster.name());
             start.put("resumed_from", resumedFrom);
+            // which cluster this was, beyond its name (every lab is "lab"): `history` keeps runs apart by it
+            start.put("system_identifier", systemIdentifier(plan.state()));
             start.put("plan", plan.steps().stream().map(s -> Map.of("number", s.number(), "name", s.name(),
                     "hosts", s.hosts(), "commands", s.targets().stream().flatMap(t -> t.commands().stream()).toList())).toList());
             result = ex.run(done, start);
@@ -264,6 +266,17 @@ public final class RunbookEngine {
             }
         }
         return env.command() + " status";
+    }
+
+    /** The primary's pg_control system identifier, else any physical node's; null when none was read. */
+    static String systemIdentifier(ClusterState state) {
+        if (state == null) {
+            return null;
+        }
+        return state.primaryNode().map(io.pgrunbook.cluster.NodeState::systemIdentifier)
+                .or(() -> state.hosts().stream().filter(n -> n.role().isPhysical() && n.systemIdentifier() != null)
+                        .map(io.pgrunbook.cluster.NodeState::systemIdentifier).findFirst())
+                .orElse(null);
     }
 
     /** With no one to ask, every question must already be answered: refuse before step 1 rather than hang at step 5. */

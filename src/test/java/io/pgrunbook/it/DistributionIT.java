@@ -81,11 +81,35 @@ class DistributionIT {
         assertTrue(out.text.contains("cmd: switchover"), out.text);
     }
 
+    @Test
+    void next_lines_name_the_launcher_as_it_was_called() throws Exception {
+        Path home = unpack();
+        Path onPath = Files.createDirectories(tmp.resolve("path"));
+        Files.createSymbolicLink(onPath.resolve("pgrunbook"), home.resolve("bin/pgrunbook"));
+        // a run of another inventory: history leaves it out and names the command that lists it
+        Path runs = Files.createDirectories(tmp.resolve("state/pgrunbook/runs"));
+        Files.writeString(runs.resolve("20261130-090000-lab-0001.jsonl"), "{\"event\":\"start\",\"time\":\"2026-11-30T09:00:00Z\","
+                + "\"runbook\":\"switchover\",\"cluster\":\"silkcloud\",\"inventory\":\"/elsewhere/inventory.yaml\"}\n");
+        String inv = home.resolve("inventory.example.yaml").toString();
+        Map<String, String> env = Map.of("PATH", onPath + ":" + System.getenv("PATH"), "PGRUNBOOK_CDS", "0",
+                "XDG_STATE_HOME", tmp.resolve("state").toString());
+
+        Out viaPath = run(List.of("bash", "-c", "pgrunbook -i " + inv + " history"), env);
+        assertTrue(viaPath.text.contains("not shown: pgrunbook -i " + inv + " history --all"), viaPath.text);
+
+        String typed = home.resolve("bin/pgrunbook").toString();
+        Map<String, String> notOnPath = Map.of("PGRUNBOOK_CDS", "0", "XDG_STATE_HOME", tmp.resolve("state").toString());
+        Out viaDir = run(List.of("bash", "-c", "cd " + home + " && bin/pgrunbook -i " + inv + " history"), notOnPath);
+        assertTrue(viaDir.text.contains("not shown: bin/pgrunbook -i " + inv + " history --all"),
+                "not on the PATH as called: the line names bin/pgrunbook: " + viaDir.text + " (" + typed + ")");
+    }
+
     private record Out(int code, String text) {
     }
 
     private static Out run(List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(true);
+        pb.environment().remove("PGRUNBOOK_COMMAND");
         pb.environment().putAll(env);
         Process p = pb.start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -186,7 +186,7 @@ class RunbookIT {
         Outcome failed = cli(null, "run", TEST_RUNBOOKS.resolve("three-steps.yaml").toString(), "--yes",
                 "-p", "out=" + out, "-p", "fail=" + flag);
         assertEquals(1, failed.code(), failed.err());
-        String runId = failed.err().replaceAll("(?s).*pgrunbook resume ([A-Za-z0-9_.-]+).*", "$1");
+        String runId = failed.err().replaceAll("(?s).*pgrunbook(?: -i \\S+)? resume ([A-Za-z0-9_.-]+).*", "$1");
         Files.delete(flag);
         Outcome resumed = cli(null, "resume", runId, "--yes");
         assertEquals(0, resumed.code(), resumed.err());

@@ -42,6 +42,11 @@ final class ErrorReport {
      * 'Try --help' line, internal errors a request for -v). A hint that names a command wins; else by command.
      */
     static String next(RootCommand root, picocli.CommandLine cl, int code, String hint) {
+        if (code == ExitCodes.USAGE && hint != null && hint.matches("add --[a-z-]+ .*")) {
+            // "add --confirm-host db1": the same command line with it, ready to paste
+            var parsed = cl.getCommandSpec().root().commandLine().getParseResult();
+            return parsed == null ? null : NextCommand.forReal(root.context.env(), parsed.originalArgs()) + " " + hint.substring(4);
+        }
         if (code != ExitCodes.REFUSED && code != ExitCodes.FAILED) {
             return null;
         }

@@ -142,6 +142,15 @@ class RefusalNextTest {
     }
 
     @Test
+    void a_destructive_step_unconfirmed_by_yes_names_the_same_command_with_confirm_host() throws Exception {
+        List<NodeState> afterFailover = List.of(node("db1", Role.MASTER, LiveState.DOWN, null), node("db2", Role.SLAVE, LiveState.PRIMARY, null),
+                node("db3", Role.BCP, LiveState.STANDBY, "db2"));
+        Run r = run(afterFailover, "failback", "db1", "--yes");
+        assertEquals(ExitCodes.USAGE, r.code(), r.toString());
+        assertTrue(r.err().contains("next: bin/pgrunbook -i " + dir.resolve("inventory.yaml") + " failback db1 --yes --confirm-host db1"), r.toString());
+    }
+
+    @Test
     void with_json_output_a_refusal_is_an_error_object_on_stdout_and_the_exit_code_is_kept() throws Exception {
         Run r = run(healthy(), "-o", "json", "failover", "--to", "db2", "--dry-run");
         assertEquals(ExitCodes.REFUSED, r.code(), r.toString());

@@ -143,14 +143,16 @@ public final class RewindAction implements Action {
         DataDir.say(ctx, "saved " + t.name() + "'s configuration (" + String.join(", ", saved.stdout().strip().split("\n")) + ") in " + save);
         if (!configOption && !cd.cleanShutdown()) {
             DataDir.say(ctx, "pg_rewind before 15 has no --config-file: crash recovery in single-user mode with " + configFile + " first");
-            ExecResult rec = DataDir.loud(ctx, t, singleUserRecovery(pg, configFile), BaseBackupAction.progressListener(ctx, System.nanoTime()));
+            SingleUserOutput quiet = SingleUserOutput.whole(BaseBackupAction.progressListener(ctx, System.nanoTime()));
+            ExecResult rec = DataDir.loud(ctx, t, singleUserRecovery(pg, configFile), quiet);
+            quiet.close();
             if (!rec.ok()) {
                 return new Result(false, rec.exitCode(), rec.tail(5), t.name() + ": single-user crash recovery before the rewind failed; "
                         + RewindReportAction.rebuildHint(t, up));
             }
         }
         ExecResult rw = DataDir.loud(ctx, t, RemoteCommand.of(argv(t, up, restore, configOption ? configFile : null)),
-                BaseBackupAction.progressListener(ctx, System.nanoTime()));
+                SingleUserOutput.rewind(BaseBackupAction.progressListener(ctx, System.nanoTime())));
         ExecResult back = DataDir.copyFiles(ctx, t, save, data, keep);
         if (rw.ok()) {
             DataDir.removeForeignConfig(ctx, t, data, keep, saved.stdout());

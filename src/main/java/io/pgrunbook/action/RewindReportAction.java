@@ -118,7 +118,10 @@ public final class RewindReportAction implements Action {
         long end = sum.endLsn() == null ? fork : Lsn.parse(sum.endLsn());
         long diverged = Math.max(0, end - fork);
         if (sum.records() == 0 && sum.endLsn() == null) {
-            DataDir.say(ctx, "pg_waldump could not read from the fork point: " + err.stdout().strip());
+            // "pg_waldump: error: could not find a valid record after X" is how an empty divergence reads: nothing was
+            // written after the fork point; summarised, its words kept in the debug log
+            org.slf4j.LoggerFactory.getLogger(RewindReportAction.class).debug("{}: pg_waldump: {}", t.name(), err.stdout().strip());
+            DataDir.say(ctx, "pg_waldump found no WAL record after the fork point " + d.forkText());
         }
         if (diverged == 0) {
             DataDir.quiet(ctx, t, RemoteCommand.of("rm", "-rf", save));

@@ -52,6 +52,8 @@ public final class Cli {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // '-c lab history': the lab's cluster is called like the lab command, and picocli takes it for the command
+        cl.setAllowSubcommandsAsOptionParameters(true);
         cl.setUsageHelpWidth(100);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -65,9 +67,12 @@ public final class Cli {
                     CommandLine.UnmatchedArgumentException.printSuggestions(u, e);
                 }
             }
+            RootCommand r = (RootCommand) ex.getCommandLine().getCommandSpec().root().userObject();
+            String help = ex.getCommandLine().getCommandSpec().qualifiedName() + " --help";
             e.println("pgrunbook: " + Sanitize.text(ex.getMessage()));
+            ErrorReport.json(r, ex.getCommandLine().getOut(), ExitCodes.USAGE, ex.getMessage(), "see '" + help + "'", null);
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
-            e.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+            e.println("Try '" + help + "' for more information.");
             return ExitCodes.USAGE;
         });
         cl.setExitCodeExceptionMapper(ErrorHandler::exitCode);
@@ -184,10 +189,8 @@ public final class Cli {
                 }
                 message = "internal error: " + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName());
             }
-            err.println("pgrunbook: " + Sanitize.text(message));
-            if (ex instanceof PgrunbookException p && p.hint() != null) {
-                err.println("  hint: " + Sanitize.text(p.hint()));
-            }
+            String hint = ex instanceof PgrunbookException p ? p.hint() : null;
+            ErrorReport.print(root, cl.getOut(), err, code, message, hint, ErrorReport.next(root, cl, code, hint));
             if (root.global.verbose()) {
                 ex.printStackTrace(err);
             } else if (code == ExitCodes.INTERNAL) {

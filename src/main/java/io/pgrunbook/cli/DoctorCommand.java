@@ -30,7 +30,7 @@ public class DoctorCommand extends AbstractCommand {
             t.row(f.host(), f.check(), f.result(), f.detail(), f.hint());
         }
         long failed = r.findings().stream().filter(f -> f.result() == Finding.Result.FAIL).count();
-        return t.render() + ansi.string(failed == 0 ? "@|bold,green PASS|@: every check passed"
-                : "@|bold,red FAIL|@: " + failed + " check(s) failed") + "\n";
+        return t.render() + (failed == 0 ? Paint.paint(ansi, "bold,green", "PASS") + ": every check passed"
+                : Paint.paint(ansi, "bold,red", "FAIL") + ": " + failed + " check(s) failed") + "\n";
     }
 }

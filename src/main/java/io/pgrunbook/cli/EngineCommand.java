@@ -79,6 +79,6 @@ abstract class EngineCommand extends AbstractCommand {
         String user = context().env().getOrDefault("USER", System.getProperty("user.name"));
         return new RunbookEngine(new RunbookEngine.Env(context().stateDir(), context().workDir(), connections, s,
                 sessions(connections, context().env()), Registry.builtins(), c, err(), user,
-                RunbookEngine.machine(), ExitCodes::of));
+                RunbookEngine.machine(), ExitCodes::of, NextCommand.of(this).prefix()));
     }
 }

@@ -60,11 +60,8 @@ public class FailoverCommand extends EngineCommand {
         if (noCatchUp) {
             params.put("catch_up", "false");
         }
-        int code = RunCommand.execute(this, "failover", exec, params, true);
-        if (code == ExitCodes.OK && !exec.dryRun()) {
-            err().println("next: when " + params.get("from") + " is back, rejoin it with: pgrunbook failback " + params.get("from"));
-        }
-        return code;
+        // the run ends with the status and its next command: the failback of the old primary
+        return RunCommand.execute(this, "failover", exec, params, true);
     }
 
     /**

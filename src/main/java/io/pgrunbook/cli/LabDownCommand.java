@@ -24,12 +24,18 @@ public class LabDownCommand extends AbstractCommand {
             err.println(line);
             err.flush();
         });
-        if (removed) {
+        if (global().json()) {
+            out().println("{\"dir\": " + quoteJson(where.toString()) + ", \"removed\": " + removed + "}");
+        } else if (removed) {
             out().println("lab down: removed " + where);
         } else {
             err.println("lab down: no lab in " + where + "; nothing to do");
         }
         out().flush();
         return ExitCodes.OK;
+    }
+
+    private static String quoteJson(String s) {
+        return Json.JSON.getNodeFactory().textNode(s).toString();
     }
 }

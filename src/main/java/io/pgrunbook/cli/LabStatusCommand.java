@@ -28,6 +28,15 @@ public class LabStatusCommand extends StatusCommand {
             throw new PgrunbookException(Outcome.USAGE, "no lab in " + base + " (" + inv + " is missing)",
                     "start one with: pgrunbook lab up --dir " + base);
         }
+        labInventory = inv;
         return show(new InventoryLoader(context().env()).load(inv).cluster(global().cluster()));
+    }
+
+    private Path labInventory;
+
+    @Override
+    NextCommand nextCommand() {
+        NextCommand n = super.nextCommand();
+        return global().inventory() != null ? n : new NextCommand(n.prefix() + " -i " + io.pgrunbook.remote.Shell.quote(labInventory.toString()));
     }
 }

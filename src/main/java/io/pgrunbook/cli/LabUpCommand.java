@@ -59,7 +59,7 @@ public class LabUpCommand extends AbstractCommand {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintWriter err = err();
         Path where = context().workDir().resolve(dir).toAbsolutePath().normalize();
         EnumSet<LabExtra> extras = EnumSet.noneOf(LabExtra.class);
@@ -76,6 +76,11 @@ public class LabUpCommand extends AbstractCommand {
             }
         });
         PrintWriter out = out();
+        if (global().json()) {
+            out.println(Json.pretty(LabReport.of(info, layout == LabShape.DEBIAN, context().env())));
+            out.flush();
+            return ExitCodes.OK;
+        }
         if (info.alreadyRunning()) {
             err.println("lab: already running in " + info.dir() + "; nothing changed");
         } else {
@@ -97,8 +102,9 @@ public class LabUpCommand extends AbstractCommand {
         if (layout == LabShape.DEBIAN) {
             out.println("passwords: export PGPASSFILE=" + info.dir().resolve("pgpass"));
         }
-        out.println("next: pgrunbook -i " + info.inventory() + " status");
-        out.println("stop: pgrunbook lab down --dir " + info.dir());
+        LabReport r = LabReport.of(info, layout == LabShape.DEBIAN, context().env());
+        out.println("next: " + r.next());
+        out.println("stop: " + r.stop());
         out.flush();
         return ExitCodes.OK;
     }

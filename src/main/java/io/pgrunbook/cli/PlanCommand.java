@@ -42,9 +42,16 @@ public class PlanCommand extends EngineCommand {
         if (pre.stream().anyMatch(o -> !o.pass())) {
             cmd.err().println("pgrunbook: refused by preflight: " + pre.stream().filter(o -> !o.pass())
                     .map(o -> o.check() + (o.host() != null ? " on " + o.host() : "") + ": " + o.reason()).findFirst().orElse(""));
-            engine.printContacts(cluster);
+            // a rehearsal that would be refused wakes no one: what the cluster is doing is the next thing to look at
+            cmd.err().println("next: " + NextCommand.of(cmd).afterError(pre.stream().filter(o -> !o.pass())
+                    .map(RunResult.CheckOutcome::reason).filter(x -> io.pgrunbook.runbook.NamedCommand.in(x) != null).findFirst().orElse(null), "status"));
+            cmd.err().flush();
             return Outcome.REFUSED;
         }
+        cmd.err().println(DryRunSummary.line(r.plan(), pre));
+        cmd.err().println("next: " + NextCommand.forReal(cmd.context().env(),
+                cmd.spec.root().commandLine().getParseResult().originalArgs()) + "   (for real: each step asks first)");
+        cmd.err().flush();
         return Outcome.OK;
     }
 }

@@ -44,12 +44,12 @@ public class RemedyCommand extends EngineCommand {
         }
         cmd.err().print(d.explain());
         if (d.refusal() != null) {
-            cmd.err().println(cmd.ansi().string("@|bold,red " + d.refusal() + "|@"));
+            cmd.err().println(Paint.paint(cmd.ansi(), "bold,red", d.refusal()));
         }
         cmd.err().flush();
         int code = ProcedureCommand.run(cmd, exec, "remedy", d.params());
         if (d.refusal() != null) {
-            cmd.err().println(cmd.ansi().string("@|bold,red REFUSED: " + d.refusal() + "|@"));
+            cmd.err().println(Paint.paint(cmd.ansi(), "bold,red", "REFUSED: " + d.refusal()));
             cmd.err().println("Next: " + d.hint());
             return code == ExitCodes.OK ? ExitCodes.REFUSED : code;
         }

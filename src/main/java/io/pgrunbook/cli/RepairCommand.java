@@ -47,7 +47,11 @@ public class RepairCommand extends EngineCommand {
         err().flush();
         switch (c.procedure()) {
             case NOTHING -> {
-                out().println(host + ": nothing to do (" + c.reason() + ")");
+                if (global().json()) {
+                    out().println(Json.pretty(c));
+                } else {
+                    out().println(host + ": nothing to do (" + c.reason() + ")");
+                }
                 return ExitCodes.OK;
             }
             case REFUSE -> throw new PgrunbookException(Outcome.REFUSED, "refused: " + c.reason(), c.hint());

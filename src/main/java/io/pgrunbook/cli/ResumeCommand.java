@@ -29,6 +29,8 @@ public class ResumeCommand extends EngineCommand {
             RunResult r = engine(connections).resume(runId, inventory(), global().cluster(), exec.options());
             if (global().json()) {
                 out().println(Json.pretty(r));
+            } else if (r.outcome() == Outcome.OK) {
+                ResumeEnding.print(this, connections);
             }
             return ExitCodes.of(r.outcome());
         }

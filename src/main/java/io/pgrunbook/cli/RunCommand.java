@@ -43,6 +43,10 @@ public class RunCommand extends EngineCommand {
             if (showStatus && r.outcome() == Outcome.OK) {
                 var state = new io.pgrunbook.cluster.ClusterProbe(connections, cmd.context().env()).probe(cmd.cluster());
                 cmd.out().print(StatusView.table(state, cmd.ansi()));
+                String next = NextCommand.forState(state);
+                if (next != null) {
+                    cmd.out().println(NextCommand.of(cmd).line(next));
+                }
             }
         });
     }

@@ -19,7 +19,7 @@ public final class SmokeView {
         b.append(t.render());
         String summary = r.count(SmokeReport.Result.PASS) + " passed, " + r.count(SmokeReport.Result.FAIL) + " failed, "
                 + r.count(SmokeReport.Result.SKIP) + " skipped";
-        b.append(ansi.string(r.passed() ? "@|bold,green PASS|@: " + summary : "@|bold,red FAIL|@: " + summary)).append('\n');
+        b.append((r.passed() ? Paint.paint(ansi, "bold,green", "PASS") + ": " + summary : Paint.paint(ansi, "bold,red", "FAIL") + ": " + summary)).append('\n');
         return b.toString();
     }
 }

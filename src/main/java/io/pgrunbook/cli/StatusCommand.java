@@ -72,6 +72,11 @@ public class StatusCommand extends AbstractCommand {
         }
     }
 
+    /** How the "next:" line starts; `lab status` adds its inventory. */
+    NextCommand nextCommand() {
+        return NextCommand.of(this);
+    }
+
     /** Probes and prints; with --watch, again and again. Shared with `lab status`. */
     int show(Cluster cluster) throws Exception {
         if (watch != null && watch < 1) {
@@ -82,15 +87,20 @@ public class StatusCommand extends AbstractCommand {
             while (true) {
                 ClusterState state = probe.probe(cluster);
                 io.pgrunbook.barman.BarmanHealth barman = BarmanStatus.probe(cluster, connections);
+                NextCommand next = nextCommand();
                 if (global().json()) {
-                    Object view = BarmanStatus.json(StatusView.json(state), barman, cluster, state);
-                    out().println(global().json() && watch != null ? Json.compact(view) : Json.pretty(view));
+                    Object view = BarmanStatus.json(StatusView.json(state, next), barman, cluster, state);
+                    out().println(watch != null ? Json.compact(view) : Json.pretty(view));
                 } else {
                     if (watch != null && context().interactive()) {
                         out().print("\033[H\033[2J");
                     }
                     out().print(StatusView.table(state, ansi()));
                     out().print(BarmanStatus.line(barman, cluster, state, ansi()));
+                    String what = NextCommand.forState(state);
+                    if (what != null) {
+                        out().println(next.line(what));
+                    }
                 }
                 out().flush();
                 if (watch == null) {

@@ -18,17 +18,16 @@ public final class StatusView {
     }
 
     /**
-     * DESIGN.md's `status -o json`, fields in that order; `notes` is an addition at the end, then `vip` and `pgpool`
-     * (only when the inventory has them).
+     * DESIGN.md's `status -o json`, fields in that order; additions at the end: `notes`, then `vip` and `pgpool`
+     * (only when the inventory has them), `next` (the command to run next, null when HEALTHY), `probed_at` (when the
+     * probe started, ISO-8601 UTC).
      */
-    @JsonPropertyOrder({"cluster", "verdict", "primary", "hosts", "notes", "vip", "pgpool"})
+    @JsonPropertyOrder({"cluster", "verdict", "primary", "hosts", "notes", "vip", "pgpool", "next", "probed_at"})
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Json(String cluster, String verdict, String primary, List<Host> hosts, List<String> notes,
                        @JsonInclude(JsonInclude.Include.NON_NULL) Vip vip,
-                       @JsonInclude(JsonInclude.Include.NON_NULL) List<Pgpool> pgpool) {
-        public Json(String cluster, String verdict, String primary, List<Host> hosts, List<String> notes) {
-            this(cluster, verdict, primary, hosts, notes, null, null);
-        }
+                       @JsonInclude(JsonInclude.Include.NON_NULL) List<Pgpool> pgpool, String next,
+                       java.time.Instant probedAt) {
     }
 
     /** The virtual IP: where it belongs now, who holds it, the hosts that could not be asked (each with why). */
@@ -83,11 +82,17 @@ public final class StatusView {
     }
 
     public static Json json(ClusterState s) {
+        return json(s, new NextCommand("pgrunbook"));
+    }
+
+    public static Json json(ClusterState s, NextCommand next) {
+        String n0 = NextCommand.forState(s);
         return new Json(s.cluster(), s.verdict().name(), s.primary(), s.hosts().stream()
                 .map(n -> new Host(n.name(), n.address(), n.role().name(), n.state().json(), n.timeline(), n.lsn(),
                         n.lagBytes(), n.replayPaused(), n.upstream(), n.pgbouncerTarget(), pause(n, s.probedAt()), n.londiste())).toList(), s.notes(),
                 s.vip() == null ? null : new Vip(s.vip().address(), s.vip().expected(), s.vip().holders(), s.vip().unchecked(),
-                        s.vip().problems().isEmpty()), pgpools(s));
+                        s.vip().problems().isEmpty()), pgpools(s),
+                n0 == null ? null : next.command(n0), s.probedAt());
     }
 
     private static Pause pause(NodeState n, java.time.Instant at) {
@@ -120,7 +125,8 @@ public final class StatusView {
         b.append("Cluster ").append(s.cluster()).append("  (probed ")
                 .append(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault()).format(s.probedAt()))
                 .append(" in ").append(s.probeMillis()).append(" ms)\n");
-        b.append(t.render());
+        // the STATE column (3) coloured by live state
+        b.append(t.render((row, column, text) -> column == 3 ? Paint.state(ansi, s, s.hosts().get(row), text) : text));
         if (s.vip() != null) {
             b.append("VIP ").append(s.vip().address()).append(": ").append(s.vip().holders().isEmpty() ? "held by no host"
                     : "on " + String.join(" and ", s.vip().holders())).append(s.vip().problems().isEmpty() ? ""
@@ -129,12 +135,7 @@ public final class StatusView {
         for (io.pgrunbook.cluster.PgpoolState p : s.pgpools()) {
             b.append(PgpoolTable.render(p));
         }
-        String color = switch (s.verdict()) {
-            case HEALTHY -> "green";
-            case FAILOVER_STATE, DEGRADED -> "yellow";
-            default -> "red";
-        };
-        b.append(ansi.string("Verdict: @|bold," + color + " " + s.verdict() + "|@")).append('\n');
+        b.append("Verdict: ").append(Paint.verdict(ansi, s.verdict())).append('\n');
         for (String note : s.notes()) {
             b.append("  - ").append(note).append('\n');
         }

@@ -21,7 +21,16 @@ public final class Table {
         return this;
     }
 
+    /** How a cell is shown (colour): given the row (0 = first data row), the column and the text; padding counts the text only. */
+    public interface Painter {
+        String paint(int row, int column, String text);
+    }
+
     public String render() {
+        return render((row, column, text) -> text);
+    }
+
+    public String render(Painter painter) {
         int[] w = new int[headers.size()];
         for (int i = 0; i < w.length; i++) {
             w[i] = headers.get(i).length();
@@ -30,16 +39,22 @@ public final class Table {
             }
         }
         StringBuilder b = new StringBuilder();
-        line(b, headers, w);
-        rows.forEach(r -> line(b, r, w));
+        line(b, headers, w, -1, (row, column, text) -> text);
+        for (int r = 0; r < rows.size(); r++) {
+            line(b, rows.get(r), w, r, painter);
+        }
         return b.toString();
     }
 
-    private static void line(StringBuilder b, List<String> cells, int[] w) {
+    private static void line(StringBuilder b, List<String> cells, int[] w, int row, Painter painter) {
         StringBuilder l = new StringBuilder();
-        for (int i = 0; i < cells.size(); i++) {
-            l.append(cells.get(i));
-            if (i < cells.size() - 1) {
+        int last = cells.size() - 1;
+        while (last > 0 && cells.get(last).isBlank()) {
+            last--;
+        }
+        for (int i = 0; i <= last; i++) {
+            l.append(painter.paint(row, i, cells.get(i)));
+            if (i < last) {
                 l.append(" ".repeat(w[i] - cells.get(i).length() + 2));
             }
         }

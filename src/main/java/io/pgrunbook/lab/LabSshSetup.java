@@ -31,7 +31,8 @@ final class LabSshSetup {
         }
         if (LocalTransport.runningAsRoot()) {
             // Debian creates postgres with a locked password ('!'); sshd refuses locked accounts even for key logins
-            lab.progress.accept("ssh: unlock the postgres account for key logins (usermod -p '*' postgres)");
+            lab.progress.accept("ssh: changing the postgres OS account's password field to '*' (usermod -p '*' postgres; no password"
+                    + " is set): sshd without PAM refuses key logins to a locked ('!') account, and the lab's hosts log in as postgres");
             ExecResult r = new LocalTransport("lab").exec(RemoteCommand.of("usermod", "-p", "*", Lab.PG_OS_USER),
                     ExecOptions.timeout(LabProcesses.CMD_TIMEOUT));
             if (!r.ok()) {

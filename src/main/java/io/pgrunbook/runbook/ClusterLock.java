@@ -117,19 +117,14 @@ public final class ClusterLock implements AutoCloseable {
         return ProcessHandle.of(h.path("pid").asLong()).map(ProcessHandle::isAlive).orElse(false);
     }
 
-    /** Takes the lock for a run; a refusal prints the escalation contacts first. */
+    /** Takes the lock for a run (a refusal is no escalation: nothing was changed, the holder is named). */
     static ClusterLock acquireOrExplain(RunbookEngine.Env env, io.pgrunbook.inventory.Cluster cluster, String runbook,
                                         String runId, boolean breakLock, String resuming) {
-        try {
-            return acquire(env.stateDir(), key(cluster), runbook, runId, env.user(), env.machine(), breakLock, resuming,
-                    m -> {
-                        env.err().println("note: " + m);
-                        env.err().flush();
-                    });
-        } catch (PgrunbookException e) {
-            new RunbookEngine(env).printContacts(cluster);
-            throw e;
-        }
+        return acquire(env.stateDir(), key(cluster), runbook, runId, env.user(), env.machine(), breakLock, resuming,
+                m -> {
+                    env.err().println("note: " + m);
+                    env.err().flush();
+                });
     }
 
     /**

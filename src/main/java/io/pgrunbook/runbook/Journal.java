@@ -170,9 +170,12 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** One line per run for `history`, newest first. */
+    /**
+     * One line per run for `history`, newest first. {@code inventory} (absolute path) and {@code systemIdentifier}
+     * are null in journals older than them.
+     */
     public record Summary(String time, String runId, String runbook, String cluster, String result, String user,
-                          String machine, boolean dryRun) {
+                          String machine, boolean dryRun, String inventory, String systemIdentifier) {
     }
 
     public static List<Summary> list(Path stateDir) {
@@ -192,12 +195,18 @@ public final class Journal implements AutoCloseable {
                 JsonNode end = ev.stream().filter(e -> "end".equals(e.path("event").asText())).reduce((a, b) -> b).orElse(null);
                 out.add(new Summary(start.path("time").asText(), id, start.path("runbook").asText(), start.path("cluster").asText(),
                         end == null ? "unfinished" : end.path("result").asText(), start.path("user").asText(),
-                        start.path("machine").asText(), start.path("dry_run").asBoolean()));
+                        start.path("machine").asText(), start.path("dry_run").asBoolean(), text(start, "inventory"),
+                        text(start, "system_identifier")));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         out.sort((a, b) -> b.time().compareTo(a.time()));
         return out;
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
     }
 }

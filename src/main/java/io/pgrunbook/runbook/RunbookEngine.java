@@ -26,13 +26,19 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The runbook engine behind {@code plan}, {@code run}, {@code resume} and {@code history}: loads, plans, locks,
- * journals, runs, and prints the escalation contacts when a run fails or is refused.
+ * journals, runs, and prints the escalation contacts when a run fails or leaves something open.
  */
 public final class RunbookEngine {
     /** What the engine works with; the CLI builds it from its context, tests from mocks. */
     public record Env(Path stateDir, Path workDir, Connections connections, Executor.StateSource states,
                       io.pgrunbook.action.StepRuntime.SqlOpener sql, Registry registry, Confirmer confirmer, PrintWriter err, String user,
-                      String machine, java.util.function.ToIntFunction<Outcome> exitNumbers) {
+                      String machine, java.util.function.ToIntFunction<Outcome> exitNumbers, String command) {
+        /** {@code command}: how "next:" lines start (the launcher as called, with the -i/-c that reach this cluster). */
+        public Env(Path stateDir, Path workDir, Connections connections, Executor.StateSource states,
+                   io.pgrunbook.action.StepRuntime.SqlOpener sql, Registry registry, Confirmer confirmer, PrintWriter err, String user,
+                   String machine, java.util.function.ToIntFunction<Outcome> exitNumbers) {
+            this(stateDir, workDir, connections, states, sql, registry, confirmer, err, user, machine, exitNumbers, "pgrunbook");
+        }
     }
 
     private final Env env;
@@ -157,8 +163,8 @@ public final class RunbookEngine {
             if (!ex.awaitEnd(grace)) {
                 journal.write("end", Executor.fields("result", "aborted", "exit_code", env.exitNumbers().applyAsInt(Outcome.ABORTED), "message",
                         "interrupted by a signal; the run did not reach a clean point within " + grace.toSeconds() + " s"));
-                env.err().println("pgrunbook: interrupted; the run did not stop cleanly within " + grace.toSeconds() + " s: see 'pgrunbook history show "
-                        + runId + "'");
+                env.err().println("pgrunbook: interrupted; the run did not stop cleanly within " + grace.toSeconds() + " s: see '"
+                        + env.command() + " history show " + runId + "'");
                 env.err().flush();
             }
             if (lock != null) {
@@ -173,7 +179,7 @@ public final class RunbookEngine {
             start.put("user", env.user());
             start.put("machine", env.machine());
             start.put("pid", ProcessHandle.current().pid());
-            start.put("inventory", inv.file() == null ? null : inv.file().toString());
+            start.put("inventory", inv.file() == null ? null : inv.file().toAbsolutePath().normalize().toString());
             start.put("inventory_sha256", inv.sha256());
             start.put("runbook", plan.runbook());
             start.put("runbook_source", plan.source());
@@ -181,6 +187,8 @@ public final class RunbookEngine {
             start.put("params", plan.params());
             start.put("cluster", cluster.name());
             start.put("resumed_from", resumedFrom);
+            // which cluster this was, beyond its name (every lab is "lab"): `history` keeps runs apart by it
+            start.put("system_identifier", systemIdentifier(plan.state()));
             start.put("plan", plan.steps().stream().map(s -> Map.of("number", s.number(), "name", s.name(),
                     "hosts", s.hosts(), "commands", s.targets().stream().flatMap(t -> t.commands().stream()).toList())).toList());
             result = ex.run(done, start);
@@ -234,7 +242,8 @@ public final class RunbookEngine {
             err.println("  LEFT: " + l);
         }
         if (result.status().equals("refused")) {
-            printContacts(cluster);
+            // a refusal changed nothing: no one to wake; the check's reason is above, the cluster's state is one command away
+            err.println("  next: " + nextAfterRefusal(result));
             err.flush();
             return;
         }
@@ -249,12 +258,35 @@ public final class RunbookEngine {
                     : now.primaries().isEmpty() ? ", no primary" : ", primaries " + String.join(", ",
                     now.primaries().stream().map(io.pgrunbook.cluster.NodeState::name).toList())));
         }
-        err.println("  next: pgrunbook resume " + result.runId() + "   (checks the cluster first, then runs the steps not done;"
-                + " the record: pgrunbook history show " + result.runId() + ")");
-        if (result.outcome() == Outcome.FAILED) {
+        err.println("  next: " + env.command() + " resume " + result.runId() + "   (checks the cluster first, then runs the steps not done;"
+                + " the record: " + env.command() + " history show " + result.runId() + ")");
+        // escalation when a server may be left half-changed: a failed step, or something a stopped run could not undo
+        if (result.outcome() == Outcome.FAILED || !ex.left().isEmpty()) {
             printContacts(cluster);
         }
         err.flush();
+    }
+
+    /** The command the failed check's reason names ('pgrunbook switchover --to db2'), else status. */
+    private String nextAfterRefusal(RunResult result) {
+        for (RunResult.CheckOutcome o : result.preflight()) {
+            String named = o.pass() ? null : NamedCommand.in(o.reason());
+            if (named != null) {
+                return env.command() + " " + named;
+            }
+        }
+        return env.command() + " status";
+    }
+
+    /** The primary's pg_control system identifier, else any physical node's; null when none was read. */
+    static String systemIdentifier(ClusterState state) {
+        if (state == null) {
+            return null;
+        }
+        return state.primaryNode().map(io.pgrunbook.cluster.NodeState::systemIdentifier)
+                .or(() -> state.hosts().stream().filter(n -> n.role().isPhysical() && n.systemIdentifier() != null)
+                        .map(io.pgrunbook.cluster.NodeState::systemIdentifier).findFirst())
+                .orElse(null);
     }
 
     /** With no one to ask, every question must already be answered: refuse before step 1 rather than hang at step 5. */
@@ -276,7 +308,6 @@ public final class RunbookEngine {
     }
 
     private PgrunbookException refused(Cluster cluster, String message, String hint) {
-        printContacts(cluster);
         return new PgrunbookException(Outcome.REFUSED, message, hint);
     }
 

@@ -98,10 +98,11 @@ class RunbookCommandsTest {
     }
 
     @Test
-    void plan_refused_by_preflight_exits_3_with_contacts() throws Exception {
+    void plan_refused_by_preflight_exits_3_without_contacts_and_names_the_next_command() throws Exception {
         CliRunner.Result r = run(null, "plan", RUNBOOKS.resolve("maintenance.yaml").toString(), "-p", "target=db1");
         assertEquals(ExitCodes.REFUSED, r.code(), r.toString());
-        assertTrue(r.err().contains("DBA team  dba@example.com"), r.toString());
+        assertFalse(r.err().contains("DBA team  dba@example.com"), "a refusal changed nothing: no one to wake\n" + r);
+        assertTrue(r.err().contains("next: pgrunbook -i "), r.toString());
     }
 
     @Test

@@ -63,7 +63,7 @@ class FailoverFaultsIT {
         System.err.println("[faults] old primary returned, the run's end:\n" + run.closing());
         assertEquals(1, code, console);
         assertTrue(console.contains("db1 runs again since it was fenced"), console);
-        assertTrue(console.contains("next: pgrunbook resume " + run.runId()), console);
+        assertTrue(console.matches("(?s).*next: pgrunbook( -i \\S+)? resume " + run.runId() + ".*"), console);
         JsonNode s = LabState.status(lab);
         assertEquals(1, Faults.primaries(s), () -> "two primaries after the old one came back:\n" + console + s.toPrettyString());
         assertEquals("db1", s.path("primary").asText(), s::toPrettyString);
@@ -99,7 +99,7 @@ class FailoverFaultsIT {
         String console = run.console();
         assertEquals(1, code, console);
         assertTrue(console.contains("step " + rewind), console);
-        assertTrue(console.contains("next: pgrunbook resume " + run.runId()), console);
+        assertTrue(console.matches("(?s).*next: pgrunbook( -i \\S+)? resume " + run.runId() + ".*"), console);
         JsonNode s = LabState.status(lab);
         assertEquals("NO_PRIMARY", s.path("verdict").asText(), s::toPrettyString);
         assertEquals("down", Faults.state(s, "db2"), s::toPrettyString);

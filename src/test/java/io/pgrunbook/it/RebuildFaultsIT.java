@@ -162,7 +162,7 @@ class RebuildFaultsIT {
             assertTrue(console.contains("step 2 (Replace the data directory with a fresh pg_basebackup) failed"), console);
             assertTrue(console.contains("No space left on device"), console);
             assertTrue(console.contains("the old data directory was moved back to " + ops.data("db3")), console);
-            assertTrue(console.contains("next: pgrunbook resume " + run.runId()), console);
+            assertTrue(console.matches("(?s).*next: pgrunbook( -i \\S+)? resume " + run.runId() + ".*"), console);
             try (var s = Files.list(hostDir())) {
                 List<String> names = s.map(p -> p.getFileName().toString()).toList();
                 assertFalse(names.stream().anyMatch(n -> n.contains("pgrunbook-old")), () -> "left aside: " + names);
@@ -279,7 +279,7 @@ class RebuildFaultsIT {
         assertEquals(1, code, console);
         assertTrue(console.contains("pg_basebackup from db1 failed"), console);
         assertTrue(console.contains("the old data directory was moved back"), console);
-        assertTrue(console.contains("next: pgrunbook resume " + run.runId()), console);
+        assertTrue(console.matches("(?s).*next: pgrunbook( -i \\S+)? resume " + run.runId() + ".*"), console);
         JsonNode s = LabState.status(lab);
         assertEquals("down", Faults.state(s, "db3"), s::toPrettyString);
         assertEquals(1, Faults.primaries(s), s::toPrettyString);

@@ -174,7 +174,7 @@ class RunbookIT {
         CliRunner.Result failed = cli(null, "run", TEST_RUNBOOKS.resolve("three-steps.yaml").toString(), "--yes",
                 "-p", "out=" + out, "-p", "fail=" + flag);
         assertEquals(1, failed.code(), failed.err());
-        String runId = failed.err().replaceAll("(?s).*pgrunbook resume ([A-Za-z0-9_.-]+).*", "$1");
+        String runId = failed.err().replaceAll("(?s).*pgrunbook(?: -i \\S+)? resume ([A-Za-z0-9_.-]+).*", "$1");
         Files.delete(flag);
         CliRunner.Result resumed = cli(null, "resume", runId, "--yes");
         assertEquals(0, resumed.code(), resumed.err());

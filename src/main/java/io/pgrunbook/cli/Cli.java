@@ -161,6 +161,10 @@ public final class Cli {
             if (t instanceof TransportException) {
                 return ExitCodes.FAILED;
             }
+            if (t instanceof InterruptedException) {
+                // Ctrl-C in `pgrunbook shell` interrupts the command instead of ending the JVM
+                return ExitCodes.ABORTED;
+            }
             return ExitCodes.INTERNAL;
         }
 
@@ -170,6 +174,9 @@ public final class Cli {
             RootCommand root = (RootCommand) cl.getCommandSpec().root().userObject();
             int code = exitCode(ex);
             String message = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
+            if (code == ExitCodes.ABORTED && ex instanceof InterruptedException) {
+                message = "interrupted (Ctrl-C)";
+            }
             if (code == ExitCodes.INTERNAL) {
                 Throwable cause = ex;
                 while (cause.getCause() != null && cause.getCause() != cause) {

@@ -195,10 +195,13 @@ public final class Shell implements AutoCloseable {
         int code;
         running = Thread.currentThread();
         InterruptRoute.set(new RouteToShell());
+        LineReader r = reader;
+        io.pgrunbook.runbook.JLineConfirmer.share(r == null ? null : r.getTerminal());
         try {
             code = Cli.run(context, out, err, argv);
         } finally {
             InterruptRoute.set(null);
+            io.pgrunbook.runbook.JLineConfirmer.share(null);
             running = null;
             routedStop = null;
             Thread.interrupted(); // a Ctrl-C that arrived as the command ended is not for the next one

@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code pgrunbook shell} on a real terminal (a tmux pane: a pty with a size, as an operator's) against a lab over SSH:
  * the second {@code status} answers at least 3x faster than the first (kept SSH connections, a warm JVM), host names
- * complete after {@code switchover --to} and {@code logs}, the prompt shows the verdict, Ctrl-C at the prompt clears
+ * complete after {@code switchover --to} and {@code logs}, the prompt shows the verdict (and its change when a standby
+ * dies between two commands), Ctrl-C at the prompt clears
  * the line, Ctrl-D leaves, and the history is private.
  */
 class ShellIT {
@@ -65,6 +66,12 @@ class ShellIT {
             awaitMatch(socket, "logs db\\s*\\n.*db1\\s+db2\\s+db3\\s+db4", Duration.ofSeconds(20));
             keys(socket, "1 -n 2", "Enter");
             await(socket, "==> db1:", 1, Duration.ofSeconds(60));
+
+            // kept connections must not hide a change: a standby killed between two commands shows at once
+            Faults.killPostmaster(lab, "db3");
+            keys(socket, "status", "Enter");
+            awaitMatch(socket, "Verdict: HEALTHY.*Verdict: HEALTHY.*Verdict: (?!HEALTHY)[A-Z_]+", Duration.ofSeconds(60));
+            awaitMatch(socket, "pgrunbook lab (?!HEALTHY)[A-Z_]+> $", Duration.ofSeconds(60));
 
             keys(socket, "C-d");
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -124,7 +131,7 @@ class ShellIT {
     }
 
     private static void awaitMatch(String socket, String regex, Duration limit) throws Exception {
-        Pattern p = Pattern.compile(regex, Pattern.DOTALL);
+        Pattern p = Pattern.compile(regex, Pattern.DOTALL | Pattern.MULTILINE);
         long deadline = System.nanoTime() + limit.toNanos();
         while (true) {
             String s = screen(socket);

@@ -49,10 +49,15 @@ class ShellIT {
             // the verdict comes from a probe after the command, in the background: it must reach the prompt
             await(socket, "pgrunbook lab HEALTHY> ", 1, Duration.ofSeconds(60));
 
+            String pid = tmuxOut(socket, "display-message", "-p", "-t", "0", "#{pane_pid}").trim();
+            java.util.Set<String> kept = sshConnections(pid);
+            assertEquals(4, kept.size(), "one SSH connection per host, kept after the command: " + kept);
+
             long t1 = System.nanoTime();
             keys(socket, "status", "Enter");
             await(socket, "Verdict: HEALTHY", 2, Duration.ofSeconds(60));
             long second = (System.nanoTime() - t1) / 1_000_000;
+            assertEquals(kept, sshConnections(pid), "the second status ran on the same SSH connections");
             List<String> probed = probedMillis(screen(socket));
             System.out.println("[shell] status in the shell: first " + first + " ms, second " + second
                     + " ms (as the tool measured its probes: " + probed + " ms)");
@@ -83,10 +88,46 @@ class ShellIT {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(history)));
             String h = Files.readString(history);
             assertTrue(h.contains("status") && h.contains("logs db1"), h);
+
+            // without a terminal: one command a line from stdin, the same output, no prompt, the last command's status
+            Path script = state.resolve("commands.txt");
+            Files.writeString(script, "status\n\nlogs db1 -n 1\nstatus -o json\n");
+            List<String> plain = new ArrayList<>(argv.subList(3, argv.size()));
+            ProcessBuilder pb = new ProcessBuilder(plain).redirectErrorStream(true).redirectInput(script.toFile());
+            pb.environment().put("XDG_STATE_HOME", state.toString());
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(1, p.waitFor(), out);
+            assertTrue(out.contains("Verdict: DEGRADED") && out.contains("==> db1:") && out.contains("\"verdict\" : \"DEGRADED\""), out);
+            assertTrue(!out.contains("pgrunbook lab"), "no prompt without a terminal:\n" + out);
         } finally {
             tmuxQuiet(socket, "kill-server");
             lab.stop();
         }
+    }
+
+    /** The shell's established SSH connections (local end) to the lab's sshd, as the kernel lists them. */
+    private static java.util.Set<String> sshConnections(String pid) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ss", "-tnpH", "state", "established", "( dport = :2222 )").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        java.util.Set<String> local = new java.util.TreeSet<>();
+        for (String line : out.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (line.contains("pid=" + pid + ",") && f.length >= 4) {
+                local.add(f[2] + "->" + f[3]);
+            }
+        }
+        return local;
+    }
+
+    private static String tmuxOut(String socket, String... args) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of("tmux", "-L", socket));
+        argv.addAll(List.of(args));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
     }
 
     private static List<String> probedMillis(String screen) {

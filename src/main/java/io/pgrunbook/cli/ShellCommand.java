@@ -20,8 +20,14 @@ public class ShellCommand extends AbstractCommand {
         if (global().cluster() != null) {
             global.addAll(List.of("-c", global().cluster()));
         }
+        if (global().json()) {
+            global.addAll(List.of("-o", "json"));
+        }
         if (global().noColor()) {
             global.add("--no-color");
+        }
+        if (global().verbose()) {
+            global.add("-v");
         }
         try (Shell shell = new Shell(context(), inventoryPath(), global().cluster(), global, out(), err())) {
             return shell.run(System.console() != null);

@@ -180,15 +180,18 @@ public final class Shell implements AutoCloseable {
             return io.pgrunbook.cli.ExitCodes.USAGE;
         }
         List<String> full = new ArrayList<>(args);
-        for (int i = 0; i + 1 < globalArgs.size(); i += 2) {
-            if (!args.contains(globalArgs.get(i)) && !args.contains(longName(globalArgs.get(i)))) {
-                full.add(globalArgs.get(i));
-                full.add(globalArgs.get(i + 1));
-            }
-        }
+        // the shell's own global options, unless the line gives them (picocli refuses an option given twice)
         for (int i = 0; i < globalArgs.size(); i++) {
-            if (globalArgs.get(i).equals("--no-color") && !args.contains("--no-color")) {
-                full.add("--no-color");
+            String o = globalArgs.get(i);
+            boolean valued = o.equals("-i") || o.equals("-c") || o.equals("-o");
+            if (!given(args, o)) {
+                full.add(o);
+                if (valued) {
+                    full.add(globalArgs.get(i + 1));
+                }
+            }
+            if (valued) {
+                i++;
             }
         }
         String[] argv = full.toArray(String[]::new);
@@ -213,12 +216,25 @@ public final class Shell implements AutoCloseable {
         return code;
     }
 
-    private static String longName(String shortName) {
-        return switch (shortName) {
+    /** Whether the line gives this global option, in any of picocli's spellings (-i F, -iF, --inventory=F ...). */
+    static boolean given(List<String> args, String option) {
+        String longName = switch (option) {
             case "-i" -> "--inventory";
             case "-c" -> "--cluster";
-            default -> shortName;
+            case "-o" -> "--output";
+            case "-v" -> "--verbose";
+            default -> option;
         };
+        for (String a : args) {
+            if (a.equals("--")) {
+                break;
+            }
+            if (a.equals(option) || a.equals(longName) || a.startsWith(longName + "=")
+                    || option.length() == 2 && !option.equals(longName) && a.startsWith(option) && !a.startsWith("--")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Ctrl-C during a command: a runbook run stops at a clean point (compensation included); anything else is interrupted. */

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code pgrunbook shell} on a real terminal (a tmux pane: a pty with a size, as an operator's) against a lab over SSH:
  * the second {@code status} answers at least 3x faster than the first (kept SSH connections, a warm JVM), host names
  * complete after {@code switchover --to} and {@code logs}, the prompt shows the verdict (and its change when a standby
- * dies between two commands), Ctrl-C at the prompt clears
+ * dies between two commands), Ctrl-C stops a runbook run and the shell goes on, Ctrl-C at the prompt clears
  * the line, Ctrl-D leaves, and the history is private.
  */
 class ShellIT {
@@ -71,6 +71,18 @@ class ShellIT {
             awaitMatch(socket, "logs db\\s*\\n.*db1\\s+db2\\s+db3\\s+db4", Duration.ofSeconds(20));
             keys(socket, "1 -n 2", "Enter");
             await(socket, "==> db1:", 1, Duration.ofSeconds(60));
+
+            // Ctrl-C during a run stops the run (its own stop: clean point, journal, exit 130) and not the shell
+            Path slow = Path.of("src/test/resources/runbooks/slow.yaml").toAbsolutePath();
+            String slowOut = "/tmp/pgrunbook-shell-it-" + ProcessHandle.current().pid() + ".out";
+            keys(socket, "run " + slow + " --yes -p out=" + slowOut + " -p gate=/nonexistent-gate", "Enter");
+            await(socket, "waiting", 1, Duration.ofSeconds(60));
+            keys(socket, "C-c");
+            await(socket, "stopping the run at a clean point", 1, Duration.ofSeconds(10));
+            await(socket, "[exit 130]", 1, Duration.ofSeconds(40));
+            awaitMatch(socket, "\\[exit 130\\]\\s*\\npgrunbook lab [A-Z_]+> $", Duration.ofSeconds(30));
+            assertEquals(List.of("one"), Files.readAllLines(Path.of(slowOut)), "step 1 ran, step 3 did not");
+            Files.deleteIfExists(Path.of(slowOut));
 
             // kept connections must not hide a change: a standby killed between two commands shows at once
             Faults.killPostmaster(lab, "db3");

@@ -1,6 +1,5 @@
 package io.pgrunbook.cli;
 
-import io.pgrunbook.shell.Shell;
 import picocli.CommandLine.Command;
 
 import java.util.ArrayList;
@@ -29,7 +28,7 @@ public class ShellCommand extends AbstractCommand {
         if (global().verbose()) {
             global.add("-v");
         }
-        try (Shell shell = new Shell(context(), inventoryPath(), global().cluster(), global, out(), err())) {
+        try (ShellSession shell = new ShellSession(context(), inventoryPath(), global().cluster(), global, out(), err())) {
             return shell.run(System.console() != null);
         }
     }

@@ -13,11 +13,11 @@ import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /** The runbook names {@code run}/{@code plan} accept by name: ./runbooks/*.yaml and the shipped ones. */
-final class RunbookNames {
+public final class RunbookNames {
     private RunbookNames() {
     }
 
-    static Set<String> list(Path workDir) {
+    public static Set<String> list(Path workDir) {
         Set<String> names = new TreeSet<>();
         addDir(workDir.resolve("runbooks"), names);
         URL url = RunbookNames.class.getClassLoader().getResource("runbooks/");

@@ -1,7 +1,5 @@
-package io.pgrunbook.shell;
+package io.pgrunbook.cli;
 
-import io.pgrunbook.cli.Cli;
-import io.pgrunbook.cli.CliContext;
 import io.pgrunbook.cluster.ClusterProbe;
 import io.pgrunbook.cluster.ClusterState;
 import io.pgrunbook.inventory.Cluster;
@@ -10,6 +8,9 @@ import io.pgrunbook.inventory.Inventory;
 import io.pgrunbook.inventory.InventoryLoader;
 import io.pgrunbook.remote.Connections;
 import io.pgrunbook.runbook.InterruptRoute;
+import io.pgrunbook.shell.RunbookNames;
+import io.pgrunbook.shell.SharedTransports;
+import io.pgrunbook.shell.ShellCompleter;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -40,7 +41,7 @@ import java.util.concurrent.Executors;
  * connections between commands. Each line runs through the same picocli tree as {@code pgrunbook ARGS} (same options,
  * output and exit status); the shell adds {@code -i}/{@code -c} as it was started with.
  */
-public final class Shell implements AutoCloseable {
+public final class ShellSession implements AutoCloseable {
     /** Commands after which the cluster cannot have changed: no verdict refresh. */
     private static final Set<String> READ_ONLY = Set.of("help", "history", "inventory", "completion", "logs", "plan",
             "doctor", "cds-training", "--help", "-h", "--version", "-V");
@@ -66,7 +67,7 @@ public final class Shell implements AutoCloseable {
     private volatile Thread running;
     private volatile Thread routedStop;
 
-    public Shell(CliContext base, Path inventoryFile, String clusterName, List<String> globalArgs, PrintWriter out, PrintWriter err) {
+    public ShellSession(CliContext base, Path inventoryFile, String clusterName, List<String> globalArgs, PrintWriter out, PrintWriter err) {
         this.base = base;
         this.inventoryFile = inventoryFile;
         this.clusterName = clusterName;
@@ -92,7 +93,7 @@ public final class Shell implements AutoCloseable {
             List<String> words = words(parser, line);
             if (words == null) {
                 err.println("pgrunbook shell: unbalanced quotes: " + line);
-                last = io.pgrunbook.cli.ExitCodes.USAGE;
+                last = ExitCodes.USAGE;
                 continue;
             }
             if (words.isEmpty()) {
@@ -177,7 +178,7 @@ public final class Shell implements AutoCloseable {
         }
         if (first.equals("shell")) {
             err.println("pgrunbook shell: already in the shell");
-            return io.pgrunbook.cli.ExitCodes.USAGE;
+            return ExitCodes.USAGE;
         }
         List<String> full = new ArrayList<>(args);
         // the shell's own global options, unless the line gives them (picocli refuses an option given twice)
@@ -210,7 +211,7 @@ public final class Shell implements AutoCloseable {
             Thread.interrupted(); // a Ctrl-C that arrived as the command ended is not for the next one
         }
         // the verdict is for the prompt: a script has none to show
-        if (reader != null && code != io.pgrunbook.cli.ExitCodes.USAGE && !first.equals("help") && !READ_ONLY.contains(first) && !args.contains("--help") && !args.contains("-h")) {
+        if (reader != null && code != ExitCodes.USAGE && !first.equals("help") && !READ_ONLY.contains(first) && !args.contains("--help") && !args.contains("-h")) {
             refreshVerdict();
         }
         return code;

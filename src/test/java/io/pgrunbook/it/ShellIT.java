@@ -32,7 +32,8 @@ class ShellIT {
     void a_second_status_is_3x_faster_hosts_complete_and_the_prompt_shows_the_verdict() throws Exception {
         LabFixture lab = LabFixture.start("shell", "127.0.200.11", true);
         Path state = Files.createTempDirectory("pgrunbook-shell-state");
-        String socket = "pgrunbook-shell-it-" + ProcessHandle.current().pid();
+        // a socket of our own in the test's directory: removed with it, apart from any tmux server of the machine
+        String socket = state.resolve("tmux.sock").toString();
         try {
             String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
             List<String> argv = List.of("env", "XDG_STATE_HOME=" + state, "TERM=xterm",
@@ -115,6 +116,9 @@ class ShellIT {
         } finally {
             tmuxQuiet(socket, "kill-server");
             lab.stop();
+            try (java.util.stream.Stream<Path> files = Files.walk(state)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 
@@ -134,7 +138,7 @@ class ShellIT {
     }
 
     private static String tmuxOut(String socket, String... args) throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of("tmux", "-L", socket));
+        List<String> argv = new ArrayList<>(List.of("tmux", "-S", socket));
         argv.addAll(List.of(args));
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -158,7 +162,7 @@ class ShellIT {
     }
 
     private static String screen(String socket) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("tmux", "-L", socket, "capture-pane", "-p", "-J", "-S", "-5000", "-t", "0")
+        Process p = new ProcessBuilder("tmux", "-S", socket, "capture-pane", "-p", "-J", "-S", "-5000", "-t", "0")
                 .redirectErrorStream(true).start();
         String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
@@ -204,7 +208,7 @@ class ShellIT {
     }
 
     private static int tmuxQuiet(String socket, String... args) throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of("tmux", "-L", socket));
+        List<String> argv = new ArrayList<>(List.of("tmux", "-S", socket));
         argv.addAll(List.of(args));
         return new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
     }

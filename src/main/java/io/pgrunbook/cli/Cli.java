@@ -170,10 +170,24 @@ public final class Cli {
             if (t instanceof HostKeyException) {
                 return ExitCodes.REFUSED;
             }
+            if (interrupted(t)) {
+                // Ctrl-C in `pgrunbook shell` interrupts the command instead of ending the JVM
+                return ExitCodes.ABORTED;
+            }
             if (t instanceof TransportException) {
                 return ExitCodes.FAILED;
             }
             return ExitCodes.INTERNAL;
+        }
+
+        /** An interruption, or a failure caused by one (an SSH wait interrupted surfaces as an IOException). */
+        static boolean interrupted(Throwable t) {
+            for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+                if (c instanceof InterruptedException || c instanceof java.io.InterruptedIOException) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override
@@ -182,6 +196,9 @@ public final class Cli {
             RootCommand root = (RootCommand) cl.getCommandSpec().root().userObject();
             int code = exitCode(ex);
             String message = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
+            if (code == ExitCodes.ABORTED && interrupted(ex)) {
+                message = "interrupted (Ctrl-C)";
+            }
             if (code == ExitCodes.INTERNAL) {
                 Throwable cause = ex;
                 while (cause.getCause() != null && cause.getCause() != cause) {

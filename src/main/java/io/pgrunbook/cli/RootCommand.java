@@ -20,7 +20,8 @@ public class RootCommand implements Runnable {
             FailoverCommand.class, SmokeCommand.class, PgBouncerCommand.class, LogsCommand.class, DoctorCommand.class,
             RemedyCommand.class, RepairCommand.class, PlanCommand.class, RunCommand.class, ResumeCommand.class, ActionsCommand.class,
             HistoryCommand.class, RebuildCommand.class, FailbackCommand.class, RepairReplicaCommand.class,
-            InventoryCommand.class, LabCommand.class, DemoCommand.class, DrillCommand.class, CompletionCommand.class, CdsTrainingCommand.class, CompleteCommand.class);
+            InventoryCommand.class, LabCommand.class, DemoCommand.class, DrillCommand.class, ShellCommand.class, CompletionCommand.class,
+            CdsTrainingCommand.class, CompleteCommand.class);
 
     @Mixin
     GlobalOptions global = new GlobalOptions();

@@ -68,6 +68,11 @@ public final class SshTransport implements Transport {
     }
 
     @Override
+    public boolean alive() {
+        return !closed && client.isConnected() && client.isAuthenticated();
+    }
+
+    @Override
     public void close() {
         if (closed) {
             return;

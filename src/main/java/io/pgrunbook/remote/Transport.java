@@ -24,6 +24,14 @@ public interface Transport extends AutoCloseable {
      */
     InetSocketAddress forward(String targetHost, int targetPort);
 
+    /**
+     * False when the transport is known to be unusable (its connection closed or lost), so a holder that keeps it
+     * across commands opens a new one instead. True does not promise the next command succeeds.
+     */
+    default boolean alive() {
+        return true;
+    }
+
     @Override
     void close();
 }

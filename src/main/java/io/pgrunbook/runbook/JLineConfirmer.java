@@ -12,10 +12,31 @@ import java.io.IOException;
 
 /** Asks on the real terminal with JLine; Ctrl-C at a prompt aborts the run cleanly. */
 public final class JLineConfirmer implements Confirmer, AutoCloseable {
+    /**
+     * The terminal of {@code pgrunbook shell}, for the runs started from it: JLine allows one system terminal per JVM,
+     * and the shell's must stay open after the run. Scoped to the shell's command thread, as {@link InterruptRoute}.
+     */
+    private static final InheritableThreadLocal<Terminal> SHARED = new InheritableThreadLocal<>();
+
     private final Terminal terminal;
     private final LineReader reader;
+    private final boolean owned;
+
+    /** Confirmers opened on this thread ask on {@code terminal} (and leave it open); null: their own. */
+    public static void share(Terminal terminal) {
+        if (terminal == null) {
+            SHARED.remove();
+        } else {
+            SHARED.set(terminal);
+        }
+    }
 
     private JLineConfirmer(Terminal terminal) {
+        this(terminal, true);
+    }
+
+    private JLineConfirmer(Terminal terminal, boolean owned) {
+        this.owned = owned;
         if (terminal.getWidth() <= 0) {
             // a pseudo-terminal nobody gave a size (script(1), some remote shells): JLine would squeeze the question
             // into no columns and show only ">....", so the operator would not see what is asked
@@ -29,6 +50,10 @@ public final class JLineConfirmer implements Confirmer, AutoCloseable {
     public static Confirmer open(boolean interactive) {
         if (!interactive) {
             return NONE;
+        }
+        Terminal shared = SHARED.get();
+        if (shared != null) {
+            return new JLineConfirmer(shared, false);
         }
         try {
             Terminal t = TerminalBuilder.builder().system(true).dumb(false).build();
@@ -71,6 +96,9 @@ public final class JLineConfirmer implements Confirmer, AutoCloseable {
 
     @Override
     public void close() {
+        if (!owned) {
+            return;
+        }
         try {
             terminal.close();
         } catch (IOException ignored) {

@@ -172,7 +172,7 @@ public final class RunbookEngine {
             }
             journal.close();
         }, "pgrunbook-abort");
-        Runtime.getRuntime().addShutdownHook(onSignal);
+        InterruptRoute.register(onSignal);
         RunResult result;
         try {
             Map<String, Object> start = new LinkedHashMap<>();
@@ -204,11 +204,7 @@ public final class RunbookEngine {
             journal.close();
             log.close();
             ex.markEnded();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onSignal);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running or has run
-            }
+            InterruptRoute.unregister(onSignal);
         }
         if (result.status().equals("ok")) {
             env.err().println(result.message() + " (run " + result.runId() + ")");

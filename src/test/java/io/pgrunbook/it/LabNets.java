@@ -55,7 +55,8 @@ public enum LabNets {
     DRILL(241, "DrillIT"),
     DEMO(242, "DemoIT"),
     VIP(102, "VipIT"),
-    PGPOOL(103, "PgpoolIT");
+    PGPOOL(103, "PgpoolIT"),
+    SHELL(104, "ShellIT");
 
     private final int octet;
     private final int span;

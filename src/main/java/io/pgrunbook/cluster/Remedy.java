@@ -34,7 +34,19 @@ public final class Remedy {
      * @param notes      anything else the operator should read
      */
     public record Decision(String host, Role role, Row row, List<String> why, boolean startDb, String follow, String feed,
-                           String pgbouncer, String refusal, String hint, List<String> notes) {
+                           String pgbouncer, String refusal, String hint, List<String> notes, boolean londisteFeed) {
+        public Decision(String host, Role role, Row row, List<String> why, boolean startDb, String follow, String feed,
+                        String pgbouncer, String refusal, String hint, List<String> notes) {
+            this(host, role, row, why, startDb, follow, feed, pgbouncer, refusal, hint, notes, false);
+        }
+
+        /** This decision, its feed named as the Londiste worker it is when the REPLICA is fed by Londiste. */
+        Decision londiste(ClusterState state) {
+            boolean l = feed != null && state.node(feed).map(f -> f.londiste() != null).orElse(false);
+            return l == londisteFeed ? this : new Decision(host, role, row, why, startDb, follow, feed, pgbouncer, refusal, hint,
+                    notes, l);
+        }
+
         /** Parameters of the runbook {@code remedy}: every host parameter has a value, the booleans say what runs. */
         public Map<String, String> params() {
             Map<String, String> p = new LinkedHashMap<>();
@@ -72,7 +84,8 @@ public final class Remedy {
                 todo.add("configure " + host + " as a standby of " + follow + " and start it");
             }
             if (feed != null) {
-                todo.add("start the logical feed (enable the subscription on " + feed + ")");
+                todo.add(londisteFeed ? "start the Londiste worker of " + feed + " (its feed from the primary)"
+                        : "start the logical feed (enable the subscription on " + feed + ")");
             }
             if (pgbouncer != null) {
                 todo.add("point PgBouncer on " + host + " to " + pgbouncer + " (starting it if down)");
@@ -168,11 +181,12 @@ public final class Remedy {
      */
     public static Decision decide(ClusterState state, String host, boolean runsPgBouncer) {
         NodeState n = state.node(host).orElseThrow(() -> new Refused(host + " is not a host of cluster " + state.cluster(), null));
-        return switch (n.role()) {
+        Decision d = switch (n.role()) {
             case MASTER, SLAVE -> table(state, n, runsPgBouncer);
             case BCP -> bcp(state, n);
             case REPLICA -> replica(state, n);
         };
+        return d.londiste(state);
     }
 
     private static Decision table(ClusterState state, NodeState n, boolean runsPgBouncer) {

@@ -73,4 +73,13 @@ class LondisteVerdictTest {
         assertEquals(Verdict.DEGRADED, s.verdict());
         assertTrue(s.notes().stream().anyMatch(n -> n.contains("no PgQ tick on the primary db1")), s.notes()::toString);
     }
+
+    @Test
+    void remedy_of_a_londiste_replica_names_its_worker_not_a_subscription() {
+        Remedy.Decision d = Remedy.decide(judge(leaf("stopped", "db1", true, true)), "db4", false);
+        assertEquals("db4", d.feed());
+        assertTrue(d.londisteFeed());
+        assertTrue(d.explain().contains("start the Londiste worker of db4"), d.explain());
+        assertTrue(!d.explain().contains("subscription"), d.explain());
+    }
 }

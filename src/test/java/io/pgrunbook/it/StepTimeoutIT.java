@@ -54,6 +54,12 @@ class StepTimeoutIT {
         ChildRun run = ChildRun.start(lab.inventory(), "run", runbook("hang-run"), "--param", "on=db2",
                 "--param", "marker=" + marker, "--yes");
         run.awaitStepStart(2);
+        // the journal says the step started just before its command is spawned (as postgres, through runuser): on a
+        // loaded machine the process shows up a moment later
+        long seenBy = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (Faults.processes("sleep", marker).isEmpty() && System.nanoTime() < seenBy) {
+            Thread.sleep(10);
+        }
         assertTrue(!Faults.processes("sleep", marker).isEmpty(), () -> "the hanging command never started:\n" + run.console());
         int code = run.exit(Duration.ofSeconds(60));
         String console = run.console();

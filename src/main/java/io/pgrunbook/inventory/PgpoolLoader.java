@@ -25,7 +25,7 @@ final class PgpoolLoader {
         List<Pgpool> out = new ArrayList<>();
         Map<String, SourceLocation> seen = new HashMap<>();
         for (YNode item : items) {
-            YMap m = InventoryLoader.map(item, "pgpool");
+            YMap m = InventoryYaml.map(item, "pgpool");
             m.entries().forEach((k, e) -> {
                 if (!KEYS.contains(k)) {
                     throw new InventoryException(e.keyAt(), "unknown key '" + k + "' in pgpool" + Schema.didYouMean(k, KEYS));
@@ -41,7 +41,7 @@ final class PgpoolLoader {
             }
             String address = text(m, "address");
             if (address != null) {
-                InventoryLoader.checkAddress(address, m.get("address").at(), "pgpool.address");
+                InventoryYaml.checkAddress(address, m.get("address").at(), "pgpool.address");
             } else if (host != null) {
                 address = host.address();
             } else {
@@ -61,7 +61,7 @@ final class PgpoolLoader {
             }
             String pcppass = text(m, "pcppass_file");
             if (pcppass != null) {
-                InventoryLoader.checkPath(pcppass, m.get("pcppass_file").at(), "pcppass_file");
+                InventoryYaml.checkPath(pcppass, m.get("pcppass_file").at(), "pcppass_file");
             }
             out.add(new Pgpool(hostName, address, port, pcpPort, user, nodeIds(m, hosts, cluster), m.at(), pcppass));
         }
@@ -75,14 +75,14 @@ final class PgpoolLoader {
         }
         Map<String, Integer> ids = new LinkedHashMap<>();
         Map<Integer, String> byId = new HashMap<>();
-        InventoryLoader.map(n, "pgpool.node_ids").entries().forEach((name, e) -> {
+        InventoryYaml.map(n, "pgpool.node_ids").entries().forEach((name, e) -> {
             Host h = hosts.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow(() -> new InventoryException(
                     e.keyAt(), "pgpool.node_ids: '" + name + "' is not a host of cluster '" + cluster + "'"));
             if (h.role() == Role.REPLICA) {
                 throw new InventoryException(e.keyAt(), "pgpool.node_ids: " + name + " is the logical REPLICA;"
                         + " pgpool's streaming-replication backends are the MASTER, SLAVE and BCP");
             }
-            Object v = InventoryLoader.scalar(e.value(), "node id").value();
+            Object v = InventoryYaml.scalar(e.value(), "node id").value();
             int id;
             if (v instanceof Number num && num.doubleValue() == num.intValue() && num.intValue() >= 0) {
                 id = num.intValue();
@@ -105,7 +105,7 @@ final class PgpoolLoader {
         if (n == null) {
             return null;
         }
-        String t = InventoryLoader.scalar(n, key).text();
+        String t = InventoryYaml.scalar(n, key).text();
         return t == null || t.isBlank() ? null : t;
     }
 
@@ -114,7 +114,7 @@ final class PgpoolLoader {
         if (n == null) {
             return dflt;
         }
-        Object v = InventoryLoader.scalar(n, key).value();
+        Object v = InventoryYaml.scalar(n, key).value();
         if (v instanceof Number num && num.doubleValue() == num.intValue() && num.intValue() >= 1 && num.intValue() <= 65535) {
             return num.intValue();
         }

@@ -29,7 +29,7 @@ final class VipLoader {
             if (own == null) {
                 continue;
             }
-            YMap m = InventoryLoader.map(own, "host '" + he.getKey() + "': vip");
+            YMap m = InventoryYaml.map(own, "host '" + he.getKey() + "': vip");
             checkKeys(m, HOST_KEYS, "host '" + he.getKey() + "': vip");
             if (m.get("interface") != null) {
                 interfaces.put(he.getKey(), iface(m));
@@ -43,13 +43,13 @@ final class VipLoader {
             }
             return null;
         }
-        YMap m = InventoryLoader.map(node, "vip");
+        YMap m = InventoryYaml.map(node, "vip");
         checkKeys(m, CLUSTER_KEYS, "cluster '" + cluster + "': vip");
         YNode a = m.get("address");
-        if (a == null || InventoryLoader.scalar(a, "vip.address").text() == null) {
+        if (a == null || InventoryYaml.scalar(a, "vip.address").text() == null) {
             throw new InventoryException(m.at(), "vip has no 'address': give it with its prefix length, as ip addr takes it (10.1.7.100/24)");
         }
-        String text = InventoryLoader.scalar(a, "vip.address").text().trim();
+        String text = InventoryYaml.scalar(a, "vip.address").text().trim();
         int slash = text.indexOf('/');
         if (slash < 0) {
             throw new InventoryException(a.at(), "vip.address: '" + text + "' has no prefix length; write it as ip addr add"
@@ -57,7 +57,7 @@ final class VipLoader {
         }
         String address = text.substring(0, slash);
         boolean v6 = address.indexOf(':') >= 0;
-        if (!InventoryLoader.isAddress(address) || !(v6 || address.matches("[0-9.]+"))) {
+        if (!InventoryYaml.isAddress(address) || !(v6 || address.matches("[0-9.]+"))) {
             throw new InventoryException(a.at(), "vip.address: '" + address + "' is not an IPv4 or IPv6 address");
         }
         int prefix;
@@ -79,7 +79,7 @@ final class VipLoader {
         String iface = m.get("interface") == null ? null : iface(m);
         Vip.Follows follows = Vip.Follows.PRIMARY;
         if (m.get("follows") != null) {
-            String f = InventoryLoader.scalar(m.get("follows"), "vip.follows").text();
+            String f = InventoryYaml.scalar(m.get("follows"), "vip.follows").text();
             try {
                 follows = Vip.Follows.valueOf(String.valueOf(f).toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
@@ -88,7 +88,7 @@ final class VipLoader {
         }
         boolean arping = true;
         if (m.get("arping") != null) {
-            Object v = InventoryLoader.scalar(m.get("arping"), "vip.arping").value();
+            Object v = InventoryYaml.scalar(m.get("arping"), "vip.arping").value();
             if (!(v instanceof Boolean b)) {
                 throw new InventoryException(m.get("arping").at(), "vip.arping: '" + v + "' is not true or false");
             }
@@ -96,9 +96,9 @@ final class VipLoader {
         }
         List<String> names = new ArrayList<>();
         if (m.get("hosts") != null) {
-            YList l = InventoryLoader.list(m.get("hosts"), "vip.hosts");
+            YList l = InventoryYaml.list(m.get("hosts"), "vip.hosts");
             for (YNode item : l.items()) {
-                String n = InventoryLoader.scalar(item, "vip.hosts").text();
+                String n = InventoryYaml.scalar(item, "vip.hosts").text();
                 if (hosts.stream().noneMatch(h -> h.name().equals(n))) {
                     throw new InventoryException(item.at(), "vip.hosts: '" + n + "' is not a host of cluster '" + cluster + "'");
                 }
@@ -126,7 +126,7 @@ final class VipLoader {
 
     private static String iface(YMap m) {
         YNode n = m.get("interface");
-        String v = InventoryLoader.scalar(n, "vip.interface").text();
+        String v = InventoryYaml.scalar(n, "vip.interface").text();
         if (v == null || !IFACE.matcher(v).matches()) {
             throw new InventoryException(n.at(), "vip.interface: '" + v + "' is not a network interface name"
                     + " (at most 15 letters, digits, '_', '.', '-', ':' or '@')");

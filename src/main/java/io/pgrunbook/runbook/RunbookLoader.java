@@ -6,11 +6,8 @@ import io.pgrunbook.action.Registry;
 import io.pgrunbook.core.Outcome;
 import io.pgrunbook.core.PgrunbookException;
 import io.pgrunbook.inventory.InventoryException;
-import io.pgrunbook.inventory.SourceLocation;
 import io.pgrunbook.inventory.Units;
-import io.pgrunbook.inventory.YNode.YList;
 import io.pgrunbook.inventory.YNode.YMap;
-import io.pgrunbook.inventory.YNode.YScalar;
 import io.pgrunbook.inventory.YNode;
 
 import java.io.IOException;
@@ -28,6 +25,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+
+import static io.pgrunbook.runbook.RunbookYaml.*;
 
 /**
  * Loads and validates a runbook (DESIGN.md "Runbooks"). Everything that can be checked without the cluster is checked
@@ -109,17 +108,15 @@ public final class RunbookLoader {
         }
     }
 
-    /** One parse: keeps the source lines to locate placeholders inside scalars. */
+    /** One parse: its parameters, and the templates checked against them (TemplateChecks locates placeholders). */
     private final class Parse {
-        private final Path file;
         private final String text;
-        private final String[] lines;
         private final Map<String, Param> params = new LinkedHashMap<>();
+        private final TemplateChecks templates;
 
         Parse(Path file, String text) {
-            this.file = file;
             this.text = text;
-            this.lines = text.split("\n", -1);
+            this.templates = new TemplateChecks(file, text.split("\n", -1), params);
         }
 
         Runbook runbook(YNode root, String source) {
@@ -194,7 +191,7 @@ public final class RunbookLoader {
             String checkName = str(m, key, true);
             Check check = registry.check(checkName).orElseThrow(() -> new RunbookException(m.get(key).at(),
                     "unknown check '" + checkName + "'; checks: " + String.join(", ", registry.checkNames())));
-            Template on = template(m, "on", false);
+            Template on = templates.template(m, "on", false);
             if (on == null && check.defaultOn() != null) {
                 on = Template.literal(check.defaultOn(), m.get(key).at());
             }
@@ -203,7 +200,7 @@ public final class RunbookLoader {
             if (name == null) {
                 name = key + " " + checkName + (on != null ? " on " + on.source() : "");
             }
-            return new Step(name, kind, checkName, null, on, template(m, "when", on != null), duration(m, "timeout"),
+            return new Step(name, kind, checkName, null, on, templates.template(m, "when", on != null), duration(m, "timeout"),
                     onError(m), bool(m, "destructive", false), null, with, null, m.at());
         }
 
@@ -224,7 +221,7 @@ public final class RunbookLoader {
             if (kind == StepKind.CHECK || kind == StepKind.WAIT) {
                 return checkStep(m, kind);
             }
-            Template on = template(m, "on", false);
+            Template on = templates.template(m, "on", false);
             boolean hasHost = on != null;
             String target;
             Template body = null;
@@ -244,16 +241,16 @@ public final class RunbookLoader {
                     if (!hasHost) {
                         throw new RunbookException(m.get(kind.key()).at(), "a " + kind.key() + " step needs 'on': the hosts to run it on");
                     }
-                    body = template(m, kind.key(), true);
+                    body = templates.template(m, kind.key(), true);
                     if (kind == StepKind.RUN) {
-                        checkShellContext(body);
+                        templates.checkShellContext(body);
                     } else {
-                        checkSqlContext(body);
+                        templates.checkSqlContext(body);
                     }
                 }
                 default -> {
                     target = kind.key();
-                    body = template(m, kind.key(), hasHost);
+                    body = templates.template(m, kind.key(), hasHost);
                 }
             }
             if (m.get("database") != null && kind != StepKind.SQL) {
@@ -265,8 +262,8 @@ public final class RunbookLoader {
                 int nl = src.indexOf('\n');
                 name = kind.key() + ": " + (nl > 0 ? src.substring(0, nl) + " ..." : src);
             }
-            return new Step(name, kind, target, body, on, template(m, "when", hasHost), duration(m, "timeout"), onError(m),
-                    bool(m, "destructive", false), template(m, "as", hasHost), with, str(m, "database", false), m.at());
+            return new Step(name, kind, target, body, on, templates.template(m, "when", hasHost), duration(m, "timeout"), onError(m),
+                    bool(m, "destructive", false), templates.template(m, "as", hasHost), with, str(m, "database", false), m.at());
         }
 
         Map<String, Template> with(YMap m, Set<String> allowed, String what, boolean hasHost) {
@@ -281,7 +278,7 @@ public final class RunbookLoader {
                     throw new RunbookException(e.keyAt(), "'" + what + "' takes no option '" + k + "'"
                             + (allowed.isEmpty() ? "" : "; options: " + String.join(", ", new java.util.TreeSet<>(allowed))));
                 }
-                out.put(k, toTemplate(scalar(e.value(), k), hasHost));
+                out.put(k, templates.toTemplate(scalar(e.value(), k), hasHost));
             });
             return out;
         }
@@ -309,189 +306,5 @@ public final class RunbookLoader {
                 throw new RunbookException(m.get(key).at(), e.getMessage());
             }
         }
-
-        Template template(YMap m, String key, boolean hostAllowed) {
-            YNode n = m.get(key);
-            if (n == null) {
-                return null;
-            }
-            return toTemplate(scalar(n, key), hostAllowed);
-        }
-
-        Template toTemplate(YScalar s, boolean hostAllowed) {
-            String v = s.text() == null ? "" : s.text();
-            Template t = Template.parse(v, s.at(), i -> locate(s.at(), v, i));
-            for (Template.Ref r : t.refs()) {
-                checkName(r, hostAllowed);
-            }
-            return t;
-        }
-
-        void checkName(Template.Ref r, boolean hostAllowed) {
-            String root = r.root();
-            String path = r.path();
-            boolean hostValued;
-            if (root.equals("host")) {
-                if (!hostAllowed) {
-                    throw new RunbookException(r.at(), "{{host}} means the host a step runs on; this step has no 'on'"
-                            + " (and 'on' itself cannot use it)");
-                }
-                hostValued = true;
-            } else if (root.equals("primary")) {
-                hostValued = true;
-            } else if (root.equals("cluster")) {
-                if (path != null && CLUSTER_PATHS.contains(path)) {
-                    return;
-                }
-                hostValued = false;
-            } else if (params.containsKey(root)) {
-                hostValued = params.get(root).type() == ParamType.HOST;
-            } else {
-                List<String> known = new ArrayList<>(List.of("host", "primary", "cluster"));
-                known.addAll(params.keySet());
-                throw new RunbookException(r.at(), "unknown name '" + root + "' in {{" + r.expr() + "}}; known: "
-                        + String.join(", ", known));
-            }
-            if (path != null && (!hostValued || !HOST_PATHS.contains(path))) {
-                throw new RunbookException(r.at(), "unknown name '" + r.expr() + "' in {{" + r.expr() + "}}"
-                        + (hostValued ? "; a host has: " + String.join(", ", new java.util.TreeSet<>(HOST_PATHS))
-                        : root.equals("cluster") ? "; a cluster has: " + String.join(", ", new java.util.TreeSet<>(CLUSTER_PATHS))
-                        : ": " + root + " is not a host"));
-            }
-        }
-
-        /** Shell quoting is pgrunbook's job: a placeholder inside quotes would be quoted twice, or not at all. */
-        void checkShellContext(Template t) {
-            String s = t.source();
-            for (Template.Ref r : t.refs()) {
-                char state = 0;
-                for (int i = 0; i < r.offset(); i++) {
-                    char c = s.charAt(i);
-                    if (state == 0) {
-                        if (c == '\\') {
-                            i++;
-                        } else if (c == '\'' || c == '"') {
-                            state = c;
-                        }
-                    } else if (state == '"' && c == '\\') {
-                        i++;
-                    } else if (c == state) {
-                        state = 0;
-                    }
-                }
-                if (state != 0) {
-                    throw new RunbookException(r.at(), "{{" + r.expr() + "}} inside quotes in a run command: write it bare;"
-                            + " pgrunbook shell-quotes every value");
-                }
-            }
-        }
-
-        /** Values become SQL literals; inside a string or an identifier they would not. */
-        void checkSqlContext(Template t) {
-            String s = t.source();
-            for (Template.Ref r : t.refs()) {
-                String state = null;
-                for (int i = 0; i < r.offset(); i++) {
-                    char c = s.charAt(i);
-                    if (state == null) {
-                        if (c == '\'' || c == '"') {
-                            state = String.valueOf(c);
-                        } else if (c == '-' && i + 1 < s.length() && s.charAt(i + 1) == '-') {
-                            int nl = s.indexOf('\n', i);
-                            i = nl < 0 ? s.length() : nl;
-                        } else if (c == '$') {
-                            java.util.regex.Matcher mm = Pattern.compile("\\$[A-Za-z_]*\\$").matcher(s).region(i, s.length());
-                            if (mm.lookingAt()) {
-                                state = mm.group();
-                                i = mm.end() - 1;
-                            }
-                        }
-                    } else if (s.startsWith(state, i)) {
-                        i += state.length() - 1;
-                        state = null;
-                    }
-                }
-                if (state != null) {
-                    throw new RunbookException(r.at(), "{{" + r.expr() + "}} inside a quoted SQL string or identifier: write it"
-                            + " bare; pgrunbook writes every value as a SQL literal");
-                }
-            }
-        }
-
-        /** file:line:column of character {@code index} of a scalar's value. */
-        SourceLocation locate(SourceLocation at, String value, int index) {
-            int lineIdx = at.line() - 1;
-            String line = lineIdx < lines.length ? lines[lineIdx] : "";
-            int col0 = Math.max(0, at.column() - 1);
-            char first = col0 < line.length() ? line.charAt(col0) : ' ';
-            String before = value.substring(0, index);
-            int nls = (int) before.chars().filter(c -> c == '\n').count();
-            if (first == '|' || first == '>') {
-                int l = lineIdx + 1 + nls;
-                String content = l < lines.length ? lines[l] : "";
-                int indent = content.length() - content.stripLeading().length();
-                int inLine = index - (before.lastIndexOf('\n') + 1);
-                return new SourceLocation(file, l + 1, indent + inLine + 1);
-            }
-            if (nls == 0) {
-                int quote = first == '"' || first == '\'' ? 1 : 0;
-                return new SourceLocation(file, at.line(), at.column() + quote + index);
-            }
-            return at;
-        }
-    }
-
-    // ---- small typed readers ----
-
-    static YMap map(YNode n, String what) {
-        if (n instanceof YMap m) {
-            return m;
-        }
-        throw new RunbookException(n.at(), what + " must be a mapping (key: value)");
-    }
-
-    static List<YNode> list(YNode n, String what) {
-        if (n instanceof YList l) {
-            return l.items();
-        }
-        throw new RunbookException(n.at(), "'" + what + "' must be a list (- item)");
-    }
-
-    static YScalar scalar(YNode n, String what) {
-        if (n instanceof YScalar s) {
-            return s;
-        }
-        throw new RunbookException(n.at(), "'" + what + "' must be a single value");
-    }
-
-    static String str(YMap m, String key, boolean required) {
-        YNode n = m.get(key);
-        if (n == null || n instanceof YScalar s && s.value() == null) {
-            if (required) {
-                throw new RunbookException(m.at(), "missing '" + key + "'");
-            }
-            return null;
-        }
-        return scalar(n, key).text();
-    }
-
-    static boolean bool(YMap m, String key, boolean dflt) {
-        YNode n = m.get(key);
-        if (n == null) {
-            return dflt;
-        }
-        if (scalar(n, key).value() instanceof Boolean b) {
-            return b;
-        }
-        throw new RunbookException(n.at(), "'" + key + "' must be true or false");
-    }
-
-    static void keys(YMap m, Set<String> allowed, String where) {
-        m.entries().forEach((k, e) -> {
-            if (!allowed.contains(k)) {
-                throw new RunbookException(e.keyAt(), "unknown key '" + k + "' in " + where + "; expected one of: "
-                        + String.join(", ", new java.util.TreeSet<>(allowed)));
-            }
-        });
     }
 }

@@ -10,8 +10,6 @@ import io.pgrunbook.inventory.Host;
 import io.pgrunbook.inventory.Role;
 import io.pgrunbook.inventory.Units;
 import io.pgrunbook.pg.PgSessions;
-import io.pgrunbook.pg.Quote;
-import io.pgrunbook.pgbouncer.PgBouncerAdmin;
 import io.pgrunbook.remote.Connections;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
@@ -20,15 +18,12 @@ import io.pgrunbook.remote.RemoteCommand;
 import io.pgrunbook.smoke.SmokeReport.Check;
 import io.pgrunbook.smoke.SmokeReport.Result;
 
-import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -60,12 +55,16 @@ public final class SmokeRunner {
 
     private final Connections connections;
     private final Map<String, String> env;
-    private final Duration timeout;
+    private final ProbeRow probe;
+    private final ReplicaSmoke replicas;
+    private final PgBouncerSmoke pgbouncers;
 
     public SmokeRunner(Connections connections, Map<String, String> env, Duration timeout) {
         this.connections = connections;
         this.env = env;
-        this.timeout = timeout;
+        this.probe = new ProbeRow(connections, env, timeout);
+        this.replicas = new ReplicaSmoke(connections, env, probe);
+        this.pgbouncers = new PgBouncerSmoke(connections, env);
     }
 
     public SmokeReport run(Cluster cluster) {
@@ -96,7 +95,7 @@ public final class SmokeRunner {
             }
         }
 
-        Check w = primary == null ? null : write(primary, db, token);
+        Check w = primary == null ? null : probe.write(primary, db, token);
         if (w != null) {
             checks.add(w);
         }
@@ -114,10 +113,10 @@ public final class SmokeRunner {
         try {
             List<Future<Check>> seen = new ArrayList<>();
             for (Host s : standbys) {
-                seen.add(written ? pool.submit(() -> awaitRow("replicate", s, db, token, writtenAt, ""))
+                seen.add(written ? pool.submit(() -> probe.awaitRow("replicate", s, db, token, writtenAt, ""))
                         : pool.submit(() -> new Check("replicate", s.name(), Result.SKIP, 0, "no probe row was written")));
             }
-            Future<List<Check>> logical = pool.submit(() -> logical(cluster, state, primary, db, token, writtenAt, written));
+            Future<List<Check>> logical = pool.submit(() -> replicas.logical(cluster, state, primary, db, token, writtenAt, written));
             for (Future<Check> f : seen) {
                 checks.add(f.get());
             }
@@ -141,8 +140,8 @@ public final class SmokeRunner {
         }
 
         for (Host h : cluster.pgbouncers()) {
-            checks.addAll(pgbouncer(h, primary, db, token));
-            checks.addAll(ReadOnlySmoke.check(cluster, h, d -> viaPgBouncer(h, d)));
+            checks.addAll(pgbouncers.checks(h, primary, db, token));
+            checks.addAll(ReadOnlySmoke.check(cluster, h, d -> pgbouncers.viaPgBouncer(h, d)));
         }
         checks.addAll(BarmanSmoke.checks(cluster, connections, primary));
         checks.addAll(PgpoolSmoke.checks(cluster, primary, db, token, env));
@@ -195,258 +194,6 @@ public final class SmokeRunner {
         }
     }
 
-    private Check write(Host primary, String db, String token) {
-        long t = System.nanoTime();
-        try (Connection c = PgSessions.open(primary, connections, db, primary.postgres().statementTimeout(), env);
-             Statement st = c.createStatement()) {
-            st.execute(DDL);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO public." + TABLE + " (token, written_on) VALUES (?, ?)")) {
-                ps.setString(1, token);
-                ps.setString(2, primary.name());
-                ps.executeUpdate();
-            }
-            // keep the table small: probe rows are only needed while a smoke test runs
-            st.executeUpdate("DELETE FROM public." + TABLE + " WHERE written_at < now() - interval '1 day'");
-            return new Check("write", primary.name(), Result.PASS, ms(t), "probe row " + token + " in " + db + "." + TABLE);
-        } catch (HostKeyException e) {
-            throw e;
-        } catch (RuntimeException | SQLException e) {
-            return new Check("write", primary.name(), Result.FAIL, ms(t), strip(primary, e.getMessage()));
-        }
-    }
-
-    /** Polls {@code host} until the probe row is there or the timeout passes; the delay is from the write. */
-    private Check awaitRow(String name, Host h, String db, String token, long writtenAt, String note) {
-        long deadline = writtenAt + timeout.toNanos();
-        String last = null;
-        while (true) {
-            try (Connection c = PgSessions.open(h, connections, db, h.postgres().statementTimeout(), env)) {
-                try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM public." + TABLE + " WHERE token = ?")) {
-                    ps.setString(1, token);
-                    while (System.nanoTime() < deadline) {
-                        try (ResultSet rs = ps.executeQuery()) {
-                            if (rs.next()) {
-                                return new Check(name, h.name(), Result.PASS, ms(writtenAt), "probe row seen after "
-                                        + ms(writtenAt) + " ms" + note);
-                            }
-                        } catch (SQLException e) {
-                            // the table itself may not have been replayed yet
-                            if (!"42P01".equals(e.getSQLState())) {
-                                throw e;
-                            }
-                            last = "table " + TABLE + " not there yet";
-                        }
-                        Thread.sleep(50);
-                    }
-                }
-            } catch (HostKeyException e) {
-                throw e;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return new Check(name, h.name(), Result.FAIL, ms(writtenAt), "interrupted");
-            } catch (RuntimeException | SQLException e) {
-                last = strip(h, e.getMessage());
-                if (System.nanoTime() < deadline) {
-                    sleep(500);
-                    continue;
-                }
-            }
-            return new Check(name, h.name(), Result.FAIL, ms(writtenAt), "probe row not seen within "
-                    + Units.duration(timeout) + (last != null ? " (" + last + ")" : "") + note);
-        }
-    }
-
-    private List<Check> logical(Cluster cluster, ClusterState state, Host primary, String db, String token, long writtenAt,
-                                boolean written) {
-        List<Check> out = new ArrayList<>();
-        for (Host r : cluster.withRole(Role.REPLICA)) {
-            long t = System.nanoTime();
-            if (r.replication().isLondiste()) {
-                out.add(londiste(cluster, r, primary, db, token, writtenAt, written));
-                continue;
-            }
-            String sub = r.replication().subscription();
-            if (!written || primary == null) {
-                out.add(new Check("replicate (logical)", r.name(), Result.SKIP, 0, "no probe row was written"));
-                continue;
-            }
-            if (!db.equals(r.replication().database())) {
-                out.add(new Check("replicate (logical)", r.name(), Result.SKIP, 0, "not published: subscription " + sub
-                        + " is in database " + r.replication().database() + ", smoke writes in " + db));
-                continue;
-            }
-            try (Connection rc = PgSessions.open(r, connections, db, r.postgres().statementTimeout(), env)) {
-                List<String> pubs;
-                String upstream;
-                try (PreparedStatement ps = rc.prepareStatement("SELECT subpublications, subconninfo FROM pg_subscription"
-                        + " WHERE subname = ? AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())")) {
-                    ps.setString(1, sub);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (!rs.next()) {
-                            out.add(new Check("replicate (logical)", r.name(), Result.FAIL, ms(t), "no subscription " + sub + " in " + db));
-                            continue;
-                        }
-                        Array a = rs.getArray(1);
-                        pubs = Arrays.asList((String[]) a.getArray());
-                        upstream = conninfoHost(rs.getString(2));
-                    }
-                }
-                Optional<Host> up = cluster.byAddress(upstream);
-                if (up.isEmpty() || !up.get().name().equals(primary.name())) {
-                    out.add(new Check("replicate (logical)", r.name(), Result.SKIP, ms(t), "not replicated: subscription "
-                            + sub + " subscribes to " + up.map(Host::name).orElse(upstream) + ", not to the live primary "
-                            + primary.name() + " (repair with: pgrunbook repair-replica " + r.name() + ")"));
-                    continue;
-                }
-                if (!published(primary, db, pubs)) {
-                    out.add(new Check("replicate (logical)", r.name(), Result.SKIP, ms(t), "not published: " + TABLE
-                            + " is in none of the publications of " + sub + " (" + String.join(", ", pubs) + ")"));
-                    continue;
-                }
-                String note = prepareReplica(rc, sub);
-                out.add(awaitRow("replicate (logical)", r, db, token, writtenAt, note));
-            } catch (HostKeyException e) {
-                throw e;
-            } catch (RuntimeException | SQLException e) {
-                out.add(new Check("replicate (logical)", r.name(), Result.FAIL, ms(t), strip(r, e.getMessage())));
-            }
-        }
-        return out;
-    }
-
-    /** A Londiste REPLICA sees the probe row when the smoke table is in its queue and its provider is the primary. */
-    private Check londiste(Cluster cluster, Host r, Host primary, String db, String token, long writtenAt, boolean written) {
-        String name = "replicate (londiste)";
-        long t = System.nanoTime();
-        if (!written || primary == null) {
-            return new Check(name, r.name(), Result.SKIP, 0, "no probe row was written");
-        }
-        String queue = r.replication().londiste().queue();
-        if (!db.equals(r.replication().database())) {
-            return new Check(name, r.name(), Result.SKIP, 0, "not replicated: queue " + queue + " is in database "
-                    + r.replication().database() + ", smoke writes in " + db);
-        }
-        try (Connection rc = PgSessions.open(r, connections, db, r.postgres().statementTimeout(), env)) {
-            io.pgrunbook.londiste.PgQ.Leaf leaf = io.pgrunbook.londiste.PgQ.leaf(rc, queue);
-            if (leaf == null) {
-                return new Check(name, r.name(), Result.FAIL, ms(t), "no Londiste node for queue " + queue + " in " + db);
-            }
-            Optional<Host> up = cluster.byAddress(conninfoHost(leaf.providerLocation()));
-            if (up.isEmpty() || !up.get().name().equals(primary.name())) {
-                return new Check(name, r.name(), Result.SKIP, ms(t), "not replicated: the Londiste provider is "
-                        + up.map(Host::name).orElse(conninfoHost(leaf.providerLocation())) + ", not the live primary " + primary.name()
-                        + " (repair with: pgrunbook repair-replica " + r.name() + ")");
-            }
-            if (!io.pgrunbook.londiste.PgQ.localTables(rc, queue).contains("public." + TABLE)) {
-                return new Check(name, r.name(), Result.SKIP, ms(t), "not replicated: public." + TABLE + " is not in queue " + queue
-                        + " (add it on the root and on the leaf with londiste INI add-table public." + TABLE + ")");
-            }
-        } catch (HostKeyException e) {
-            throw e;
-        } catch (RuntimeException | SQLException e) {
-            return new Check(name, r.name(), Result.FAIL, ms(t), strip(r, e.getMessage()));
-        }
-        return awaitRow(name, r, db, token, writtenAt, "");
-    }
-
-    private boolean published(Host primary, String db, List<String> pubs) throws SQLException {
-        try (Connection c = PgSessions.open(primary, connections, db, primary.postgres().statementTimeout(), env);
-             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_publication_tables WHERE pubname = ANY (?)"
-                     + " AND schemaname = 'public' AND tablename = '" + TABLE + "'")) {
-            ps.setArray(1, c.createArrayOf("text", pubs.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1) > 0;
-            }
-        }
-    }
-
-    /** Creates the table on the REPLICA and adds it to the subscription when needed; says what it did. */
-    private static String prepareReplica(Connection rc, String sub) throws SQLException {
-        List<String> did = new ArrayList<>();
-        try (Statement st = rc.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT to_regclass('public." + TABLE + "') IS NOT NULL")) {
-                rs.next();
-                if (!rs.getBoolean(1)) {
-                    st.execute(DDL);
-                    did.add("created " + TABLE);
-                }
-            }
-            try (PreparedStatement ps = rc.prepareStatement("SELECT count(*) FROM pg_subscription_rel sr JOIN pg_subscription s"
-                    + " ON s.oid = sr.srsubid WHERE s.subname = ? AND sr.srrelid = 'public." + TABLE + "'::regclass")) {
-                ps.setString(1, sub);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getLong(1) == 0) {
-                        st.execute("ALTER SUBSCRIPTION " + Quote.ident(sub) + " REFRESH PUBLICATION");
-                        did.add("REFRESH PUBLICATION");
-                    }
-                }
-            }
-        }
-        return did.isEmpty() ? "" : " (" + String.join(", ", did) + ")";
-    }
-
-    private List<Check> pgbouncer(Host h, Host primary, String smokeDb, String token) {
-        List<Check> out = new ArrayList<>();
-        List<String> dbs = h.pgbouncer().databases();
-        if (dbs.isEmpty()) {
-            try {
-                dbs = new PgBouncerAdmin(h, connections.to(h)).databases().stream().map(PgBouncerAdmin.Database::name)
-                        .filter(n -> !n.equals("pgbouncer") && !h.pgbouncer().readonlyDatabases().contains(n)).toList();
-            } catch (HostKeyException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                out.add(new Check("pgbouncer", h.name(), Result.FAIL, 0, strip(h, e.getMessage())));
-                return out;
-            }
-        }
-        for (String d : dbs) {
-            long t = System.nanoTime();
-            try (Connection c = viaPgBouncer(h, d); Statement st = c.createStatement()) {
-                String where;
-                boolean isPrimary;
-                try (ResultSet rs = st.executeQuery("SELECT NOT pg_is_in_recovery(), host(inet_server_addr())")) {
-                    rs.next();
-                    isPrimary = rs.getBoolean(1);
-                    where = rs.getString(2);
-                }
-                String server = where == null ? "a unix socket" : primary != null && (where.equals(primary.address())
-                        || where.equals(primary.pgHost())) ? primary.name() : where;
-                out.add(new Check("pgbouncer " + d + " primary", h.name(), isPrimary ? Result.PASS : Result.FAIL, ms(t),
-                        isPrimary ? "reaches " + server + ", read-write" : "reaches " + server + ", which is in recovery"));
-                long tw = System.nanoTime();
-                try {
-                    if (d.equals(smokeDb)) {
-                        try (PreparedStatement ps = c.prepareStatement("INSERT INTO public." + TABLE + " (token, written_on) VALUES (?, ?)")) {
-                            ps.setString(1, token + "-via-" + h.name());
-                            ps.setString(2, "pgbouncer " + h.name());
-                            ps.executeUpdate();
-                        }
-                    } else {
-                        st.execute("CREATE TEMP TABLE pgrunbook_smoke_probe (x int)");
-                        st.execute("INSERT INTO pgrunbook_smoke_probe VALUES (1)");
-                        st.execute("DROP TABLE pgrunbook_smoke_probe");
-                    }
-                    out.add(new Check("pgbouncer " + d + " write", h.name(), Result.PASS, ms(tw),
-                            d.equals(smokeDb) ? "row written into " + TABLE : "temp table written"));
-                } catch (SQLException e) {
-                    out.add(new Check("pgbouncer " + d + " write", h.name(), Result.FAIL, ms(tw), oneLine(e.getMessage())));
-                }
-            } catch (HostKeyException e) {
-                throw e;
-            } catch (RuntimeException | SQLException e) {
-                out.add(new Check("pgbouncer " + d + " primary", h.name(), Result.FAIL, ms(t), strip(h, oneLine(e.getMessage()))));
-            }
-        }
-        return out;
-    }
-
-    /** PgJDBC through PgBouncer (a normal database accepts it: the startup parameters are ignored there). */
-    private Connection viaPgBouncer(Host h, String db) {
-        return PgSessions.openPgBouncer(h, connections, db, env);
-    }
-
     private List<Check> script(Cluster cluster, ClusterState state, Cluster.SmokeScript s) {
         List<Check> out = new ArrayList<>();
         List<Host> targets = targets(cluster, state, s.on());
@@ -491,16 +238,7 @@ public final class SmokeRunner {
         }
     }
 
-    static String conninfoHost(String conninfo) {
-        if (conninfo == null) {
-            return null;
-        }
-        var m = java.util.regex.Pattern.compile("(?:^|\\s)host\\s*=\\s*'?([^'\\s]+)'?").matcher(conninfo);
-        return m.find() ? m.group(1) : null;
-    }
-
-
-    private static String strip(Host h, String message) {
+    static String strip(Host h, String message) {
         if (message == null) {
             return "error";
         }
@@ -508,7 +246,7 @@ public final class SmokeRunner {
         return m.startsWith(h.name() + ": ") ? m.substring(h.name().length() + 2) : m;
     }
 
-    private static String oneLine(String m) {
+    static String oneLine(String m) {
         if (m == null) {
             return "error";
         }
@@ -520,11 +258,4 @@ public final class SmokeRunner {
         return (System.nanoTime() - since) / 1_000_000;
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

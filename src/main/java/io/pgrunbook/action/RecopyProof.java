@@ -86,14 +86,14 @@ record RecopyProof(String conninfo, String user, List<String> published, Map<Str
     static String keptConninfo(Host replica, Host primary, String current) {
         if (current == null) {
             // no subscription to learn the site's connection from: the inventory's is all there is
-            return ReplicaAction.conninfo(replica, primary);
+            return ReplicaSupport.conninfo(replica, primary);
         }
         return Conninfo.withServer(current, primary.pgHost(), primary.postgres().port(), primary.address());
     }
 
-    static RecopyProof prove(StepRuntime rt, Host replica, Host primary, ReplicaAction.Info info) throws SQLException {
+    static RecopyProof prove(StepRuntime rt, Host replica, Host primary, ReplicaSupport.Info info) throws SQLException {
         List<String> refusals = new ArrayList<>();
-        String db = ReplicaAction.repl(replica).database();
+        String db = ReplicaSupport.repl(replica).database();
         String sub = info.subscription();
         String conninfo;
         try {
@@ -211,7 +211,7 @@ record RecopyProof(String conninfo, String user, List<String> published, Map<Str
     }
 
     /** Whether the slot CREATE SUBSCRIPTION will make is free (false) or the subscription's own (true); refuses anything else. */
-    private static boolean slot(StepRuntime rt, Host primary, Host replica, ReplicaAction.Info info, String db, List<String> refusals)
+    private static boolean slot(StepRuntime rt, Host primary, Host replica, ReplicaSupport.Info info, String db, List<String> refusals)
             throws SQLException {
         String name = info.subscription();
         Map<String, String> s = Sql.row(rt, primary, null, "SELECT slot_type, coalesce(plugin, '') AS plugin, coalesce(database, '') AS database,"

@@ -47,7 +47,7 @@ public final class ReplicaFollowAction implements Action {
         String sub = r.replication().subscription();
         return Rendered.of("on " + to.name() + " (" + r.replication().database() + "): SELECT pg_create_logical_replication_slot(<slot of "
                         + sub + ">, 'pgoutput') -- unless it exists",
-                "on " + r.name() + ": ALTER SUBSCRIPTION " + sub + " CONNECTION " + ReplicaAction.kept(to),
+                "on " + r.name() + ": ALTER SUBSCRIPTION " + sub + " CONNECTION " + ReplicaSupport.kept(to),
                 "on " + r.name() + ": ALTER SUBSCRIPTION " + sub + " ENABLE -- when disabled");
     }
 

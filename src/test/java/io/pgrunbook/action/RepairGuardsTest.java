@@ -195,12 +195,12 @@ class RepairGuardsTest {
 
     @Test
     void replica_repair_repoints_when_the_slot_survived_and_recopies_when_it_was_lost() {
-        assertEquals(ReplicaAction.Repair.NOTHING, ReplicaAction.decide("auto", true, true, true, true));
-        assertEquals(ReplicaAction.Repair.REPOINT, ReplicaAction.decide("auto", true, false, true, false), "disabled");
-        assertEquals(ReplicaAction.Repair.REPOINT, ReplicaAction.decide("auto", true, true, false, false), "points at the old primary");
-        assertEquals(ReplicaAction.Repair.RESYNC, ReplicaAction.decide("auto", false, true, false, false), "slot lost");
-        assertEquals(ReplicaAction.Repair.CREATE_SLOT_AND_REPOINT, ReplicaAction.decide("slot", false, true, false, false));
-        assertEquals(ReplicaAction.Repair.RESYNC, ReplicaAction.decide("resync", true, true, true, true));
+        assertEquals(ReplicaSupport.Repair.NOTHING, ReplicaSupport.decide("auto", true, true, true, true));
+        assertEquals(ReplicaSupport.Repair.REPOINT, ReplicaSupport.decide("auto", true, false, true, false), "disabled");
+        assertEquals(ReplicaSupport.Repair.REPOINT, ReplicaSupport.decide("auto", true, true, false, false), "points at the old primary");
+        assertEquals(ReplicaSupport.Repair.RESYNC, ReplicaSupport.decide("auto", false, true, false, false), "slot lost");
+        assertEquals(ReplicaSupport.Repair.CREATE_SLOT_AND_REPOINT, ReplicaSupport.decide("slot", false, true, false, false));
+        assertEquals(ReplicaSupport.Repair.RESYNC, ReplicaSupport.decide("resync", true, true, true, true));
     }
 
     @Test

@@ -136,7 +136,9 @@ class VipIT {
         assertTrue(s.get("vip").get("ok").asBoolean());
         List<String> fields = new ArrayList<>();
         s.fieldNames().forEachRemaining(fields::add);
-        assertEquals(List.of("cluster", "verdict", "primary", "hosts", "notes", "vip"), fields, "vip is added at the end");
+        // DESIGN's fields first, then the additions: notes, vip, and next and probed_at last
+        assertEquals(List.of("cluster", "verdict", "primary", "hosts", "notes", "vip", "next", "probed_at"), fields,
+                "vip is added after DESIGN's fields and the notes");
         CliRunner.Result t = CliRunner.run("-i", inv(), "--no-color", "status").expect(0);
         assertTrue(t.out().contains("VIP " + vip() + ": on db1\n"), t::toString);
         CliRunner.Result d = CliRunner.run("-i", inv(), "--no-color", "doctor").expect(0);

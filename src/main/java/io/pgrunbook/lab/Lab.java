@@ -49,8 +49,8 @@ public final class Lab {
     DebianLab.Passwords passwords; // the Debian shape's; null: trust
 
     final LabOptions options;
-    /** The extras of {@code --with} this version builds. */
-    private static final java.util.Set<LabExtra> BUILT = java.util.EnumSet.of(LabExtra.BARMAN, LabExtra.LONDISTE, LabExtra.VIP, LabExtra.READONLY, LabExtra.PGPOOL);
+    /** The extras of {@code --with}, at their points of up and down. */
+    private final LabExtras extras;
     private final LabServers servers = new LabServers(this);
     private final LabPgBouncer pgbouncers = new LabPgBouncer(this);
     private final LabPreflight preflight = new LabPreflight(this);
@@ -64,6 +64,7 @@ public final class Lab {
         this.osUser = LocalTransport.runningAsRoot() ? PG_OS_USER : null;
         this.debian = layout.shape() == LabShape.DEBIAN ? new DebianLab(layout, progress) : null;
         this.bin = options.binaries();
+        this.extras = new LabExtras(layout, options, osUser, progress);
     }
 
     // ------------------------------------------------------------------ up
@@ -108,23 +109,7 @@ public final class Lab {
         if (debian != null) {
             debian.checkCanBuild();
         }
-        if (debian != null && options.has(LabExtra.BARMAN)) {
-            throw new PgrunbookException(Outcome.USAGE, "lab up --with barman: not with --layout debian (its servers want passwords)",
-                    "run lab up --with barman without --layout debian");
-        }
-        if (options.has(LabExtra.LONDISTE) && debian != null) {
-            throw new PgrunbookException(Outcome.USAGE, "lab up --with londiste: not with --layout debian in this version");
-        }
-        if (options.with().stream().anyMatch(e -> !BUILT.contains(e))) {
-            throw new PgrunbookException(Outcome.USAGE, "lab up --with " + options.with().stream().filter(e -> !BUILT.contains(e))
-                    .map(LabExtra::label).sorted().collect(java.util.stream.Collectors.joining(",")) + ": not available in this version");
-        }
-        if (options.has(LabExtra.VIP)) {
-            VipLab.checkCanBuild(layout);
-        }
-        if (options.has(LabExtra.PGPOOL)) {
-            new PgpoolLab(layout, osUser, progress).checkPortsFree();
-        }
+        extras.checkCanBuild(debian != null);
         checkPortsFree(ssh);
         checkTraversable(dir);
         try {
@@ -205,39 +190,24 @@ public final class Lab {
             pool.shutdownNow();
         }
         startPgBouncer("db2");
-        if (options.has(LabExtra.LONDISTE)) {
-            new LondisteLab(layout, osUser, progress).build();
-        }
+        extras.buildBeforeVerify();
 
         verify();
-        if (options.has(LabExtra.PGPOOL)) {
-            new PgpoolLab(layout, osUser, progress).start();
-        }
+        extras.startAfterVerify();
         String become = osUser;
         write(layout.inventory(), londiste(LabInventory.render(layout, bin.binDir(), become, null, tablespace))
-                + (options.has(LabExtra.PGPOOL) ? PgpoolLab.inventory(layout) : ""), false);
+                + extras.inventoryTail(), false);
         if (ssh) {
             startSshd();
         }
-        if (options.has(LabExtra.VIP)) {
-            VipLab.up(layout, progress);
-        }
-        if (options.has(LabExtra.BARMAN)) {
-            BarmanLab barman = new BarmanLab(layout, osUser, progress);
-            barman.up(bin.binDir());
-            barman.addToInventory(layout.inventory());
-            if (ssh) {
-                barman.addToInventory(layout.sshInventory());
-            }
-        }
+        extras.upAfterInventory(ssh, bin.binDir());
     }
 
     // ------------------------------------------------------------------ verification
 
     /** The lab inventory with what the extras change in it (Londiste's leaf instead of the subscription, read-only routes). */
     String londiste(String inventory) {
-        String inv = options.has(LabExtra.LONDISTE) ? LondisteLab.inventory(layout, inventory) : inventory;
-        return options.has(LabExtra.READONLY) ? ReadOnlyLab.inventory(layout, inv) : inv;
+        return extras.transform(inventory);
     }
 
     private void verify() {
@@ -295,12 +265,7 @@ public final class Lab {
 
     private void stopAll() {
         Optional<Path> binDir = ServerBinaries.findBinDir();
-        PgpoolLab.stop(layout, progress);
-        new BarmanLab(layout, osUser, progress).down();
-        LondisteLab.stop(layout, progress);
-        if (options.has(LabExtra.VIP)) {
-            VipLab.down(layout, progress);
-        }
+        extras.stop();
         for (LabHost h : layout.hosts()) {
             stopPgBouncer(h.name());
         }

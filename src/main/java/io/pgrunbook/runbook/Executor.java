@@ -1,39 +1,22 @@
 package io.pgrunbook.runbook;
 
-import io.pgrunbook.action.Action;
-import io.pgrunbook.action.Check;
-import io.pgrunbook.action.CheckContext;
-import io.pgrunbook.action.CheckResult;
 import io.pgrunbook.action.Hazard;
 import io.pgrunbook.action.Registry;
-import io.pgrunbook.action.Result;
-import io.pgrunbook.action.StepContext;
 import io.pgrunbook.action.StepRuntime;
 import io.pgrunbook.cluster.ClusterState;
-import io.pgrunbook.cluster.NodeState;
 import io.pgrunbook.core.Outcome;
 import io.pgrunbook.core.Secrets;
 import io.pgrunbook.inventory.Cluster;
-import io.pgrunbook.inventory.Host;
-import io.pgrunbook.inventory.Units;
 import io.pgrunbook.remote.Connections;
 import io.pgrunbook.remote.ExecOptions;
-import io.pgrunbook.remote.Transport;
 
 import java.io.PrintWriter;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
 
@@ -58,8 +41,6 @@ public final class Executor {
         ClusterState probe(Cluster cluster);
     }
 
-    private static final Duration WAIT_INTERVAL = Duration.ofMillis(250);
-
     private final Plan plan;
     private final Cluster cluster;
     private final Registry registry;
@@ -72,17 +53,14 @@ public final class Executor {
     private final Journal journal;
     private final RunLog log;
     private final EventHook hook;
-    /** The CLI's exit numbers, for the journal's {@code exit_code} (DESIGN.md): the engine knows only outcomes. */
-    private final ToIntFunction<Outcome> exitNumbers;
-    private final AtomicBoolean finished = new AtomicBoolean();
-    /** Why the run must stop at the next clean point (a signal); null while it may go on. */
-    private final AtomicReference<String> stopRequested = new AtomicReference<>();
-    /** The thread running the steps, interrupted by {@link #requestStop} when the step in flight may be cancelled. */
-    private volatile Thread runner;
-    private volatile boolean cancellable = true;
-    private final CountDownLatch ended = new CountDownLatch(1);
+    /** The journal lines of the steps and the end, and the run's result. */
+    private final RunRecord record;
+    /** A stop asked from outside (a signal), looked at by the run at its clean points. */
+    private final StopControl stop = new StopControl();
     /** What the steps left open, and how it is undone when the run stops early. */
     private final Hazards hazards;
+    private final OperatorPrompts prompts;
+    private final StepExecution execution;
     /** Safety gates the operator skipped by typing the host name: the run then ends incomplete. */
     private final List<PlannedStep> gatesSkipped = new ArrayList<>();
     /** Per host, the steps of this run that changed it since the last probe (shown instead of a stale state). */
@@ -94,13 +72,12 @@ public final class Executor {
      * primary since (unattended runs do not probe between steps). Journaled with each step, for resume.
      */
     private volatile String knownPrimary;
-    private boolean answerAll;
 
     public Executor(Plan plan, Cluster cluster, Registry registry, StateSource states, Connections connections,
                     StepRuntime.SqlOpener sql, Confirmer confirmer, PrintWriter err, Options opts, Journal journal, RunLog log,
                     EventHook hook, ToIntFunction<Outcome> exitNumbers) {
         this.plan = plan;
-        this.exitNumbers = exitNumbers;
+        this.record = new RunRecord(plan, journal, log, hook, exitNumbers);
         this.cluster = cluster;
         this.registry = registry;
         this.states = states;
@@ -114,6 +91,9 @@ public final class Executor {
         this.hook = hook;
         this.live = plan.state();
         this.hazards = new Hazards(plan, cluster, registry, states, journal, this::progress, this::runtime);
+        this.prompts = new OperatorPrompts(opts, confirmer, registry, hazards, () -> live, this::progress);
+        this.execution = new StepExecution(opts, cluster, registry, hazards, stop, record, log, changedSinceProbe, () -> live,
+                this::refresh, this::runtime, this::progress);
     }
 
     /** Hazards a run being resumed left open: they are undone like this run's own if it stops early. */
@@ -151,79 +131,39 @@ public final class Executor {
      * when it may be (not a promotion), then what is open is undone. Returns at once; {@link #awaitEnd} waits.
      */
     public void requestStop(String why) {
-        if (finished.get() || !stopRequested.compareAndSet(null, why)) {
-            return;
-        }
-        Thread t = runner;
-        if (t != null && cancellable) {
-            t.interrupt();
-        }
+        stop.request(why, record.finished());
     }
 
     /** Waits until the run has ended (compensation done, journal closed by the caller); false on timeout. */
     public boolean awaitEnd(Duration limit) {
-        try {
-            return ended.await(limit.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return stop.awaitEnd(limit);
     }
 
     /** Called by the engine once the run's last lines are printed: a waiting signal handler may let the JVM go. */
     public void markEnded() {
-        ended.countDown();
+        stop.markEnded();
     }
 
     /** Whether the step in flight may not be cancelled (a promotion): a stop waits for it. */
     public boolean inUncancellableStep() {
-        return !cancellable;
+        return stop.uncancellable();
     }
 
     /** Preflight checks against a state; read-only. */
     public static List<RunResult.CheckOutcome> preflight(Plan plan, Cluster cluster, ClusterState state, Registry registry,
                                                          StepRuntime runtime) {
-        List<RunResult.CheckOutcome> out = new ArrayList<>();
-        for (PlannedStep ps : plan.preflight()) {
-            if (ps.runs()) {
-                // a check with a false `when` is left out, as a step is
-                out.addAll(evaluate(ps, cluster, state, registry, runtime));
-            }
-        }
-        return out;
-    }
-
-    static List<RunResult.CheckOutcome> evaluate(PlannedStep ps, Cluster cluster, ClusterState state, Registry registry,
-                                                 StepRuntime runtime) {
-        Check check = registry.check(ps.type()).orElseThrow();
-        List<RunResult.CheckOutcome> out = new ArrayList<>();
-        if (ps.targets().isEmpty()) {
-            out.add(check.passesWithNoHost() ? new RunResult.CheckOutcome(ps.type(), null, true, "no host to check")
-                    : new RunResult.CheckOutcome(ps.type(), null, false, "no host matches 'on: " + ps.step().on() + "'"));
-        }
-        for (PlannedStep.Target t : ps.targets()) {
-            StepContext c = t.context();
-            CheckResult r;
-            try {
-                // checks only read: their SQL sessions are read-only, refused by the server if one tried to write
-                r = check.evaluate(new CheckContext(cluster, state, c.host(), c.with(), runtime == null ? null : StepRuntime.readOnly(runtime)));
-            } catch (RuntimeException e) {
-                r = CheckResult.fail((c.host() == null ? "" : c.host().name() + ": ") + e.getMessage());
-            }
-            out.add(new RunResult.CheckOutcome(ps.type(), t.host(), r.pass(), r.reason()));
-        }
-        return out;
+        return Preflight.preflight(plan, cluster, state, registry, runtime);
     }
 
     /**
      * Runs the plan. {@code done}: step numbers finished by the run being resumed, shown and not run again.
      */
     public RunResult run(Set<Integer> done, Map<String, Object> startFields) {
-        runner = Thread.currentThread();
+        stop.runner(Thread.currentThread());
         try {
             return steps(done, startFields);
         } finally {
-            runner = null;
+            stop.runner(null);
             // a stop that interrupted the last step must not leak into the caller's next call
             Thread.interrupted();
         }
@@ -251,23 +191,23 @@ public final class Executor {
             journal.write("preflight", fields("check", o.check(), "host", o.host(), "pass", o.pass(), "reason", o.reason()));
         }
         if (pre.stream().anyMatch(o -> !o.pass())) {
-            return end("refused", Outcome.REFUSED, null, "refused by preflight", pre, List.of());
+            return record.end("refused", Outcome.REFUSED, null, "refused by preflight", pre, List.of());
         }
         List<RunResult.StepOutcome> outcomes = new ArrayList<>();
         List<PlannedStep> continued = new ArrayList<>();
         for (PlannedStep ps : plan.steps()) {
-            if (stopRequested.get() != null) {
-                return stop(ps.number(), stopRequested.get() + " before step " + ps.number(), pre, outcomes);
+            if (stop.reason() != null) {
+                return stop(ps.number(), stop.reason() + " before step " + ps.number(), pre, outcomes);
             }
             current = ps.number();
             if (done.contains(ps.number())) {
-                progress(header(ps) + "  (done in the earlier run)");
+                progress(StepView.header(ps) + "  (done in the earlier run)");
                 outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), null, "done", "done in the earlier run"));
                 stepResult(ps, "done", "done in the earlier run", null);
                 continue;
             }
             if (!ps.runs()) {
-                progress(header(ps) + "  (not needed: left out by this run's options)");
+                progress(StepView.header(ps) + "  (not needed: left out by this run's options)");
                 outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), null, "not-run", "left out by this run's options"));
                 stepResult(ps, "skipped", "left out by this run's options (when: " + ps.when() + ")", null);
                 continue;
@@ -275,33 +215,33 @@ public final class Executor {
             // The live context shown before a step is probed again when someone reads it before answering; an unattended
             // run (--yes, or "all") shows the last probe instead, so that a switchover's write window does not pay for
             // a cluster probe per step. check and wait steps always probe.
-            if (!(opts.yes() || answerAll) || ps.destructive()) {
+            if (!(opts.yes() || prompts.answerAll()) || ps.destructive()) {
                 refresh();
             }
-            show(ps);
+            StepView.show(ps, live, changedSinceProbe, this::progress);
             Confirmer.Answer answer;
             String how;
             try {
                 String[] h = new String[1];
-                answer = decide(ps, h);
+                answer = prompts.decide(ps, h);
                 how = h[0];
             } catch (Confirmer.Aborted e) {
                 stepResult(ps, "aborted", e.getMessage(), "aborted");
                 return stop(ps.number(), e.getMessage() + " at step " + ps.number(), pre, outcomes);
             } catch (RuntimeException e) {
-                if (stopRequested.get() == null) {
+                if (stop.reason() == null) {
                     throw e;
                 }
                 // the prompt was interrupted by the stop
-                stepResult(ps, "aborted", stopRequested.get(), "aborted");
-                return stop(ps.number(), stopRequested.get() + " at step " + ps.number(), pre, outcomes);
+                stepResult(ps, "aborted", stop.reason(), "aborted");
+                return stop(ps.number(), stop.reason() + " at step " + ps.number(), pre, outcomes);
             }
             if (answer == Confirmer.Answer.NO) {
                 stepResult(ps, "aborted", "operator answered no", "no");
                 return stop(ps.number(), "the operator answered no at step " + ps.number(), pre, outcomes);
             }
             if (answer == Confirmer.Answer.SKIP) {
-                boolean gate = gate(ps);
+                boolean gate = prompts.gate(ps);
                 progress("  skipped by the operator" + (gate ? " (a safety gate: the run will end incomplete)" : ""));
                 outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), null, "skipped", "skipped by the operator"));
                 stepResult(ps, "skipped", gate ? "safety gate skipped by the operator (" + how + ")" : "skipped by the operator", how);
@@ -310,20 +250,20 @@ public final class Executor {
                 }
                 continue;
             }
-            if (stopRequested.get() != null) {
-                stepResult(ps, "aborted", stopRequested.get(), how);
-                return stop(ps.number(), stopRequested.get() + " at step " + ps.number(), pre, outcomes);
+            if (stop.reason() != null) {
+                stepResult(ps, "aborted", stop.reason(), how);
+                return stop(ps.number(), stop.reason() + " at step " + ps.number(), pre, outcomes);
             }
             journal.write("step_start", fields("number", ps.number(), "name", ps.name(), "type", ps.type(), "hosts", ps.hosts()));
-            boolean ok = execute(ps, how, outcomes);
+            boolean ok = execution.execute(ps, how, outcomes);
             if (ok && "postgres.promote".equals(ps.type()) && ps.hosts().size() == 1) {
                 knownPrimary = ps.hosts().get(0);
                 hazards.promoted(knownPrimary);
             }
-            if (stopRequested.get() != null) {
+            if (stop.reason() != null) {
                 // the step was cancelled (or, uncancellable, allowed to finish): its own result says which
-                stepResult(ps, ok ? "ok" : "failed", ok ? null : "stopped: " + stopRequested.get(), how);
-                return stop(ps.number(), stopRequested.get() + " during step " + ps.number() + (ok ? " (the step finished)" : ""),
+                stepResult(ps, ok ? "ok" : "failed", ok ? null : "stopped: " + stop.reason(), how);
+                return stop(ps.number(), stop.reason() + " during step " + ps.number() + (ok ? " (the step finished)" : ""),
                         pre, outcomes);
             }
             stepResult(ps, ok ? "ok" : "failed", null, how);
@@ -353,27 +293,27 @@ public final class Executor {
                     }
                 }
                 closeHazards("step " + ps.number() + " failed");
-                return end("failed", Outcome.FAILED, ps.number(), "step " + ps.number() + " (" + ps.name() + ") failed", pre, outcomes);
+                return record.end("failed", Outcome.FAILED, ps.number(), "step " + ps.number() + " (" + ps.name() + ") failed", pre, outcomes);
             }
         }
         if (!continued.isEmpty()) {
             String which = continued.stream().map(p -> p.number() + " (" + p.name() + ")").collect(java.util.stream.Collectors.joining(", "));
             closeHazards("the run ended with failed steps");
-            return end("failed", Outcome.FAILED, continued.get(0).number(), "every step ran, but step" + (continued.size() > 1 ? "s " : " ")
+            return record.end("failed", Outcome.FAILED, continued.get(0).number(), "every step ran, but step" + (continued.size() > 1 ? "s " : " ")
                     + which + " failed (on_error: continue)", pre, outcomes);
         }
         if (!gatesSkipped.isEmpty()) {
             String which = gatesSkipped.stream().map(p -> p.number() + " (" + p.name() + ")").collect(java.util.stream.Collectors.joining(", "));
-            return end("incomplete", Outcome.FAILED, gatesSkipped.get(0).number(), "every step ran, but the operator skipped safety gate"
+            return record.end("incomplete", Outcome.FAILED, gatesSkipped.get(0).number(), "every step ran, but the operator skipped safety gate"
                     + (gatesSkipped.size() > 1 ? "s " : " ") + which + ": the run is incomplete", pre, outcomes);
         }
-        return end("ok", Outcome.OK, null, "all steps done", pre, outcomes);
+        return record.end("ok", Outcome.OK, null, "all steps done", pre, outcomes);
     }
 
     /** Stops early: undoes what is open where that is safe, journals it, ends "aborted" (exit 130). */
     private RunResult stop(int step, String why, List<RunResult.CheckOutcome> pre, List<RunResult.StepOutcome> outcomes) {
         closeHazards(why);
-        return end("aborted", Outcome.ABORTED, step, "stopped: " + why, pre, outcomes);
+        return record.end("aborted", Outcome.ABORTED, step, "stopped: " + why, pre, outcomes);
     }
 
     /** Undoes what is open (see {@link Hazards#closeAll}); the steps whose effect was undone are journaled "undone". */
@@ -387,32 +327,9 @@ public final class Executor {
         }
     }
 
-    /** A step the operator may skip only by typing the host name: an action that is a gate, a check or a wait. */
-    boolean gate(PlannedStep ps) {
-        if (ps.kind() == StepKind.CHECK || ps.kind() == StepKind.WAIT) {
-            return true;
-        }
-        return ps.kind() == StepKind.ACTION && registry.action(ps.type()).map(Action::gate).orElse(false);
-    }
-
-    private RunResult end(String status, Outcome code, Integer step, String message, List<RunResult.CheckOutcome> pre,
-                          List<RunResult.StepOutcome> outcomes) {
-        if (finished.compareAndSet(false, true)) {
-            journal.write("end", fields("result", status, "exit_code", exitNumbers.applyAsInt(code), "step", step, "message", message));
-            log.info("run " + status + ": " + message);
-            hook.fire("run-end", null, status);
-        }
-        return result(status, code, step, message, pre, outcomes);
-    }
-
-    private RunResult result(String status, Outcome code, Integer step, String message, List<RunResult.CheckOutcome> pre,
-                             List<RunResult.StepOutcome> outcomes) {
-        return new RunResult(journal.runId(), status, code, step, message, pre, outcomes, journal.file().toString(), plan);
-    }
 
     private void stepResult(PlannedStep ps, String result, String detail, String answer) {
-        journal.write("step_result", fields("number", ps.number(), "name", ps.name(), "hosts", ps.hosts(), "result", result,
-                "detail", detail, "answer", answer, "primary", knownPrimary()));
+        record.stepResult(ps, result, detail, answer, knownPrimary());
     }
 
     private String knownPrimary() {
@@ -427,290 +344,6 @@ public final class Executor {
         } catch (RuntimeException e) {
             progress("warning: cannot probe the cluster now (" + e.getMessage() + "); showing the last known state");
         }
-    }
-
-    static String header(PlannedStep ps) {
-        return "Step " + ps.number() + ": " + ps.name() + (ps.destructive() ? "  [DESTRUCTIVE]" : "");
-    }
-
-    private void show(PlannedStep ps) {
-        progress("");
-        progress(header(ps));
-        for (PlannedStep.Target t : ps.targets()) {
-            String ctx = "";
-            if (t.host() != null && changedSinceProbe.containsKey(t.host())) {
-                // the last probe is older than what this run did here: say what the run did, not a stale state
-                ctx = "changed by this run: " + changedSinceProbe.get(t.host());
-            } else if (t.host() != null && live != null) {
-                ctx = live.node(t.host()).map(Executor::context).orElse("not probed");
-            }
-            progress("  " + (t.host() != null ? t.host() + " (" + ctx + ")" : "-"));
-            t.commands().forEach(c -> progress("    " + c));
-        }
-    }
-
-    static String context(NodeState n) {
-        StringBuilder b = new StringBuilder(n.state().json());
-        if (n.lsn() != null) {
-            b.append(", LSN ").append(n.lsn());
-        }
-        if (n.lagBytes() != null) {
-            b.append(", lag ").append(Units.bytes(n.lagBytes()));
-        }
-        return b.toString();
-    }
-
-    /** The operator's answer for a step, and how it was given (for the journal). */
-    private Confirmer.Answer decide(PlannedStep ps, String[] how) {
-        boolean confirmStep = ps.kind() == StepKind.CONFIRM;
-        if (ps.destructive()) {
-            if (!ps.hosts().isEmpty() && opts.confirmHosts().containsAll(ps.hosts())) {
-                how[0] = "yes (--confirm-host " + String.join(",", ps.hosts()) + ")";
-                progress("  destructive: confirmed by --confirm-host");
-                return Confirmer.Answer.YES;
-            }
-            while (true) {
-                Confirmer.Answer a = opts.yes() ? Confirmer.Answer.YES : ask(ps);
-                if (a != Confirmer.Answer.YES && a != Confirmer.Answer.ALL) {
-                    how[0] = a.name().toLowerCase();
-                    return a;
-                }
-                if (a == Confirmer.Answer.ALL) {
-                    answerAll = true;
-                }
-                String expected = String.join(",", ps.hosts());
-                String typed = confirmer.readLine("  Destructive: type the host name (" + expected + ") to go ahead: ");
-                if (typed != null && typed.trim().equals(expected)) {
-                    how[0] = "yes (typed " + expected + ")";
-                    return Confirmer.Answer.YES;
-                }
-                progress("  '" + (typed == null ? "" : typed.trim()) + "' is not " + expected + "; not confirmed");
-                if (opts.yes()) {
-                    how[0] = "no (host name not typed)";
-                    return Confirmer.Answer.NO;
-                }
-            }
-        }
-        if (opts.yes() || answerAll) {
-            how[0] = opts.yes() ? "yes (--yes)" : "yes (all)";
-            return Confirmer.Answer.YES;
-        }
-        Confirmer.Answer a = ask(ps);
-        if (a == Confirmer.Answer.ALL) {
-            answerAll = true;
-            a = Confirmer.Answer.YES;
-            how[0] = "all";
-        } else if (a == Confirmer.Answer.SKIP && gateSkipTyped != null) {
-            how[0] = "skip (typed " + gateSkipTyped + ")";
-        } else {
-            how[0] = a.name().toLowerCase();
-        }
-        if (confirmStep && a == Confirmer.Answer.YES) {
-            how[0] = "yes";
-        }
-        return a;
-    }
-
-    /** The host name typed to skip a safety gate at the last question (null: none). */
-    private String gateSkipTyped;
-
-    private Confirmer.Answer ask(PlannedStep ps) {
-        String q = ps.kind() == StepKind.CONFIRM ? "  " + ps.targets().get(0).context().text() + "\n" : "";
-        gateSkipTyped = null;
-        while (true) {
-            Confirmer.Answer a = confirmer.ask(q + hazards.clientsWaiting() + "Run step " + ps.number()
-                    + "? [y]es  [n]o=abort  [s]kip  [d]etails  [a]ll remaining: ");
-            if (a == Confirmer.Answer.DETAILS) {
-                details(ps);
-                continue;
-            }
-            if (a == Confirmer.Answer.SKIP && gate(ps)) {
-                String expected = ps.hosts().isEmpty() ? "skip" : String.join(",", ps.hosts());
-                String typed = confirmer.readLine("  Step " + ps.number() + " is a safety gate: skipping it can lose data or make two"
-                        + " primaries, and the run will end incomplete. Type " + (ps.hosts().isEmpty() ? "'skip'" : "the host name ("
-                        + expected + ")") + " to skip it anyway, or Enter to be asked again: ");
-                if (typed == null || !typed.trim().equals(expected)) {
-                    progress("  not skipped");
-                    continue;
-                }
-                gateSkipTyped = expected;
-            }
-            return a;
-        }
-    }
-
-    private void details(PlannedStep ps) {
-        progress("  kind " + ps.kind().key() + (ps.type() != null ? " (" + ps.type() + ")" : "") + ", on_error " + ps.onError().key()
-                + (ps.timeout() != null ? ", timeout " + Units.duration(ps.timeout()) : "")
-                + (ps.when() != null ? ", when " + ps.when() : "") + ", at " + ps.step().at());
-        if (live != null) {
-            progress("  live: primary " + live.primary() + ", verdict " + live.verdict());
-            for (NodeState n : live.hosts()) {
-                progress("    " + n.name() + " " + n.role() + ": " + context(n)
-                        + (n.upstream() != null ? ", upstream " + n.upstream() : "")
-                        + (n.error() != null ? " (" + n.error() + ")" : ""));
-            }
-        }
-    }
-
-    // ---- execution: reached only for real runs ----
-
-    private boolean execute(PlannedStep ps, String how, List<RunResult.StepOutcome> outcomes) {
-        if (opts.dryRun()) {
-            // the engine rehearses dry-runs without an executor: this is a defect, and must not change a server
-            throw new IllegalStateException("dry-run reached execute");
-        }
-        return switch (ps.kind()) {
-            case CHECK -> checkOnce(ps, how, outcomes);
-            case WAIT -> waitFor(ps, how, outcomes);
-            case CONFIRM -> {
-                outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), null, "ok", "answered " + how));
-                journalStep(ps, null, how, Instant.now(), null, "answered " + how, null, "ok");
-                yield true;
-            }
-            default -> action(ps, how, outcomes);
-        };
-    }
-
-    /** What one target of an action step did. */
-    private record Done(Instant started, Result result, Result verify) {
-    }
-
-    private Done runTarget(Action action, PlannedStep ps, PlannedStep.Target t) {
-        Instant started = Instant.now();
-        if (stopRequested.get() != null) {
-            return new Done(started, Result.failed("not started: " + stopRequested.get()), null);
-        }
-        StepContext ctx = t.context().withRuntime(action.readOnly() ? StepRuntime.readOnly(runtime()) : runtime());
-        log.debug("step " + ps.number() + " on " + t.host() + ": " + String.join("\n", t.commands()));
-        hazards.tentative(action, ps, t);
-        List<String> pre = action.preconditions(ctx);
-        if (!pre.isEmpty()) {
-            return new Done(started, Result.failed("precondition: " + String.join("; ", pre)), null);
-        }
-        // attempted is enough (a promotion that failed half way may still have happened); refused by its
-        // preconditions is not: nothing was done
-        hazards.attempted(action);
-        try {
-            Result r = action.execute(ctx);
-            return new Done(started, r, r.ok() ? action.verify(ctx) : null);
-        } catch (RuntimeException e) {
-            return new Done(started, Result.failed(e.getMessage()), null);
-        }
-    }
-
-    private boolean action(PlannedStep ps, String how, List<RunResult.StepOutcome> outcomes) {
-        Action action = registry.action(ps.type()).orElseThrow();
-        cancellable = action.cancellable();
-        try {
-            return actionTargets(action, ps, how, outcomes);
-        } finally {
-            cancellable = true;
-        }
-    }
-
-    private boolean actionTargets(Action action, PlannedStep ps, String how, List<RunResult.StepOutcome> outcomes) {
-        List<PlannedStep.Target> targets = ps.targets();
-        List<java.util.concurrent.CompletableFuture<Done>> parallel = null;
-        if (action.parallel() && targets.size() > 1) {
-            parallel = targets.stream().map(t -> java.util.concurrent.CompletableFuture.supplyAsync(() -> runTarget(action, ps, t))).toList();
-        }
-        boolean allOk = true;
-        for (int i = 0; i < targets.size(); i++) {
-            PlannedStep.Target t = targets.get(i);
-            Done d = parallel != null ? parallel.get(i).join() : runTarget(action, ps, t);
-            Result r = d.result();
-            Result v = d.verify();
-            boolean ok = r.ok() && (v == null || v.ok());
-            String detail = !r.ok() ? r.message()
-                    : v == null || "nothing to verify".equals(v.message()) ? r.message()
-                    : !v.ok() ? "verify failed: " + v.message()
-                    : r.message().equals(v.message()) ? r.message() : r.message() + "; verified: " + v.message();
-            if (!(ps.kind() == StepKind.NOTE && ok)) {
-                // a note's text is its header's only line: said once
-                progress("  " + (ok ? "ok" : "FAILED") + (t.host() != null ? " on " + t.host() : "") + ": " + detail);
-            }
-            log.debug("step " + ps.number() + " on " + t.host() + " -> " + (ok ? "ok" : "failed") + ": " + detail + "\n" + r.output());
-            journalStep(ps, t.host(), how, d.started(), r, detail, v, ok ? "ok" : "failed");
-            outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), t.host(), ok ? "ok" : "failed", detail));
-            hazards.track(action, ps, t, r, ok);
-            if (ok && t.host() != null && !action.readOnly()) {
-                changedSinceProbe.merge(t.host(), "step " + ps.number() + " (" + ps.type() + ")", (a, b) -> a + ", " + b);
-            }
-            allOk &= ok;
-            if ((!ok || stopRequested.get() != null) && parallel == null) {
-                break;
-            }
-        }
-        return allOk;
-    }
-
-    private boolean needsState(PlannedStep ps) {
-        return registry.check(ps.type()).map(io.pgrunbook.action.Check::needsState).orElse(true);
-    }
-
-    private boolean checkOnce(PlannedStep ps, String how, List<RunResult.StepOutcome> outcomes) {
-        Instant started = Instant.now();
-        if (needsState(ps)) {
-            refresh();
-        }
-        return record(ps, how, started, evaluate(ps, cluster, live, registry, runtime()), outcomes);
-    }
-
-    private boolean waitFor(PlannedStep ps, String how, List<RunResult.StepOutcome> outcomes) {
-        Instant started = Instant.now();
-        Duration limit = ps.timeout() != null ? ps.timeout() : cluster.settings().waitTimeout();
-        List<RunResult.CheckOutcome> last;
-        boolean probe = needsState(ps);
-        while (true) {
-            if (probe) {
-                refresh();
-            }
-            last = evaluate(ps, cluster, live, registry, runtime());
-            if (last.stream().allMatch(RunResult.CheckOutcome::pass)) {
-                break;
-            }
-            if (stopRequested.get() != null) {
-                progress("  stopped: " + stopRequested.get());
-                break;
-            }
-            if (Duration.between(started, Instant.now()).compareTo(limit) >= 0) {
-                progress("  timed out after " + Units.duration(limit));
-                break;
-            }
-            try {
-                Thread.sleep(WAIT_INTERVAL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        return record(ps, how, started, last, outcomes);
-    }
-
-    private boolean record(PlannedStep ps, String how, Instant started, List<RunResult.CheckOutcome> res,
-                           List<RunResult.StepOutcome> outcomes) {
-        boolean all = true;
-        for (RunResult.CheckOutcome o : res) {
-            progress("  " + (o.pass() ? "ok" : "FAILED") + " " + o.check() + (o.host() != null ? " on " + o.host() : "") + ": " + o.reason());
-            journalStep(ps, o.host(), how, started, null, o.reason(), null, o.pass() ? "ok" : "failed");
-            outcomes.add(new RunResult.StepOutcome(ps.number(), ps.name(), o.host(), o.pass() ? "ok" : "failed", o.reason()));
-            all &= o.pass();
-        }
-        return all;
-    }
-
-    private void journalStep(PlannedStep ps, String host, String answer, Instant started, Result r, String detail,
-                             Result verify, String result) {
-        PlannedStep.Target t = ps.targets().stream().filter(x -> java.util.Objects.equals(x.host(), host)).findFirst()
-                .orElse(ps.targets().isEmpty() ? null : ps.targets().get(0));
-        journal.write("step", fields("number", ps.number(), "name", ps.name(), "kind", ps.kind().key(), "type", ps.type(),
-                "host", host, "destructive", ps.destructive(), "answer", answer,
-                "command", t == null ? null : t.commands(),
-                "start", started.toString(), "end", Instant.now().toString(),
-                "exit_status", r == null ? null : r.exitStatus(), "output_tail", r == null ? null : r.output(),
-                "verify", verify == null ? null : (verify.ok() ? "ok: " : "failed: ") + verify.message(),
-                "detail", detail, "result", result));
     }
 
     private StepRuntime runtime() {

@@ -56,10 +56,9 @@ public final class Planner {
         }
         List<PlannedStep> steps = new ArrayList<>();
         n = 0;
-        boolean londiste = !io.pgrunbook.action.LondisteActions.londisteReplicas(cluster).isEmpty();
+        PartFilter parts = new PartFilter(cluster, registry);
         for (Step s : rb.steps()) {
-            if (absentPart(s, cluster) || forAbsentBarman(s, cluster) || !londiste && londisteOnly(s)
-                    || s.kind() == StepKind.ACTION && !registry.action(s.target()).map(a -> a.appliesTo(cluster)).orElse(true)) {
+            if (parts.forAbsentPart(s)) {
                 continue;
             }
             steps.add(r.step(++n, s, "step " + n + " (" + s.name() + ")"));
@@ -113,22 +112,6 @@ public final class Planner {
         }
         return new PlannedStep(ps.number(), ps.name(), ps.kind(), ps.type(), ps.hosts(), targets, ps.destructive(), ps.when(),
                 ps.runs(), ps.onError(), ps.timeout(), ps.step());
-    }
-
-    /**
-     * A step for the Barman host ({@code on: barman}) in a cluster without Barman: left out of the plan altogether, so
-     * that a site without Barman sees no step for it.
-     */
-    static boolean forAbsentBarman(Step s, Cluster cluster) {
-        return s.on() != null && s.on().source().strip().equals(BarmanSettings.HOST_NAME) && !cluster.hasBarman();
-    }
-
-    /** A step of Londiste's built-in actions and checks, or one on the {@code londiste} hosts. */
-    static boolean londisteOnly(Step s) {
-        String t = s.target() == null ? "" : s.target();
-        boolean builtin = (s.kind() == StepKind.ACTION && (t.startsWith("londiste.") || t.startsWith("pgq.")))
-                || ((s.kind() == StepKind.CHECK || s.kind() == StepKind.WAIT) && t.startsWith("londiste-"));
-        return builtin || s.on() != null && s.on().source().strip().equals(LONDISTE);
     }
 
     /** {@code on: londiste}: the REPLICAs of replication.kind londiste. */
@@ -209,20 +192,6 @@ public final class Planner {
             case "pgpool" -> !cluster.pgpools().isEmpty();
             default -> throw new IllegalArgumentException("unknown cluster value " + part);
         };
-    }
-
-    /**
-     * A step for a part the cluster does not have (its {@code when} names only {{cluster.X}} and is false): left out of
-     * the plan altogether, so that a site without pgpool sees no step about it. It depends on the inventory alone, so
-     * a resumed run numbers the steps as its first run did.
-     */
-    static boolean absentPart(Step s, Cluster cluster) {
-        if (s.when() == null || s.when().refs().isEmpty()
-                || !s.when().refs().stream().allMatch(r -> r.root().equals("cluster") && r.path() != null)) {
-            return false;
-        }
-        String rendered = s.when().render(r -> String.valueOf(clusterHas(cluster, r.path())), Quoting.NONE);
-        return !truth(rendered);
     }
 
     /** A value of a host as {{h.PATH}} names it (see RunbookLoader.HOST_PATHS); empty when the inventory has none. */

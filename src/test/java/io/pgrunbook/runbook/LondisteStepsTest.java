@@ -78,9 +78,9 @@ class LondisteStepsTest {
     @Test
     void londiste_only_steps_are_the_londiste_and_pgq_actions_and_the_steps_on_londiste() {
         Runbook sw = loader.resolve("switchover", dir);
-        long n = sw.steps().stream().filter(Planner::londisteOnly).count();
+        long n = sw.steps().stream().filter(PartFilter::londisteOnly).count();
         assertEquals(5, n, "ticker stop, ticker start, repoint, wait, the note of leave_replica");
-        assertFalse(sw.steps().stream().filter(s -> "replica.follow".equals(s.target())).anyMatch(Planner::londisteOnly));
+        assertFalse(sw.steps().stream().filter(s -> "replica.follow".equals(s.target())).anyMatch(PartFilter::londisteOnly));
     }
 
     @Test

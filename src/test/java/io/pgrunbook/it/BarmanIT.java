@@ -1,7 +1,5 @@
 package io.pgrunbook.it;
 
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 import io.pgrunbook.lab.LabExtra;
 import io.pgrunbook.lab.LabOptions;
 import org.junit.jupiter.api.AfterAll;
@@ -32,8 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * only by pgrunbook); {@code rebuild --method barman} restores the backup into a standby that streams.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-// its own lab on its own LabNets octet, nothing shared: runs beside the other classes (CI time)
-@Execution(ExecutionMode.CONCURRENT)
 class BarmanIT {
     private static LabFixture lab;
 

@@ -1,7 +1,5 @@
 package io.pgrunbook.it;
 
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 import io.pgrunbook.lab.Lab;
 import org.junit.jupiter.api.Test;
 
@@ -13,8 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code pgrunbook demo} end to end, as a newcomer runs it: a fresh lab, every part, the cluster HEALTHY at the end. */
-// its own lab on its own LabNets octet, nothing shared: runs beside the other classes (CI time)
-@Execution(ExecutionMode.CONCURRENT)
 class DemoIT {
     @Test
     void demo_builds_a_lab_runs_every_part_and_ends_healthy_with_what_to_try_next() throws Exception {

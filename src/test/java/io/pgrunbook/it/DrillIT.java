@@ -1,7 +1,5 @@
 package io.pgrunbook.it;
 
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
@@ -31,8 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the new primary, read here without the report's code; and the refusal on a cluster not marked for drills.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-// its own lab on its own LabNets octet, nothing shared: runs beside the other classes (CI time)
-@Execution(ExecutionMode.CONCURRENT)
 class DrillIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static LabFixture lab;

@@ -1,7 +1,5 @@
 package io.pgrunbook.it;
 
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.lab.LabExtra;
 import io.pgrunbook.lab.LabOptions;
@@ -32,8 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * twice.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-// its own lab on its own LabNets octet, nothing shared: runs beside the other classes (CI time)
-@Execution(ExecutionMode.CONCURRENT)
 class LondisteIT {
     private static LabFixture lab;
     private static int batch;

@@ -1,7 +1,5 @@
 package io.pgrunbook.it;
 
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgrunbook.lab.LabExtra;
 import io.pgrunbook.lab.LabOptions;
@@ -36,8 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pgpool writing again.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-// its own lab on its own LabNets octet, nothing shared: runs beside the other classes (CI time)
-@Execution(ExecutionMode.CONCURRENT)
 class PgpoolIT {
     private static LabFixture lab;
 

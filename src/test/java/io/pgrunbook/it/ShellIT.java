@@ -1,7 +1,5 @@
 package io.pgrunbook.it;
 
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 import io.pgrunbook.remote.Shell;
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * dies between two commands), Ctrl-C stops a runbook run and the shell goes on, Ctrl-C at the prompt clears
  * the line, Ctrl-D leaves, and the history is private.
  */
-// its own lab on its own LabNets octet, nothing shared: runs beside the other classes (CI time)
-@Execution(ExecutionMode.CONCURRENT)
 class ShellIT {
     private static final Pattern PROBED = Pattern.compile("probed [0-9: -]+ in (\\d+) ms");
 

@@ -36,6 +36,17 @@ class QuotedNamesIT {
                 s.execute("CREATE DATABASE " + Quote.ident(DB));
             }
         }
+        // the standbys replay CREATE DATABASE a moment later: until then a probe of that database on them fails
+        LabOps ops = new LabOps(lab);
+        for (String h : new String[]{"db2", "db3"}) {
+            LabOps.await("database " + DB + " on " + h, java.time.Duration.ofSeconds(60), () -> {
+                try {
+                    return "1".equals(ops.one(h, "postgres", "SELECT count(*) FROM pg_database WHERE datname = " + Quote.literal(DB)));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
         String text = Files.readString(lab.inventory());
         String probes = "    database: postgres\n";
         String smoke = "smoke: {database: app}";

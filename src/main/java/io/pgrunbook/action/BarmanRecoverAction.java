@@ -86,15 +86,11 @@ public final class BarmanRecoverAction implements Action {
         if (!stopped.ok()) {
             return stopped;
         }
-        String old = null;
-        if (DataDir.exists(ctx, t, data)) {
-            old = data + ".pgrunbook-old-" + DataDir.timestamp();
-            ExecResult mv = DataDir.quiet(ctx, t, RemoteCommand.of("mv", data, old));
-            if (!mv.ok()) {
-                return new Result(false, mv.exitCode(), mv.tail(5), t.name() + ": cannot move " + data + " aside");
-            }
-            DataDir.say(ctx, "old data directory moved aside to " + old + " (kept until --discard-old)");
+        DataDir.Aside movedAside = DataDir.moveAside(ctx, t, data, DataDir.timestamp());
+        if (movedAside.failed() != null) {
+            return movedAside.failed();
         }
+        String old = movedAside.old();
         // made by the server's own user, so that the restore (as Barman's ssh user or locally) writes into its directory
         ExecResult mk = DataDir.quiet(ctx, t, RemoteCommand.of("mkdir", "-m", "700", "--", data));
         if (!mk.ok()) {

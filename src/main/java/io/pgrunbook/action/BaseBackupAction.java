@@ -101,15 +101,11 @@ public final class BaseBackupAction implements Action {
             return Result.failed(src.name() + ": cannot list its tablespaces: " + e.getMessage());
         }
         String stamp = DataDir.timestamp();
-        String old = null;
-        if (DataDir.exists(ctx, t, data)) {
-            old = data + ".pgrunbook-old-" + stamp;
-            ExecResult mv = DataDir.quiet(ctx, t, RemoteCommand.of("mv", data, old));
-            if (!mv.ok()) {
-                return new Result(false, mv.exitCode(), mv.tail(5), t.name() + ": cannot move " + data + " aside");
-            }
-            DataDir.say(ctx, "old data directory moved aside to " + old + " (kept until --discard-old)");
+        DataDir.Aside movedAside = DataDir.moveAside(ctx, t, data, stamp);
+        if (movedAside.failed() != null) {
+            return movedAside.failed();
         }
+        String old = movedAside.old();
         // pg_basebackup writes a tablespace only into an empty directory: an earlier copy goes aside with the data directory
         for (Tablespace ts : tablespaces) {
             String dir = ts.pathOn(t, src);

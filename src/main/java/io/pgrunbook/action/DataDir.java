@@ -110,6 +110,26 @@ final class DataDir {
      * unit stopped behind its back stays "active" or restarts the server), else pg_ctl fast; pg_ctl immediate when
      * that fails. Ok when it was not running.
      */
+    /**
+     * Moves the host's data directory aside to {@code DATA.pgrunbook-old-STAMP} (kept until --discard-old), when it
+     * exists. Returns the old path (null when there was none) or, in {@code failed}, why it could not be moved.
+     */
+    record Aside(String old, Result failed) {
+    }
+
+    static Aside moveAside(StepContext ctx, Host t, String data, String stamp) {
+        if (!exists(ctx, t, data)) {
+            return new Aside(null, null);
+        }
+        String old = data + ".pgrunbook-old-" + stamp;
+        ExecResult mv = quiet(ctx, t, RemoteCommand.of("mv", data, old));
+        if (!mv.ok()) {
+            return new Aside(null, new Result(false, mv.exitCode(), mv.tail(5), t.name() + ": cannot move " + data + " aside"));
+        }
+        say(ctx, "old data directory moved aside to " + old + " (kept until --discard-old)");
+        return new Aside(old, null);
+    }
+
     static Result stopIfRunning(StepContext ctx, Host h) {
         Integer st = pgCtlStatus(ctx, h);
         if (st == null || st != 0) {

@@ -38,7 +38,6 @@ public final class ReplicaCreateTablesAction implements Action {
     public Rendered describe(StepContext ctx) {
         Host h = ctx.host();
         Host p = upstream(ctx);
-        String sub = Quote.ident(repl(h).subscription());
         return Rendered.of("when the slot was lost (or mode resync): for each table published on " + p.name() + " that " + h.name() + " lacks:",
                 "  CREATE TABLE built from " + p.name() + "'s catalog (columns, types, NOT NULL, primary key; no data, no defaults)");
     }

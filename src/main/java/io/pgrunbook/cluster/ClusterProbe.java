@@ -39,36 +39,86 @@ public final class ClusterProbe {
     }
 
     public ClusterState probe(Cluster cluster) {
-        long start = System.nanoTime();
-        Duration timeout = cluster.settings().probeTimeout();
-        List<Host> hosts = cluster.hosts();
-        ExecutorService pool = Executors.newFixedThreadPool(hosts.size() + (cluster.vip() == null ? 0 : 1), r -> {
+        // its own pool: every host (and the VIP and pgpool questions) at once, none waits for a thread
+        ExecutorService pool = Executors.newFixedThreadPool(cluster.hosts().size() + (cluster.vip() == null ? 0 : 1)
+                + (cluster.pgpools().isEmpty() ? 0 : 1), r -> {
             Thread t = new Thread(r, "probe");
             t.setDaemon(true);
             return t;
         });
-        List<NodeState> raw = new ArrayList<>();
-        // asked beside the nodes: who holds the VIP does not depend on what they answer
-        java.util.concurrent.CompletableFuture<io.pgrunbook.vip.VipState> vip = cluster.vip() == null ? null
-                : java.util.concurrent.CompletableFuture.supplyAsync(() -> io.pgrunbook.vip.VipProbe.probe(cluster, connections, timeout), pool);
-        // pgpool's view is asked beside the hosts' probes: pcp answers in milliseconds or fails
-        Future<List<io.pgrunbook.cluster.PgpoolState>> pgpools = null;
-        if (!cluster.pgpools().isEmpty()) {
-            ExecutorService one = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "probe-pgpool");
-                t.setDaemon(true);
-                return t;
-            });
-            pgpools = one.submit(() -> io.pgrunbook.cluster.PgpoolState.probe(cluster, connections::to));
-            one.shutdown();
-        }
         try {
-            List<Future<NodeState>> futures = hosts.stream()
-                    .map(h -> pool.submit(() -> NodeProbe.probe(h, connections, timeout, env))).toList();
-            // the deadline covers an SSH connect plus a PostgreSQL connect and the probe queries
-            long deadline = System.nanoTime() + maxConnect(hosts).plus(timeout).plusSeconds(1).toNanos();
-            for (int i = 0; i < hosts.size(); i++) {
-                raw.add(await(futures.get(i), hosts.get(i), deadline));
+            return start(cluster, pool, NO_GUARD).collect();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Starts the probes of one cluster on {@code pool}, which may be shared by the probes of many clusters and smaller
+     * than their number of hosts ({@code status --all-clusters}): a host's deadline counts from when its probe starts,
+     * not from when it was queued, and no wait goes past {@code guardNanos} (a System.nanoTime() instant, or
+     * {@link #NO_GUARD}) whatever the queue. {@link Pending#collect} waits for them and judges.
+     */
+    public Pending start(Cluster cluster, ExecutorService pool, long guardNanos) {
+        return new Pending(cluster, pool, guardNanos);
+    }
+
+    /** For {@link #start}: no wait is cut short but by the hosts' own deadlines. */
+    public static final long NO_GUARD = Long.MIN_VALUE;
+
+    /** How long one host's probe may take once started: an SSH connect plus a PostgreSQL connect and the queries. */
+    public static Duration budget(Cluster cluster) {
+        return maxConnect(cluster.hosts()).plus(cluster.settings().probeTimeout()).plusSeconds(1);
+    }
+
+    /** The probes of one cluster under way. */
+    public final class Pending {
+        private final Cluster cluster;
+        private final long start = System.nanoTime();
+        private final long guard;
+        private final long budget;
+        private final List<Future<NodeState>> futures = new ArrayList<>();
+        private final List<java.util.concurrent.atomic.AtomicLong> started = new ArrayList<>();
+        private final java.util.concurrent.CompletableFuture<io.pgrunbook.vip.VipState> vip;
+        private final Future<List<io.pgrunbook.cluster.PgpoolState>> pgpools;
+
+        private Pending(Cluster cluster, ExecutorService pool, long guardNanos) {
+            this.cluster = cluster;
+            this.guard = guardNanos;
+            Duration timeout = cluster.settings().probeTimeout();
+            this.budget = budget(cluster).toNanos();
+            // asked beside the nodes: who holds the VIP does not depend on what they answer
+            vip = cluster.vip() == null ? null
+                    : java.util.concurrent.CompletableFuture.supplyAsync(() -> io.pgrunbook.vip.VipProbe.probe(cluster, connections, timeout), pool);
+            // pgpool's view is asked beside the hosts' probes: pcp answers in milliseconds or fails
+            pgpools = cluster.pgpools().isEmpty() ? null
+                    : pool.submit(() -> io.pgrunbook.cluster.PgpoolState.probe(cluster, connections::to));
+            for (Host h : cluster.hosts()) {
+                java.util.concurrent.atomic.AtomicLong at = new java.util.concurrent.atomic.AtomicLong();
+                started.add(at);
+                futures.add(pool.submit(() -> {
+                    at.set(System.nanoTime());
+                    return NodeProbe.probe(h, connections, timeout, env);
+                }));
+            }
+        }
+
+        public Cluster cluster() {
+            return cluster;
+        }
+
+        /** Waits for every host (each up to its deadline), then judges the cluster. */
+        public ClusterState collect() {
+            Duration timeout = cluster.settings().probeTimeout();
+            List<Host> hosts = cluster.hosts();
+            List<NodeState> raw = new ArrayList<>();
+            try {
+                for (int i = 0; i < hosts.size(); i++) {
+                    raw.add(await(futures.get(i), started.get(i), hosts.get(i)));
+                }
+            } catch (RuntimeException e) {
+                cancel();
+                throw e;
             }
             if (raw.stream().anyMatch(n -> n.londiste() != null)) {
                 raw = LondisteProbe.withPrimary(cluster, raw, connections, timeout, env);
@@ -76,8 +126,54 @@ public final class ClusterProbe {
             ClusterState judged = judge(cluster, raw, Instant.now(), (System.nanoTime() - start) / 1_000_000);
             ClusterState state = vip == null ? judged : VipVerdict.apply(cluster, judged, VipVerdict.await(vip, cluster, timeout));
             return pgpools == null ? state : io.pgrunbook.cluster.PgpoolState.judge(cluster, state, pgpoolViews(cluster, pgpools));
-        } finally {
-            pool.shutdownNow();
+        }
+
+        /** Stops what is still queued or running (a probe that threw, or a shared pool given up on). */
+        public void cancel() {
+            futures.forEach(f -> f.cancel(true));
+            if (vip != null) {
+                vip.cancel(true);
+            }
+            if (pgpools != null) {
+                pgpools.cancel(true);
+            }
+        }
+
+        private NodeState await(Future<NodeState> f, java.util.concurrent.atomic.AtomicLong startedAt, Host h) {
+            try {
+                while (true) {
+                    long s = startedAt.get();
+                    long now = System.nanoTime();
+                    // not started yet: it waits in a shared queue; its own deadline begins when it runs
+                    long deadline = (s == 0 ? now : s) + budget;
+                    if (guard != NO_GUARD && guard - deadline < 0) {
+                        deadline = guard;
+                    }
+                    try {
+                        return f.get(Math.max(0, deadline - now), TimeUnit.NANOSECONDS);
+                    } catch (TimeoutException e) {
+                        long t = System.nanoTime();
+                        long s2 = startedAt.get();
+                        if ((guard == NO_GUARD || t - guard < 0) && (s2 == 0 || t - (s2 + budget) < 0)) {
+                            continue;
+                        }
+                        f.cancel(true);
+                        return unknown(h, h.name() + (s2 == 0 ? ": not probed: every probe thread was busy until the deadline"
+                                : ": probe timed out"));
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return unknown(h, h.name() + ": probe interrupted");
+            } catch (java.util.concurrent.CancellationException e) {
+                return unknown(h, h.name() + ": probe cancelled");
+            } catch (ExecutionException e) {
+                // an unknown or changed host key stops the command: never probe past an unverified server
+                if (e.getCause() instanceof HostKeyException hk) {
+                    throw hk;
+                }
+                return unknown(h, h.name() + ": probe failed: " + e.getCause());
+            }
         }
     }
 
@@ -106,24 +202,6 @@ public final class ClusterProbe {
             }
         }
         return max;
-    }
-
-    private static NodeState await(Future<NodeState> f, Host h, long deadline) {
-        try {
-            return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            return unknown(h, h.name() + ": probe timed out");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return unknown(h, h.name() + ": probe interrupted");
-        } catch (ExecutionException e) {
-            // an unknown or changed host key stops the command: never probe past an unverified server
-            if (e.getCause() instanceof HostKeyException hk) {
-                throw hk;
-            }
-            return unknown(h, h.name() + ": probe failed: " + e.getCause());
-        }
     }
 
     private static NodeState unknown(Host h, String error) {

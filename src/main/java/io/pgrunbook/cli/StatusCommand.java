@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
                 + "PgBouncer target) and the verdict: HEALTHY, FAILOVER_STATE, DEGRADED, SPLIT_BRAIN, NO_PRIMARY.",
         footer = {"", "Exit codes: 0 HEALTHY, 1 FAILOVER_STATE or DEGRADED, 2 SPLIT_BRAIN or NO_PRIMARY, 3 UNKNOWN.",
                 "With -o nagios: one monitoring-plugin line (OK, WARNING, CRITICAL, UNKNOWN) with perfdata, the same"
-                        + " exit codes, and 3 UNKNOWN for a bad inventory or a failed probe too."})
+                        + " exit codes, and 3 UNKNOWN for a bad inventory or a failed probe too.",
+                "With --all-clusters: one line per cluster, worst first (SPLIT_BRAIN, NO_PRIMARY, UNKNOWN, FAILOVER_STATE,"
+                        + " DEGRADED, HEALTHY); the exit code is the worst cluster's."})
 public class StatusCommand extends AbstractCommand {
     @Option(names = "--watch", paramLabel = "SECONDS", description = "Probe again every SECONDS until Ctrl-C.")
     Integer watch;
@@ -28,8 +30,23 @@ public class StatusCommand extends AbstractCommand {
             description = "With -o nagios: CRITICAL when a standby lags more (default: none).")
     String lagCritical;
 
+    @Option(names = "--all-clusters", description = "Every cluster of the inventory, probed at once: one line per cluster,"
+            + " worst first (verdict, primary, hosts up, worst lag, reason, next command); exit code of the worst.")
+    boolean allClusters;
+
+    @Option(names = "--parallel", paramLabel = "N", description = "With --all-clusters: at most N host probes (and"
+            + " PostgreSQL sessions) at a time, for all clusters together (default: ${DEFAULT-VALUE}).",
+            defaultValue = "" + io.pgrunbook.cluster.FleetProbe.DEFAULT_PARALLEL)
+    int parallel;
+
     @Override
     public Integer call() throws Exception {
+        if (allClusters) {
+            return FleetStatus.run(this, parallel);
+        }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--parallel")) {
+            throw new PgrunbookException(Outcome.USAGE, "--parallel goes with --all-clusters");
+        }
         if (global().nagios()) {
             return nagios(this::cluster);
         }
@@ -64,7 +81,7 @@ public class StatusCommand extends AbstractCommand {
         return check.exitCode();
     }
 
-    private static long size(String option, String text) {
+    static long size(String option, String text) {
         try {
             return io.pgrunbook.inventory.Units.size(text);
         } catch (RuntimeException e) {

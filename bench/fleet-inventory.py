@@ -4,7 +4,8 @@
 nothing listens (127.0.126.x: refused at once) and the SILENT before those at addresses that accept and never answer
 (127.0.125.x, fleet-relay.py --silent; connect_timeout 1s).
 
-Usage: fleet-inventory.py LAB_INVENTORY CLUSTERS DEAD SILENT OUT
+Usage: fleet-inventory.py LAB_INVENTORY CLUSTERS DEAD SILENT OUT [--no-pgbouncer]
+(--no-pgbouncer: the hosts without their PgBouncer, to see what reading the consoles costs)
 """
 import copy
 import sys
@@ -21,6 +22,8 @@ for k in range(1, clusters + 1):
     c.pop("drill", None)
     kind = "dead" if k > clusters - dead else "silent" if k > clusters - dead - silent else "live"
     for i, (name, h) in enumerate(c["hosts"].items()):
+        if "--no-pgbouncer" in sys.argv[6:]:
+            h.pop("pgbouncer", None)
         pg = h.setdefault("postgres", {})
         if kind == "live":
             pg["port"] = 20000 + k

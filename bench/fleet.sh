@@ -6,7 +6,7 @@
 # second inventory has its last DEAD clusters at addresses where nothing listens (refused at once) and, with
 # FLEET_SILENT=N, N clusters before them that accept and never answer (connect_timeout 1s).
 # Prints: hyperfine medians for --version, inventory validate (loading of CLUSTERS*4 hosts), status --all-clusters on
-# the healthy and the dead inventories; the most connections open at once through the relay during one fleet status;
+# the healthy and the dead inventories and on the healthy one without PgBouncers (what the console reads cost); the most connections open at once through the relay during one fleet status;
 # the same 4*CLUSTERS sessions opened by psycopg2 on 32 threads (the floor: what the servers and the relay cost).
 # Usage: bench/fleet.sh [CLUSTERS] [DEAD] [RUNS]   env: FLEET_DIR, FLEET_BASE, FLEET_SILENT, FLEET_PARALLEL
 set -euo pipefail
@@ -34,6 +34,7 @@ trap cleanup EXIT
 
 $py bench/fleet-inventory.py "$dir/inventory.yaml" "$clusters" 0 0 "$work/healthy.yaml"
 $py bench/fleet-inventory.py "$dir/inventory.yaml" "$clusters" "$dead" "$silent" "$work/dead.yaml"
+$py bench/fleet-inventory.py "$dir/inventory.yaml" "$clusters" 0 0 "$work/nopgb.yaml" --no-pgbouncer
 addresses=$(awk '/^ *address:/ {print $2}' "$dir/inventory.yaml" | paste -sd, -)
 mapfile -t silent_at < <(awk '/^ *address: 127\.0\.125\./ {print $2 ":5432"}' "$work/dead.yaml")
 $py bench/fleet-relay.py --stats "$work/relay.json" --addresses "$addresses" --ports "20001-$((20000 + clusters))" \
@@ -48,6 +49,7 @@ hyperfine -N -w 1 -r "$runs" -i --export-json "$work/hyperfine.json" \
   -n "inventory validate ($((clusters * 4)) hosts)" "bin/pgrunbook -i $work/healthy.yaml inventory validate" \
   -n "status --all-clusters ($clusters healthy)" "bin/pgrunbook -i $work/healthy.yaml status --all-clusters --parallel $parallel" \
   -n "status --all-clusters ($dead dead, $silent silent)" "bin/pgrunbook -i $work/dead.yaml status --all-clusters --parallel $parallel" \
+  -n "status --all-clusters ($clusters, no PgBouncer)" "bin/pgrunbook -i $work/nopgb.yaml status --all-clusters --parallel $parallel" \
   >/dev/null
 $py - "$work/hyperfine.json" <<'EOF'
 import json, sys

@@ -27,7 +27,10 @@ fi
 work=$(mktemp -d /tmp/pgrunbook-fleet.XXXXXX)
 relay=""
 cleanup() {
-  [ -n "$relay" ] && kill "$relay" 2>/dev/null || true
+  if [ -n "$relay" ]; then
+    kill "$relay" 2>/dev/null || true
+    wait "$relay" 2>/dev/null || true   # it writes its stats as it ends
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -45,7 +45,8 @@ public class StatusCommand extends AbstractCommand {
             return FleetStatus.run(this, parallel);
         }
         if (spec.commandLine().getParseResult().hasMatchedOption("--parallel")) {
-            throw new PgrunbookException(Outcome.USAGE, "--parallel goes with --all-clusters");
+            throw new PgrunbookException(Outcome.USAGE, "--parallel goes with --all-clusters",
+                    "add --all-clusters, or leave out --parallel");
         }
         if (global().nagios()) {
             return nagios(this::cluster);

@@ -109,6 +109,9 @@ class FleetIT {
         assertEquals(3, n.out().strip().lines().count(), n::toString);
 
         CliRunner.run("-i", fleet.toString(), "-c", "alpha", "status", "--all-clusters").expect(64);
+        // a monitoring agent understands 0 to 3 only: a wrong option is an UNKNOWN line too
+        CliRunner.Result u = CliRunner.run("-i", fleet.toString(), "-c", "alpha", "status", "--all-clusters", "-o", "nagios").expect(3);
+        assertTrue(u.out().startsWith("PGRUNBOOK UNKNOWN - --all-clusters probes every cluster"), u::toString);
     }
 
     private static List<String> names(JsonNode n) {

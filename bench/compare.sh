@@ -2,7 +2,7 @@
 # Benchmark by hand (not a test, not run by CI): pgrunbook against repmgr 5.3 and Patroni 3.0 (with etcd 3.4) doing the
 # same work with the same client on this machine, side by side, written into BENCHMARKS.md between the compare markers.
 #
-#   bench/compare.sh [-n RUNS] [--only version,status,switchover,failover,rebuild] [--skip repmgr,patroni,pgrunbook]
+#   bench/compare.sh [-n RUNS] [--only version,status,switchover,failover,rebuild,fleet] [--skip repmgr,patroni,pgrunbook]
 #                    [--baseline DIR] [--data-mb MB] [--octets A,B,C] [--install] [--keep] [--no-write]
 #
 # Runs as root (PostgreSQL, etcd, Patroni and sshd run as the postgres OS user or drop to it), on loopback only:
@@ -23,7 +23,7 @@ PY=/usr/bin/python3 # the system python: it has psycopg2 (and Patroni's modules)
 CLIENT=$ROOT/bench/compare_client.py
 PGBIN=/usr/lib/postgresql/15/bin
 N=3
-ONLY=version,status,switchover,failover,rebuild
+ONLY=version,status,switchover,failover,rebuild,fleet
 SKIP=""
 BASELINE=""
 DATA_MB=100
@@ -54,7 +54,7 @@ done
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "-n: a positive number of runs, not '$N'" 64
 [[ $DATA_MB =~ ^[0-9]+$ ]] || die "--data-mb: a number of MB, not '$DATA_MB'" 64
 for p in ${ONLY//,/ }; do
-  case $p in version|status|switchover|failover|rebuild) ;; *) die "--only: unknown part '$p' (version,status,switchover,failover,rebuild)" 64 ;; esac
+  case $p in version|status|switchover|failover|rebuild|fleet) ;; *) die "--only: unknown part '$p' (version,status,switchover,failover,rebuild,fleet)" 64 ;; esac
 done
 for t in ${SKIP//,/ }; do
   case $t in pgrunbook|repmgr|patroni) ;; *) die "--skip: unknown tool '$t' (pgrunbook,repmgr,patroni)" 64 ;; esac
@@ -120,7 +120,8 @@ BG=()
 cleanup() {
   trap - EXIT INT TERM
   for p in "${BG[@]}"; do kill -9 "$p" 2>/dev/null; done
-  [ -f "$LAB/.pgrunbook-lab" ] || [ -d "$LAB" ] && "$PGR" lab down --dir "$LAB" >/dev/null 2>&1
+  [ -d "$LAB" ] && "$PGR" lab down --dir "$LAB" >/dev/null 2>&1
+  [ -d "$WORK/fleet-lab" ] && "$PGR" lab down --dir "$WORK/fleet-lab" >/dev/null 2>&1
   for d in "$RDIR"/r*/data "$PDIR"/p*/data; do
     [ -f "$d/postmaster.pid" ] && kill -9 "$(head -1 "$d/postmaster.pid")" 2>/dev/null
   done
@@ -296,12 +297,28 @@ bench_pgrunbook() {
   done
   "$PGR" lab down --dir "$LAB" >/dev/null 2>&1
 }
-# Extra pgrunbook status rows: bench/compare-extra.sh, when present, may define pgr_extra_status TOOL LAUNCHER (it can
-# call status_bench with its own label); bench/fleet.sh, when present, is run for a 100-cluster `status --all-clusters`.
-pgr_extra_status() {
-  if [ -x "$ROOT/bench/fleet.sh" ] && [ "$1" = pgrunbook ] && [ -n "${COMPARE_FLEET_CMD:-}" ]; then
-    status_bench "$1" "status --all-clusters, 100 clusters" "$COMPARE_FLEET_CMD"
+# Extra pgrunbook status rows, each measured only when the pgrunbook at hand has the feature: transport: openssh (the
+# SSH lab's inventory with that transport; the first command opens the masters, hyperfine measures the next ones).
+# More rows: define pgr_extra_status_more TOOL LAUNCHER in bench/compare-extra.sh (sourced when present).
+pgr_extra_status() { # TOOL LAUNCHER
+  local t=$1 launcher=$2 inv=$LAB/inventory-openssh.yaml
+  sed 's/^  transport: ssh$/  transport: openssh/' "$LAB/inventory-ssh.yaml" >"$inv"
+  if grep -q 'transport: openssh' "$inv" && "$launcher" -i "$inv" inventory validate >/dev/null 2>&1; then
+    "$launcher" -i "$inv" status >/dev/null 2>&1
+    status_bench "$t" "status: pgrunbook over OpenSSH (transport: openssh), connect: tunnel, from the 2nd command" "$launcher -i $inv status"
   fi
+  declare -F pgr_extra_status_more >/dev/null && pgr_extra_status_more "$t" "$launcher"
+}
+# `status --all-clusters` of a 100-cluster inventory: bench/fleet.sh, when this checkout has it, on its own lab at the
+# fourth octet (A+3); its summary lines go under the table.
+FLEET_NOTE=""
+bench_fleet() {
+  [ -x "$ROOT/bench/fleet.sh" ] || { log "fleet: no bench/fleet.sh in this checkout, skipped"; return 0; }
+  log "fleet: bench/fleet.sh 100 clusters on 127.0.$((OCT_LAB + 3)).11"
+  FLEET_DIR=$WORK/fleet-lab FLEET_BASE=127.0.$((OCT_LAB + 3)).11 "$ROOT/bench/fleet.sh" 100 10 "$STATUS_RUNS" >"$WORK/fleet.out" 2>&1 \
+    || { log "fleet: bench/fleet.sh failed"; tail -5 "$WORK/fleet.out" >&2; }
+  FLEET_NOTE=$(grep -i -E 'all-clusters|median' "$WORK/fleet.out" | head -8)
+  "$PGR" lab down --dir "$WORK/fleet-lab" >/dev/null 2>&1
 }
 [ -f "$ROOT/bench/compare-extra.sh" ] && . "$ROOT/bench/compare-extra.sh"
 
@@ -572,6 +589,7 @@ bench_patroni() {
 T_START=$(now)
 log "compare: N=$N, parts $ONLY, data ${DATA_MB} MB, work directory $WORK"
 tool pgrunbook && bench_pgrunbook
+tool pgrunbook && part fleet && bench_fleet
 tool repmgr && bench_repmgr
 tool patroni && bench_patroni
 TOOK=$(since "$T_START")
@@ -582,6 +600,8 @@ mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 jdk=$(java -version 2>&1 | head -1)
 pgv=$($PGBIN/postgres --version)
 vers=$(printf -- '- %s\n' "${VERSIONS[@]}")
+FLEET_MD=""
+[ -n "$FLEET_NOTE" ] && FLEET_MD=$(printf '\n\n`bench/fleet.sh 100 10 %s` (pgrunbook only, on a lab of its own), its summary:\n\n```\n%s\n```' "$STATUS_RUNS" "$FLEET_NOTE")
 $PY - "$WORK/meta.json" <<EOF
 import json, sys
 header = """## pgrunbook, repmgr and Patroni side by side (bench/compare.sh)
@@ -627,7 +647,7 @@ Not the same work, read the figures with it:
   promote --siblings-follow\`) after a kill -9 of the primary's postmaster; Patroni from the kill -9 of the node.
 
 A noisy shared machine (other builds and tests ran on the same cores): compare columns of one run only; the lead's
-final figures come from a quiet run. Raw figures: bench/compare-raw.tsv (not committed)."""
+final figures come from a quiet run. Raw figures: bench/compare-raw.tsv (not committed).$FLEET_MD"""
 labels = {}
 json.dump({"header": header, "footer": footer, "labels": labels}, open(sys.argv[1], "w"))
 EOF

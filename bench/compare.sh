@@ -236,7 +236,8 @@ bench_pgrunbook() {
   sed 's/connect: tunnel/connect: direct/' "$ssh_inv" >"$LAB/inventory-ssh-direct.yaml"
   while read -r t launcher; do
     "$launcher" --version >/dev/null 2>&1 # the class-data archive made once, as on an operator's machine
-    VERSIONS+=("$t: $("$launcher" --version 2>&1 | head -1) ($launcher)")
+    local home; home=$(dirname "$(dirname "$launcher")")
+    VERSIONS+=("$t: $("$launcher" --version 2>&1 | head -1) ($home$(git -C "$home" log -1 --format=', commit %h' 2>/dev/null)$(git -C "$home" status --porcelain 2>/dev/null | grep -q . && echo ', with uncommitted changes'))")
   done < <(pgr_variants)
   while read -r t launcher; do
     part version && status_bench "$t" "--version" "$launcher --version"
@@ -290,9 +291,13 @@ bench_pgrunbook() {
     done < <(pgr_variants)
     if part rebuild; then
       local pa; if is_primary $A.11; then pa=$A.11; else pa=$A.12; fi
-      rm -rf "$WORK/bb"; t0=$(now)
-      as_pg $PGBIN/pg_basebackup -h $pa -U postgres -D "$WORK/bb" -X stream -c fast && rec "rebuild of a standby, to streaming" "plain PostgreSQL" "$(since "$t0")"
-      log "plain pg_basebackup $(since "$t0") s"; rm -rf "$WORK/bb"
+      rm -rf "$WORK/bb"; mkdir -m 700 "$WORK/bb"; chown postgres: "$WORK/bb"; t0=$(now)
+      if as_pg $PGBIN/pg_basebackup -h $pa -U postgres -D "$WORK/bb" -X stream -c fast; then
+        rec "rebuild of a standby, to streaming" "plain PostgreSQL" "$(since "$t0")"; log "plain pg_basebackup $(since "$t0") s"
+      else
+        log "plain pg_basebackup failed"
+      fi
+      rm -rf "$WORK/bb"
     fi
   done
   "$PGR" lab down --dir "$LAB" >/dev/null 2>&1

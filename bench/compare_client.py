@@ -111,7 +111,7 @@ def fmt(xs, unit):
 
 def ratio(a, b):
     if not a or not b:
-        return "n/a"
+        return "–"
     mb = statistics.median(b)
     if mb == 0:
         return "n/a"

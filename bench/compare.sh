@@ -3,7 +3,7 @@
 # same work with the same client on this machine, side by side, written into BENCHMARKS.md between the compare markers.
 #
 #   bench/compare.sh [-n RUNS] [--only version,status,switchover,failover,rebuild,fleet] [--skip repmgr,patroni,pgrunbook]
-#                    [--baseline DIR] [--data-mb MB] [--octets A,B,C] [--install] [--keep] [--no-write]
+#                    [--baseline DIR] [--data-mb MB] [--octets A,B,C] [--status-runs R] [--install] [--keep] [--no-write]
 #
 # Runs as root (PostgreSQL, etcd, Patroni and sshd run as the postgres OS user or drop to it), on loopback only:
 # pgrunbook's lab on 127.0.A.11-14, repmgr's nodes on 127.0.B.11-13 (with an sshd on port 2222 of those addresses, its
@@ -34,7 +34,7 @@ STATUS_RUNS=10
 OCTETS=""
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
-die() { echo "compare.sh: $*" >&2; exit "${2:-1}"; }
+die() { echo "compare.sh: $1" >&2; exit "${2:-1}"; }
 while [ $# -gt 0 ]; do
   case $1 in
     -n) N=${2:?-n needs a number}; shift 2 ;;
@@ -529,7 +529,7 @@ bench_patroni() {
   as_pg_exec etcd --name e1 --data-dir "$PDIR/etcd" --listen-client-urls http://$A.20:2379 --advertise-client-urls http://$A.20:2379 \
     --listen-peer-urls http://$A.20:2380 --initial-advertise-peer-urls http://$A.20:2380 \
     --initial-cluster e1=http://$A.20:2380 --enable-v2=true >"$PDIR/etcd.log" 2>&1 &
-  BG+=("$!")
+  BG+=("$!"); disown "$!"
   wait_until 30 "etcd up" curl -sf http://$A.20:2379/health || die "Patroni: etcd did not start (log $PDIR/etcd.log)"
   for n in p1 p2 p3; do patroni_conf $n; done
   patroni_start p1
@@ -671,7 +671,8 @@ except FileNotFoundError:
     text = "# Benchmarks\n"
 block = f"{start}\n{section}{end}\n"
 if start in text and end in text:
-    text = text[:text.index(start)] + block + text[text.index(end) + len(end):].lstrip("\n")
+    rest = text[text.index(end) + len(end):].lstrip("\n")
+    text = text[:text.index(start)] + block + ("\n" + rest if rest else "")
 else:
     text = text.rstrip("\n") + "\n\n" + block
 open(path, "w").write(text)

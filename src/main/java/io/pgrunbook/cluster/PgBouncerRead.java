@@ -64,8 +64,10 @@ final class PgBouncerRead {
             try {
                 databases = PgBouncerConsole.databases(host, console, host.postgres().connectTimeout(), timeout, env);
             } catch (SQLException e) {
-                LOG.debug("{}: PgBouncer console {}:{} not read from here ({}): reading it with psql over SSH", host.name(),
-                        host.address(), host.pgbouncer().port(), oneLine(e));
+                LOG.debug("{}: PgBouncer console {}:{} not read from here ({}): reading it with psql over SSH (the port"
+                                + " reachable from here and a password file line {}:{}:pgbouncer:{}:PASSWORD spare that)",
+                        host.name(), host.address(), host.pgbouncer().port(), oneLine(e), host.address(),
+                        host.pgbouncer().port(), host.pgbouncer().adminUser());
             }
             if (databases != null) {
                 LOG.debug("{}: PgBouncer console {}:{} read from here in {} ms", host.name(), host.address(),

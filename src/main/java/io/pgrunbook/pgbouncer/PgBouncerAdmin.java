@@ -96,7 +96,8 @@ public final class PgBouncerAdmin {
 
     /** The PAUSE guard's state file alone (null: none), for a console read without psql on the host. */
     public PauseGuard.State guard() {
-        return PauseGuard.split(run(PauseGuard.readThenRun(host, RemoteCommand.of("true"))), java.time.Instant.now()).state();
+        RemoteCommand read = PauseGuard.readThenRun(host, RemoteCommand.of("true")).withDisplay("cat " + PauseGuard.stateFile(host));
+        return PauseGuard.split(run(read), java.time.Instant.now()).state();
     }
 
     private static void checkCommands(List<String> commands) {

@@ -5,7 +5,6 @@ import io.pgrunbook.inventory.Role;
 import io.pgrunbook.pg.PgException;
 import io.pgrunbook.pg.PgSessions;
 import io.pgrunbook.pg.ServerVersion;
-import io.pgrunbook.pgbouncer.PgBouncerAdmin;
 import io.pgrunbook.remote.Connections;
 import io.pgrunbook.remote.ExecOptions;
 import io.pgrunbook.remote.ExecResult;
@@ -20,7 +19,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -80,9 +78,9 @@ final class NodeProbe {
     static NodeState probe(Host host, Connections connections, Duration timeout, Map<String, String> env) {
         long start = System.nanoTime();
         NodeStateBuilder b = new NodeStateBuilder(host);
-        // the PgBouncer console (psql on the host) is read while PostgreSQL is probed, not after it
+        // the PgBouncer console is read while PostgreSQL is probed, not after it
         java.util.concurrent.CompletableFuture<Void> pgbouncer = host.hasPgBouncer()
-                ? java.util.concurrent.CompletableFuture.runAsync(() -> readPgBouncer(host, connections, b), PGBOUNCER_READERS)
+                ? java.util.concurrent.CompletableFuture.runAsync(() -> PgBouncerRead.read(host, connections, b, timeout, env), PGBOUNCER_READERS)
                 : java.util.concurrent.CompletableFuture.completedFuture(null);
         try (Connection c = PgSessions.open(host, connections, null, timeout, env)) {
             readNode(c, b);
@@ -202,25 +200,6 @@ final class NodeProbe {
         } catch (TransportException te) {
             b.state = LiveState.UNKNOWN;
             b.error = te.getMessage();
-        }
-    }
-
-    private static void readPgBouncer(Host host, Connections connections, NodeStateBuilder b) {
-        try {
-            Map<String, String> targets = new LinkedHashMap<>();
-            // the guard's state file in the same remote command: who paused, since when, until when
-            PgBouncerAdmin.DatabasesAndGuard read = new PgBouncerAdmin(host, connections.to(host)).databasesAndGuard();
-            for (PgBouncerAdmin.Database d : read.databases()) {
-                if (io.pgrunbook.pgbouncer.Repoint.managed(host, d.name())) {
-                    targets.put(d.name(), d.target() + (d.paused() ? " (paused)" : ""));
-                }
-            }
-            b.pgbouncerTargets = targets;
-            b.pgbouncerGuard = read.guard();
-        } catch (HostKeyException e) {
-            throw e;
-        } catch (TransportException e) {
-            b.pgbouncerError = e.getMessage().startsWith(host.name() + ": ") ? e.getMessage().substring(host.name().length() + 2) : e.getMessage();
         }
     }
 }

@@ -59,6 +59,11 @@ public final class LabInventory {
         y.append("    port: ").append(LabLayout.PG_PORT).append('\n');
         y.append("    user: postgres\n");
         y.append("    database: postgres\n");
+        if (ssh != null) {
+            // every lab address is reachable from here: a copy with `connect: direct` has status read PostgreSQL and
+            // the PgBouncer consoles without SSH (bench/status-direct.sh, StatusDirectIT)
+            y.append("    # connect: direct reaches PostgreSQL and the PgBouncer consoles from here: no SSH for a healthy status\n");
+        }
         y.append("    connect: ").append(ssh == null ? "direct" : "tunnel").append('\n');
         y.append("    bin_dir: ").append(q(binDir)).append('\n');
         y.append("    archive_dir: ").append(q(layout.archiveDir())).append('\n');

@@ -20,7 +20,8 @@ import java.util.function.UnaryOperator;
  * The PgBouncer admin console of one host, spoken to with {@code psql} on that host. Not PgJDBC: since 42.7.5 the
  * driver sends {@code SET extra_float_digits} after login, which the admin console of PgBouncer before 1.25 refuses
  * ("SET failed") whatever {@code ignore_startup_parameters} says. psql sends nothing the console does not know, uses
- * the simple query protocol the console needs, and runs over the SSH connection we already have.
+ * the simple query protocol the console needs, and runs over the SSH connection we already have. (status reads the
+ * console from here when it can: {@link PgBouncerConsole} gets PgJDBC past that SET.)
  */
 public final class PgBouncerAdmin {
     private static final String SEP = "\u001f";
@@ -93,6 +94,12 @@ public final class PgBouncerAdmin {
     public record DatabasesAndGuard(List<Database> databases, PauseGuard.State guard, boolean guardWritable) {
     }
 
+    /** The PAUSE guard's state file alone (null: none), for a console read without psql on the host. */
+    public PauseGuard.State guard() {
+        RemoteCommand read = PauseGuard.readThenRun(host, RemoteCommand.of("true")).withDisplay("cat " + PauseGuard.stateFile(host));
+        return PauseGuard.split(run(read), java.time.Instant.now()).state();
+    }
+
     private static void checkCommands(List<String> commands) {
         for (String c : commands) {
             String verb = c.trim().split("\\s+")[0].toUpperCase(Locale.ROOT);
@@ -132,7 +139,7 @@ public final class PgBouncerAdmin {
         return toDatabases(show("DATABASES"));
     }
 
-    private static List<Database> toDatabases(List<Map<String, String>> rows) {
+    static List<Database> toDatabases(List<Map<String, String>> rows) {
         List<Database> out = new ArrayList<>();
         for (Map<String, String> r : rows) {
             String port = r.get("port");

@@ -57,7 +57,8 @@ public enum LabNets {
     VIP(102, "VipIT"),
     PGPOOL(103, "PgpoolIT"),
     SHELL(104, "ShellIT"),
-    FLEET(107, "FleetIT");
+    FLEET(107, "FleetIT"),
+    STATUS_DIRECT(243, "StatusDirectIT");
 
     private final int octet;
     private final int span;

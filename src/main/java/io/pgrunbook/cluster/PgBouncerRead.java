@@ -35,10 +35,25 @@ final class PgBouncerRead {
     private PgBouncerRead() {
     }
 
-    /** Whether the console is read from here first. */
+    /**
+     * Whether the console is read from here first: an SSH host reached directly, and a local host with no guard state
+     * file (the usual case: a run that ends its pause removes the file), where one psql process less is what counts
+     * when a fleet of clusters is read at once. A local host whose file is there, or cannot be seen from this user,
+     * is read as before, console and guard in one command.
+     */
     static boolean fromHere(Host host) {
+        if (host.transport() == Host.TransportKind.LOCAL) {
+            return java.nio.file.Files.notExists(java.nio.file.Path.of(io.pgrunbook.pgbouncer.PauseGuard.stateFile(host)));
+        }
         return host.transport() == Host.TransportKind.SSH && host.postgres().connect() == PgSettings.ConnectMode.DIRECT;
     }
+
+    /**
+     * How long the console's TCP connect may take before psql on the host is asked instead: a console port that a
+     * firewall drops would otherwise cost the whole connect_timeout on every status; a reachable one answers in
+     * milliseconds. The login itself keeps the host's connect_timeout (a cold JVM's first login is slow under load).
+     */
+    static final Duration CONSOLE_CONNECT = Duration.ofSeconds(1);
 
     /** The managed databases' targets, " (paused)" after a paused one: what status shows and judges. */
     static Map<String, String> targets(Host host, List<PgBouncerAdmin.Database> databases) {
@@ -62,7 +77,7 @@ final class PgBouncerRead {
             long start = System.nanoTime();
             List<PgBouncerAdmin.Database> databases = null;
             try {
-                databases = PgBouncerConsole.databases(host, console, host.postgres().connectTimeout(), timeout, env);
+                databases = PgBouncerConsole.databases(host, console, min(CONSOLE_CONNECT, host.postgres().connectTimeout()), host.postgres().connectTimeout(), timeout, env);
             } catch (SQLException e) {
                 LOG.debug("{}: PgBouncer console {}:{} not read from here ({}): reading it with psql over SSH (the port"
                                 + " reachable from here and a password file line {}:{}:pgbouncer:{}:PASSWORD spare that)",
@@ -108,6 +123,10 @@ final class PgBouncerRead {
 
     private static String withoutHost(Host host, TransportException e) {
         return e.getMessage().startsWith(host.name() + ": ") ? e.getMessage().substring(host.name().length() + 2) : e.getMessage();
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static String oneLine(SQLException e) {

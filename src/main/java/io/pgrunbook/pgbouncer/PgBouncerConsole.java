@@ -46,13 +46,18 @@ public final class PgBouncerConsole {
      * is what the server would read as an ordinary session if a later driver sent it.
      */
     static Properties properties(Host host, Duration connectTimeout, Duration socketTimeout, Map<String, String> env) {
+        return properties(host, connectTimeout, connectTimeout, socketTimeout, env);
+    }
+
+    /** As above, the TCP connect bounded apart from the whole login ({@code tcpConnect} at most {@code login}). */
+    static Properties properties(Host host, Duration tcpConnect, Duration connectTimeout, Duration socketTimeout, Map<String, String> env) {
         var pgb = host.pgbouncer();
         Properties p = new Properties();
         p.setProperty("user", pgb.adminUser());
         p.setProperty("preferQueryMode", "simple");
         p.setProperty("replication", "false");
         p.setProperty("sslmode", "prefer");
-        p.setProperty("connectTimeout", String.valueOf(Math.max(1, connectTimeout.toSeconds())));
+        p.setProperty("connectTimeout", String.valueOf(Math.max(1, tcpConnect.toSeconds())));
         p.setProperty("loginTimeout", String.valueOf(Math.max(1, connectTimeout.toSeconds())));
         p.setProperty("socketTimeout", String.valueOf(Math.max(1, socketTimeout.toSeconds())));
         // the password of the address and port the operator wrote, as psql on the host would look it up
@@ -66,14 +71,20 @@ public final class PgBouncerConsole {
     /** SHOW DATABASES at {@code target} (the console's address, or a tunnel's local end). */
     public static List<PgBouncerAdmin.Database> databases(Host host, InetSocketAddress target, Duration connectTimeout,
                                                           Duration socketTimeout, Map<String, String> env) throws SQLException {
-        return PgBouncerAdmin.toDatabases(show(host, target, "DATABASES", connectTimeout, socketTimeout, env));
+        return databases(host, target, connectTimeout, connectTimeout, socketTimeout, env);
+    }
+
+    /** SHOW DATABASES, the TCP connect bounded by {@code tcpConnect} and the whole login by {@code connectTimeout}. */
+    public static List<PgBouncerAdmin.Database> databases(Host host, InetSocketAddress target, Duration tcpConnect, Duration connectTimeout,
+                                                          Duration socketTimeout, Map<String, String> env) throws SQLException {
+        return PgBouncerAdmin.toDatabases(show(host, target, "DATABASES", tcpConnect, connectTimeout, socketTimeout, env));
     }
 
     /** SHOW {@code what}: rows as column name to value, a NULL as "" (as psql prints it, as PgBouncerAdmin reads it). */
-    static List<Map<String, String>> show(Host host, InetSocketAddress target, String what, Duration connectTimeout,
+    static List<Map<String, String>> show(Host host, InetSocketAddress target, String what, Duration tcpConnect, Duration connectTimeout,
                                           Duration socketTimeout, Map<String, String> env) throws SQLException {
         String url = io.pgrunbook.pg.PgSessions.url(target, DATABASE);
-        try (Connection c = DriverManager.getConnection(url, properties(host, connectTimeout, socketTimeout, env));
+        try (Connection c = DriverManager.getConnection(url, properties(host, tcpConnect, connectTimeout, socketTimeout, env));
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW " + what)) {
             ResultSetMetaData md = rs.getMetaData();
             List<Map<String, String>> rows = new ArrayList<>();

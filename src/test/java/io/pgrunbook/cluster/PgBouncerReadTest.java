@@ -29,6 +29,10 @@ class PgBouncerReadTest {
     Path dir;
 
     private Host host(String transport, String connect, int pgbouncerPort, String databases) {
+        return host(transport, connect, pgbouncerPort, databases, "/etc/pgbouncer/pgbouncer.ini");
+    }
+
+    private Host host(String transport, String connect, int pgbouncerPort, String databases, String configFile) {
         String yaml = """
                 version: 1
                 defaults:
@@ -39,9 +43,9 @@ class PgBouncerReadTest {
                 clusters:
                   c:
                     hosts:
-                      db1: {address: 127.0.0.1, role: MASTER, pgbouncer: {config_file: /etc/pgbouncer/pgbouncer.ini}}
+                      db1: {address: 127.0.0.1, role: MASTER, pgbouncer: {config_file: %s}}
                       db2: {address: 127.0.0.2, role: SLAVE}
-                """.formatted(transport, connect, pgbouncerPort, databases);
+                """.formatted(transport, connect, pgbouncerPort, databases, configFile);
         return new InventoryLoader(Map.of("HOME", dir.toString())).parse(dir.resolve("inventory.yaml"), yaml)
                 .cluster("c").host("db1").orElseThrow();
     }
@@ -51,11 +55,15 @@ class PgBouncerReadTest {
     }
 
     @Test
-    void only_an_ssh_host_reached_directly_has_its_console_read_from_here() {
+    void an_ssh_host_reached_directly_and_a_local_host_without_a_guard_file_have_their_console_read_from_here() throws Exception {
         assertTrue(PgBouncerRead.fromHere(host("ssh", "direct", 6432, "[app]")));
         // through a tunnel the SSH connection is open for the SQL anyway: psql there also reads the guard
         assertFalse(PgBouncerRead.fromHere(host("ssh", "tunnel", 6432, "[app]")));
-        assertFalse(PgBouncerRead.fromHere(host("local", "direct", 6432, "[app]")));
+        Host local = host("local", "direct", 6432, "[app]", dir.resolve("pgbouncer.ini").toString());
+        assertTrue(PgBouncerRead.fromHere(local));
+        // a guard's state file (a pause in progress, or one a guard resumed): console and file read in one command
+        java.nio.file.Files.writeString(java.nio.file.Path.of(io.pgrunbook.pgbouncer.PauseGuard.stateFile(local)), "state=resumed\n");
+        assertFalse(PgBouncerRead.fromHere(local));
     }
 
     @Test

@@ -35,19 +35,29 @@ public final class Cli {
 
     /**
      * The command tree for these arguments: only the subcommands they name (any argument equal to a subcommand's
-     * name), or all of them when they name none (the usage message, "did you mean") or ask for the whole tree
-     * (completion, help). Null: all.
+     * name); when they name none, no subcommand at all for {@code --version} and an outline of each (name and
+     * description, what the usage message and "did you mean" show) for the rest; the whole tree when they ask for it
+     * (completion, help). Null: all. Building picocli's model of every command costs a cold JVM more than the rest
+     * of {@code --version} together, and an operator waits on every command.
      */
     public static CommandLine commandLine(CliContext context, PrintWriter out, PrintWriter err, String[] args) {
         RootCommand root = new RootCommand(context);
         Factory factory = new Factory(root);
         CommandLine cl = new CommandLine(root, factory);
-        java.util.Set<String> named = args == null ? java.util.Set.of() : java.util.Set.of(distinct(args));
-        java.util.List<Class<?>> chosen = RootCommand.SUBCOMMANDS.stream()
-                .filter(c -> named.contains(c.getAnnotation(CommandLine.Command.class).name())).toList();
-        boolean all = chosen.isEmpty() || named.contains("completion") || named.contains("cds-training") || named.contains("help");
-        for (Class<?> c : all ? RootCommand.SUBCOMMANDS : chosen) {
-            cl.addSubcommand(c.getAnnotation(CommandLine.Command.class).name(), c);
+        if (args == null || !versionOnly(args)) {
+            java.util.Set<String> named = args == null ? java.util.Set.of() : java.util.Set.of(distinct(args));
+            java.util.List<Class<?>> chosen = RootCommand.SUBCOMMANDS.stream()
+                    .filter(c -> named.contains(c.getAnnotation(CommandLine.Command.class).name())).toList();
+            boolean all = args == null || named.contains("completion") || named.contains("cds-training") || named.contains("help")
+                    // picocli reads '@FILE' arguments from the file: they may name any command
+                    || java.util.Arrays.stream(args).anyMatch(a -> a != null && a.startsWith("@"));
+            if (all) {
+                RootCommand.SUBCOMMANDS.forEach(c -> cl.addSubcommand(c.getAnnotation(CommandLine.Command.class).name(), c));
+            } else if (chosen.isEmpty()) {
+                RootCommand.SUBCOMMANDS.forEach(c -> cl.addSubcommand(c.getAnnotation(CommandLine.Command.class).name(), outline(c)));
+            } else {
+                chosen.forEach(c -> cl.addSubcommand(c.getAnnotation(CommandLine.Command.class).name(), c));
+            }
         }
         cl.setOut(out);
         cl.setErr(err);
@@ -127,6 +137,41 @@ public final class Cli {
             }
         }
         return unknown;
+    }
+
+    /**
+     * {@code -V}/{@code --version} with none but the global options that do not change what it prints: picocli
+     * prints the version without looking at subcommands, so none is needed. Anything else (a word that may be a
+     * command or a typo of one, --help, which wins over --version, clustered options) is left to the full parse.
+     */
+    static boolean versionOnly(String[] args) {
+        boolean version = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a == null) {
+                return false;
+            } else if (a.equals("-V") || a.equals("--version")) {
+                version = true;
+            } else if (java.util.Set.of("-i", "--inventory", "-c", "--cluster", "-o", "--output").contains(a)) {
+                i++;
+            } else if (!java.util.Set.of("-v", "--verbose", "--no-color").contains(a) && !a.startsWith("--inventory=")
+                    && !a.startsWith("--cluster=") && !a.startsWith("--output=")) {
+                return false;
+            }
+        }
+        return version;
+    }
+
+    /**
+     * A stand-in for a subcommand that the arguments do not name: its name, description and visibility as its
+     * {@code @Command} says, for the usage message and the suggestions, without the reflection over its options.
+     * It is never run: picocli only runs a subcommand that an argument names, and then the real one is registered.
+     */
+    private static CommandLine outline(Class<?> c) {
+        CommandLine.Command a = c.getAnnotation(CommandLine.Command.class);
+        CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create().name(a.name());
+        spec.usageMessage().header(a.header()).description(a.description()).hidden(a.hidden());
+        return new CommandLine(spec);
     }
 
     private static String[] distinct(String[] args) {

@@ -12,9 +12,9 @@ import picocli.CommandLine.Spec;
                 + "65 invalid inventory or runbook, 70 internal error, 130 aborted."})
 public class RootCommand implements Runnable {
     /**
-     * The subcommands, in the order of the usage message. Registered by {@link Cli#commandLine}: all of them, or only
-     * those named on the command line (building picocli's model of every command costs a cold JVM about 0.1 s, and
-     * an operator waits on every command).
+     * The subcommands, in the order of the usage message. Registered by {@link Cli#commandLine}: all of them, only
+     * those named on the command line, outlines for the usage message, or none for --version (building picocli's
+     * model of every command costs a cold JVM about 0.1 s, and an operator waits on every command).
      */
     static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(StatusCommand.class, SwitchoverCommand.class,
             FailoverCommand.class, SmokeCommand.class, PgBouncerCommand.class, LogsCommand.class, DoctorCommand.class,

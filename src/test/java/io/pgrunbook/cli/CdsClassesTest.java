@@ -34,4 +34,15 @@ class CdsClassesTest {
         assertTrue(missing.isEmpty(), "renamed or removed since bench/cds-classes.sh last ran: " + missing
                 + " (run bench/cds-classes.sh INVENTORY)");
     }
+
+    @Test
+    void picocli_is_packed_as_class_file_version_52_which_class_data_sharing_keeps() throws Exception {
+        // picocli's own jar is version 49 (Java 5): CDS and JDK 25's AOT cache skip such classes once they have run
+        try (InputStream in = picocli.CommandLine.class.getResourceAsStream("CommandLine$Interpreter.class")) {
+            assertNotNull(in);
+            byte[] head = in.readNBytes(8);
+            int major = ((head[6] & 0xff) << 8) | (head[7] & 0xff);
+            assertTrue(major >= 50, "picocli as built into target/classes by src/build/UpgradeClassFiles.java: " + major);
+        }
+    }
 }

@@ -158,4 +158,25 @@ class CliTest {
             }
         }
     }
+
+    @Test
+    void the_usage_and_suggestions_without_a_command_are_those_of_the_whole_tree() {
+        CliContext ctx = new CliContext(Map.of("HOME", dir.toString()), dir, h -> {
+            throw new AssertionError("no transport expected");
+        }, false);
+        java.io.PrintWriter none = new java.io.PrintWriter(java.io.Writer.nullWriter());
+        // the commands the arguments do not name are outlines (name and description only): what they print must not change
+        String whole = Cli.commandLine(ctx, none, none).getUsageMessage(picocli.CommandLine.Help.Ansi.OFF);
+        String outlined = Cli.commandLine(ctx, none, none, new String[]{"--help"}).getUsageMessage(picocli.CommandLine.Help.Ansi.OFF);
+        assertEquals(whole, outlined);
+        assertTrue(outlined.contains("repair-replica") && !outlined.contains("cds-training"), outlined);
+        CliRunner.Result typo = run("stauts");
+        assertEquals(64, typo.code(), typo.toString());
+        assertTrue(typo.err().contains("Did you mean: pgrunbook status"), typo.toString());
+        assertEquals(List.of(), List.copyOf(Cli.commandLine(ctx, none, none, new String[]{"-i", "x.yaml", "--version"})
+                .getSubcommands().keySet()), "--version builds no subcommand");
+        assertTrue(Cli.versionOnly(new String[]{"-v", "--version"}));
+        assertFalse(Cli.versionOnly(new String[]{"--version", "--help"}), "--help wins over --version in picocli");
+        assertFalse(Cli.versionOnly(new String[]{"stauts", "--version"}));
+    }
 }

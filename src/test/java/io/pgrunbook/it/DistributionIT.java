@@ -104,7 +104,133 @@ class DistributionIT {
                 "not on the PATH as called: the line names bin/pgrunbook: " + viaDir.text + " (" + typed + ")");
     }
 
-    private record Out(int code, String text) {
+    /**
+     * With no Java chosen, the launcher runs the newest JDK 24 or later on the machine with an ahead-of-time cache: made
+     * at the first start, used by the next, replaced (not piled up) when the jar changes, ignored in silence when broken.
+     */
+    @Test
+    void without_a_chosen_java_the_newest_jdk_starts_from_an_ahead_of_time_cache_kept_per_jar() throws Exception {
+        int newest = newestJdk();
+        // CI's machine has Temurin 25 beside Java 17, as the README's requirements say: there this must not be skipped
+        assertTrue(newest >= 24 || !"true".equalsIgnoreCase(System.getenv("CI")), "no JDK 24 or later under /usr/lib/jvm on CI");
+        Assumptions.assumeTrue(newest >= 24, "no JDK 24 or later under /usr/lib/jvm");
+        Path home = unpack();
+        Path cache = tmp.resolve("cache");
+        Map<String, String> env = Map.of("XDG_CACHE_HOME", cache.toString());
+        String launcher = home.resolve("bin/pgrunbook").toString();
+
+        Out first = run(List.of(launcher, "--version"), env, false);
+        assertEquals(0, first.code, first.text);
+        assertTrue(first.text.contains("Java " + newest + "."), "the newest JDK, " + newest + ": " + first.text);
+        List<Path> made = cached(cache);
+        assertEquals(1, made.size(), "one cache: " + made);
+        assertTrue(made.get(0).toString().endsWith(".aot"), made.toString());
+
+        Out second = run(List.of(launcher, "--version"), with(env, "PGRUNBOOK_JAVA_OPTS", "-Xlog:class+load"), false);
+        assertTrue(second.text.contains("io.pgrunbook.cli.Main source: shared objects file"), "started from the cache: " + second.text);
+        // picocli's classes, upgraded at build from class file version 49, are in the cache too
+        assertTrue(second.text.contains("picocli.CommandLine source: shared objects file"), second.text);
+
+        Files.write(made.get(0), new byte[4096]);
+        Out broken = run(List.of(launcher, "--version"), env, true);
+        assertEquals(0, broken.code, broken.text);
+        assertEquals("", broken.err, "a broken cache is ignored in silence");
+
+        Files.setLastModifiedTime(home.resolve("lib/pgrunbook.jar"), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+        Out upgraded = run(List.of(launcher, "--version"), env, true);
+        assertEquals(0, upgraded.code, upgraded.text);
+        assertEquals("", upgraded.err);
+        List<Path> after = cached(cache);
+        assertEquals(1, after.size(), "the old jar's cache is removed: " + after);
+        assertTrue(!after.equals(made) && Files.size(after.get(0)) > 1_000_000, "made again for the new jar: " + after);
+    }
+
+    /** JAVA_HOME wins over the newest JDK; Java 17 keeps its CDS archive; a cache directory that cannot be made costs nothing. */
+    @Test
+    void java_home_is_used_as_it_is_with_a_cds_archive_and_an_unwritable_cache_is_no_error() throws Exception {
+        Path home = unpack();
+        String launcher = home.resolve("bin/pgrunbook").toString();
+        String javaHome = System.getProperty("java.home");
+        String version = System.getProperty("java.version");
+        Path cache = tmp.resolve("cache");
+        Map<String, String> env = Map.of("XDG_CACHE_HOME", cache.toString(), "JAVA_HOME", javaHome);
+
+        Out first = run(List.of(launcher, "--version"), env, true);
+        assertEquals(0, first.code, first.text);
+        assertTrue(first.text.contains("Java " + version), first.text);
+        assertEquals("", first.err);
+        List<Path> made = cached(cache);
+        assertEquals(1, made.size(), made.toString());
+        assertTrue(made.get(0).toString().endsWith(Runtime.version().feature() >= 24 ? ".aot" : ".jsa"), made.toString());
+        Out second = run(List.of(launcher, "status", "--help"), with(env, "PGRUNBOOK_JAVA_OPTS", "-Xlog:class+load"), false);
+        assertTrue(second.text.contains("io.pgrunbook.cli.Main source: shared objects file"), second.text);
+        assertTrue(second.text.contains("picocli.CommandLine source: shared objects file"), second.text);
+
+        // a cache directory under a file: it cannot be made, even by root
+        Path file = Files.writeString(tmp.resolve("not-a-directory"), "");
+        Out unwritable = run(List.of(launcher, "--version"), Map.of("XDG_CACHE_HOME", file.resolve("cache").toString(),
+                "PGRUNBOOK_JAVA", javaHome), true);
+        assertEquals(0, unwritable.code, unwritable.text);
+        assertTrue(unwritable.text.contains("Java " + version), unwritable.text);
+        assertEquals("", unwritable.err);
+    }
+
+    private static List<Path> cached(Path cache) throws IOException {
+        try (Stream<Path> s = Files.list(cache.resolve("pgrunbook"))) {
+            return s.sorted().toList();
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> env, String key, String value) {
+        Map<String, String> m = new java.util.HashMap<>(env);
+        m.put(key, value);
+        return m;
+    }
+
+    /** The feature number of the newest JDK under /usr/lib/jvm, by its release file; 0 when there is none. */
+    private static int newestJdk() throws IOException {
+        int newest = 0;
+        if (!Files.isDirectory(Path.of("/usr/lib/jvm"))) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(Path.of("/usr/lib/jvm"))) {
+            for (Path jdk : s.toList()) {
+                Path release = jdk.resolve("release");
+                if (!Files.isExecutable(jdk.resolve("bin/java")) || !Files.isRegularFile(release)) {
+                    continue;
+                }
+                for (String line : Files.readAllLines(release)) {
+                    var m = java.util.regex.Pattern.compile("^JAVA_VERSION=\"(?:1\\.)?(\\d+)").matcher(line);
+                    if (m.find()) {
+                        newest = Math.max(newest, Integer.parseInt(m.group(1)));
+                    }
+                }
+            }
+        }
+        return newest;
+    }
+
+    private record Out(int code, String text, String err) {
+        Out(int code, String text) {
+            this(code, text, "");
+        }
+    }
+
+    /** Without the operator's choice of Java (JAVA_HOME, PGRUNBOOK_JAVA) unless env gives one; stderr apart when asked. */
+    private static Out run(List<String> cmd, Map<String, String> env, boolean apart) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(!apart);
+        pb.environment().keySet().removeAll(List.of("PGRUNBOOK_COMMAND", "JAVA_HOME", "PGRUNBOOK_JAVA", "PGRUNBOOK_JAVA_OPTS", "PGRUNBOOK_CDS"));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        var err = apart ? java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return e.toString();
+            }
+        }) : java.util.concurrent.CompletableFuture.completedFuture("");
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Out(p.waitFor(), text, err.join());
     }
 
     private static Out run(List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {

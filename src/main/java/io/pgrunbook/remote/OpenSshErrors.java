@@ -78,9 +78,9 @@ final class OpenSshErrors {
         Matcher changed = CHANGED_FP.matcher(stderr);
         if (stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") && changed.find()) {
             Matcher off = OFFENDING.matcher(stderr);
-            String line = off.find() ? " (line " + off.group(2) + " of " + off.group(1) + ")" : "";
+            String line = off.find() ? knownLine(off.group(1), Integer.parseInt(off.group(2))) : "another key";
             return new HostKeyException(host.name(), "HOST KEY CHANGED for " + at + ": the server now presents "
-                    + changed.group(1) + " " + changed.group(2) + " but " + kh + " has another key" + line
+                    + changed.group(1) + " " + changed.group(2) + " but " + kh + " has: " + line
                     + ". Someone may be intercepting the connection, or the server was reinstalled: check the"
                     + " fingerprint out of band before you replace the entry (ssh-keygen -R "
                     + Shell.quote(p == 22 ? addr : "[" + addr + "]:" + p) + " -f " + Shell.quote(kh) + ")");
@@ -93,6 +93,16 @@ final class OpenSshErrors {
                 + ". Compare this fingerprint with the server's own (ssh-keygen -lf on its host key .pub),"
                 + " then add it: ssh-keyscan -p " + p + (type != null ? " -t " + type : "") + " " + Shell.quote(addr)
                 + " >> " + Shell.quote(kh));
+    }
+
+    /** Line {@code n} of a known_hosts file as it reads ("[addr]:port ssh-ed25519 AAAA..."), for the operator to compare. */
+    private static String knownLine(String file, int n) {
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of(file));
+            return n >= 1 && n <= lines.size() ? lines.get(n - 1).strip() + " (line " + n + ")" : "line " + n;
+        } catch (java.io.IOException | RuntimeException e) {
+            return "line " + n + " of " + file;
+        }
     }
 
     /** "ssh-ed25519 SHA256:..." of the key the server offers now, read with ssh-keyscan; null if that fails too. */

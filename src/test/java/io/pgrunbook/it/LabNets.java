@@ -56,7 +56,8 @@ public enum LabNets {
     DEMO(242, "DemoIT"),
     VIP(102, "VipIT"),
     PGPOOL(103, "PgpoolIT"),
-    SHELL(104, "ShellIT");
+    SHELL(104, "ShellIT"),
+    OPENSSH(246, "OpenSshIT");
 
     private final int octet;
     private final int span;

@@ -12,7 +12,7 @@ final class OpenSshDoctor {
         if (!(t instanceof OpenSshTransport o)) {
             return "connected";
         }
-        return "OpenSSH " + OpenSshTransport.clientVersion() + ", login " + o.loginUser() + ", host key verified (strict),"
+        return OpenSshTransport.clientVersion() + ", login " + o.loginUser() + ", host key verified (strict),"
                 + " master " + o.controlPath();
     }
 }

@@ -189,8 +189,9 @@ public final class OpenSshOptions {
             String me = System.getProperty("user.name");
             if (!owner.equals(me) || perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
                 throw new IllegalStateException("ssh control socket directory " + dir + " is owned by " + owner + " with mode "
-                        + PosixFilePermissions.toString(perms) + "; it must be " + me + "'s alone: chmod 700 " + dir
-                        + " (or set " + CONTROL_DIR_ENV + ")");
+                        + PosixFilePermissions.toString(perms) + "; it must be " + me + "'s alone: "
+                        + (own != null && !own.isBlank() ? "set " + CONTROL_DIR_ENV + " to a directory of your own with mode 700"
+                        : "chmod 700 " + dir + " (or set " + CONTROL_DIR_ENV + ")"));
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot create the ssh control socket directory " + dir + ": " + e.getMessage()

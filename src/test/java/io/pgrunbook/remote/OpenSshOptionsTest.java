@@ -105,7 +105,14 @@ class OpenSshOptionsTest {
         Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> OpenSshOptions.controlDir(Map.of(OpenSshOptions.CONTROL_DIR_ENV, shared.toString()), "/nonexistent"));
-        assertTrue(e.getMessage().contains("chmod 700 " + shared), e.getMessage());
+        assertTrue(e.getMessage().contains("set " + OpenSshOptions.CONTROL_DIR_ENV + " to a directory of your own with mode 700"),
+                e.getMessage());
+        Path cache = tmp.resolve("home/.cache/pgrunbook/ssh");
+        Files.createDirectories(cache);
+        Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rwxr-xr-x"));
+        IllegalStateException mine = assertThrows(IllegalStateException.class,
+                () -> OpenSshOptions.controlDir(Map.of(), tmp.resolve("home").toString()));
+        assertTrue(mine.getMessage().contains("chmod 700 " + cache), mine.getMessage());
 
         Path home = OpenSshOptions.controlDir(Map.of(), tmp.toString());
         assertEquals(tmp.resolve(".cache/pgrunbook/ssh"), home);

@@ -41,6 +41,8 @@ public final class OpenSshTransport implements Transport {
             + "{ cat <&3 >/dev/null; kill -HUP -- -$c 2>/dev/null || kill -HUP $c 2>/dev/null; } >/dev/null 2>&1 & w=$!; "
             + "exec 3<&-; wait $c; s=$?; kill $w 2>/dev/null; exit $s";
 
+    /** OpenSSH's default MaxSessions is 10 per connection, and every command is a session on the one master. */
+    private final java.util.concurrent.Semaphore sessions = new java.util.concurrent.Semaphore(8, true);
     private final Host host;
     private final OpenSshOptions options;
     private final OpenSshForwards forwards;
@@ -137,6 +139,20 @@ public final class OpenSshTransport implements Transport {
                     : (become ? "(as " + command.asUser() + ") " : "") + command.display());
         }
         long start = System.nanoTime();
+        try {
+            sessions.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransportException(host.name(), "interrupted while waiting for a free SSH session", e);
+        }
+        try {
+            return run(command, opts, line, watched, start);
+        } finally {
+            sessions.release();
+        }
+    }
+
+    private ExecResult run(RemoteCommand command, ExecOptions opts, String line, boolean watched, long start) {
         Process p = start(options.command(line), host.name());
         StringBuilder out = new StringBuilder();
         StringBuilder err = new StringBuilder();

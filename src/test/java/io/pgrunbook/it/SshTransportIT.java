@@ -268,12 +268,13 @@ class SshTransportIT {
         }
     }
 
-    @Test
-    void one_connection_serves_many_concurrent_execs() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Client.class)
+    void one_connection_serves_many_concurrent_execs(Client client) throws Exception {
         long acceptedBefore = logCount("Accepted publickey");
         long sessionsBefore = logCount("Starting session");
         int n = 24;
-        try (SshTransport t = SshTransport.connect(host(A1))) {
+        try (Transport t = client.connect(host(A1))) {
             ExecutorService pool = Executors.newFixedThreadPool(6);
             try {
                 List<Future<ExecResult>> results = new ArrayList<>();
@@ -291,8 +292,10 @@ class SshTransportIT {
             }
         }
         Thread.sleep(200); // sshd writes its log asynchronously to us
-        assertEquals(acceptedBefore + 1, logCount("Accepted publickey"), "more than one SSH connection was made");
-        assertEquals(sessionsBefore + n, logCount("Starting session"));
+        long logins = logCount("Accepted publickey") - acceptedBefore;
+        // openssh: an earlier test's master may still be up (no login at all); a new one ran "true" as it started
+        assertEquals(client == Client.SSHJ ? 1 : Math.min(logins, 1), logins, "more than one SSH connection was made");
+        assertEquals(sessionsBefore + n + (client == Client.OPENSSH ? logins : 0), logCount("Starting session"));
     }
 
     @Test

@@ -194,7 +194,7 @@ public final class ClusterProbe {
         Duration max = Duration.ZERO;
         for (Host h : hosts) {
             Duration d = h.postgres().connectTimeout();
-            if (h.transport() == Host.TransportKind.SSH) {
+            if (h.overSsh()) {
                 d = d.plus(h.ssh().connectTimeout());
             }
             if (d.compareTo(max) > 0) {

@@ -60,7 +60,8 @@ public final class Doctor {
                 out.add(Finding.fail(n, "connect", r.status() + ": " + r.tail(1), "check the SSH login of this host"));
                 return;
             }
-            out.add(Finding.pass(n, "connect", h.transport() == Host.TransportKind.SSH
+            out.add(Finding.pass(n, "connect", h.transport() == Host.TransportKind.OPENSSH ? OpenSshDoctor.connected(t)
+                    : h.transport() == Host.TransportKind.SSH
                     ? "SSH " + h.ssh().user() + "@" + h.address() + ":" + h.ssh().port() + ", host key verified" : "local"));
         } catch (HostKeyException e) {
             out.add(Finding.fail(n, "connect", e.getMessage(), "verify the fingerprint with the host's owner, then add it to "

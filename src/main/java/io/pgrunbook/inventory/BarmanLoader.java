@@ -49,12 +49,7 @@ final class BarmanLoader {
             }
         }
         YMap merged = (YMap) YNode.merge(defaults, new YMap(own, m.at()));
-        String transportText = str(merged, "transport", "ssh");
-        Host.TransportKind transport = switch (transportText.toLowerCase(Locale.ROOT)) {
-            case "ssh" -> Host.TransportKind.SSH;
-            case "local" -> Host.TransportKind.LOCAL;
-            default -> throw new InventoryException(merged.get("transport").at(), "unknown transport '" + transportText + "' (ssh or local)");
-        };
+        Host.TransportKind transport = HostSectionsLoader.transport(merged);
         Host host = new Host(BarmanSettings.HOST_NAME, address, null, transport, sections.ssh(sub(merged, "ssh")), str(m, "user", "barman"),
                 sections.postgres(emptyMap(m.at())), null, null, hostNode.at());
         int keep = integer(m, "keep_backups", 5);

@@ -9,7 +9,13 @@ public record Host(String name, String address, Role role, TransportKind transpo
                    PgSettings postgres, ReplicationSettings replication, PgBouncerSettings pgbouncer,
                    SourceLocation location) {
 
-    public enum TransportKind { SSH, LOCAL }
+    /** SSH: SSHJ in this process; OPENSSH: the system ssh, multiplexed; LOCAL: this machine. */
+    public enum TransportKind { SSH, LOCAL, OPENSSH }
+
+    /** True when commands and tunnels go over SSH, whichever client carries them. */
+    public boolean overSsh() {
+        return transport != TransportKind.LOCAL;
+    }
 
     public boolean hasPgBouncer() {
         return pgbouncer != null;

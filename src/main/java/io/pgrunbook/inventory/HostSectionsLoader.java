@@ -34,7 +34,20 @@ final class HostSectionsLoader {
         }
         return new SshSettings(user, port(m, "port", 22), identities, home(path(m, "known_hosts", "~/.ssh/known_hosts")),
                 str(m, "jump", null), duration(m, "connect_timeout", Duration.ofSeconds(10)),
-                duration(m, "keepalive", Duration.ofSeconds(15)), agent(m));
+                duration(m, "keepalive", Duration.ofSeconds(15)), agent(m), java.util.Set.copyOf(m.entries().keySet()),
+                duration(m, "control_persist", SshSettings.DEFAULT_CONTROL_PERSIST));
+    }
+
+    /** The merged {@code transport:} of a host or of the Barman host; an unknown value names its file:line. */
+    static Host.TransportKind transport(YMap merged) {
+        String text = str(merged, "transport", "ssh");
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "ssh" -> Host.TransportKind.SSH;
+            case "openssh" -> Host.TransportKind.OPENSSH;
+            case "local" -> Host.TransportKind.LOCAL;
+            default -> throw new InventoryException(merged.get("transport").at(), "unknown transport '" + text
+                    + "'; allowed: ssh (SSHJ, built in), openssh (the system ssh, honours ~/.ssh/config), local");
+        };
     }
 
     /** ssh.agent: the agent's socket; absent: $SSH_AUTH_SOCK, like OpenSSH; none: no agent. */

@@ -199,12 +199,7 @@ public final class InventoryLoader {
         YNode pgbOwn = own.get("pgbouncer");
         YMap merged = (YMap) YNode.merge(withoutKey(defaults, "pgbouncer"), withoutKey(own, "pgbouncer"));
 
-        String transportText = str(merged, "transport", "ssh");
-        Host.TransportKind transport = switch (transportText.toLowerCase(Locale.ROOT)) {
-            case "ssh" -> Host.TransportKind.SSH;
-            case "local" -> Host.TransportKind.LOCAL;
-            default -> throw new InventoryException(merged.get("transport").at(), "unknown transport '" + transportText + "' (ssh or local)");
-        };
+        Host.TransportKind transport = HostSectionsLoader.transport(merged);
         String become = str(merged, "become", null);
         SshSettings ssh = sections.ssh(sub(merged, "ssh"));
         PgSettings pg = sections.postgres(sub(merged, "postgres"));

@@ -26,7 +26,7 @@ public final class InventoryView {
             hm.put("address", h.address());
             hm.put("role", h.role().name());
             hm.put("transport", h.transport().name().toLowerCase());
-            if (h.transport() == Host.TransportKind.SSH) {
+            if (h.overSsh()) {
                 hm.put("ssh", h.ssh());
             }
             hm.put("become", h.become());
@@ -52,7 +52,7 @@ public final class InventoryView {
             Map<String, Object> bm = new java.util.LinkedHashMap<>();
             bm.put("host", b.host().address());
             bm.put("transport", b.host().transport().name().toLowerCase());
-            if (b.host().transport() == Host.TransportKind.SSH) {
+            if (b.host().overSsh()) {
                 bm.put("ssh", b.host().ssh());
             }
             bm.put("user", b.user());

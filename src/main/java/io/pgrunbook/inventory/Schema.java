@@ -15,7 +15,8 @@ final class Schema {
     static final Set<String> BARMAN = Set.of("host", "server", "config", "barman_config", "user", "ssh_user", "transport", "ssh",
             "keep_backups");
     static final Set<String> HOST = union(DEFAULTS, Set.of("address", "role", "vip"));
-    static final Set<String> SSH = Set.of("user", "port", "identity", "agent", "known_hosts", "jump", "connect_timeout", "keepalive");
+    static final Set<String> SSH = Set.of("user", "port", "identity", "agent", "known_hosts", "jump", "connect_timeout", "keepalive",
+            "control_persist");
     static final Set<String> POSTGRES = Set.of("port", "user", "database", "bin_dir", "data_dir", "config_file", "log_file",
             "archive_dir", "service", "connect", "host", "connect_timeout", "statement_timeout", "socket_dir", "tablespace_map");
     static final Set<String> PG_SERVICE = Set.of("start", "stop", "restart", "reload");

@@ -46,8 +46,10 @@ final class LabSshSetup {
         } else {
             sshd = LabSshd.start(lab.layout.sshDir(), lab.layout.addresses(), LabLayout.SSH_PORT, login);
         }
-        lab.write(lab.layout.sshInventory(), lab.londiste(LabInventory.render(lab.layout, lab.bin.binDir(), lab.debian != null ? Lab.PG_OS_USER : null,
-                new LabInventory.Ssh(login, sshd.port(), sshd.clientKey(), sshd.knownHosts()), lab.tablespace)), false);
+        String sshInventory = lab.londiste(LabInventory.render(lab.layout, lab.bin.binDir(), lab.debian != null ? Lab.PG_OS_USER : null,
+                new LabInventory.Ssh(login, sshd.port(), sshd.clientKey(), sshd.knownHosts()), lab.tablespace));
+        lab.write(lab.layout.sshInventory(), sshInventory, false);
+        lab.write(LabOpenSsh.inventoryPath(lab.layout), LabOpenSsh.inventory(sshInventory), false);
     }
 
     /**

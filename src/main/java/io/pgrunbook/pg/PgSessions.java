@@ -77,7 +77,7 @@ public final class PgSessions {
 
     /** Where to connect from here: a tunnel's local end, or the server's own address. */
     public static InetSocketAddress endpoint(Host host, Connections connections, int port) {
-        if (host.transport() == Host.TransportKind.SSH && host.postgres().connect() == PgSettings.ConnectMode.TUNNEL) {
+        if (host.overSsh() && host.postgres().connect() == PgSettings.ConnectMode.TUNNEL) {
             return connections.to(host).forward(host.pgHost(), port);
         }
         return InetSocketAddress.createUnresolved(host.address(), port);

@@ -11,6 +11,7 @@ public final class TransportFactory {
         return switch (host.transport()) {
             case LOCAL -> new LocalTransport(host.name());
             case SSH -> SshTransport.connect(host);
+            case OPENSSH -> OpenSshTransport.connect(host);
         };
     }
 }

@@ -58,7 +58,8 @@ public enum LabNets {
     PGPOOL(103, "PgpoolIT"),
     SHELL(104, "ShellIT"),
     FLEET(107, "FleetIT"),
-    STATUS_DIRECT(243, "StatusDirectIT");
+    STATUS_DIRECT(243, "StatusDirectIT"),
+    OPENSSH(246, "OpenSshIT");
 
     private final int octet;
     private final int span;

@@ -45,7 +45,7 @@ final class PgBouncerRead {
         if (host.transport() == Host.TransportKind.LOCAL) {
             return java.nio.file.Files.notExists(java.nio.file.Path.of(io.pgrunbook.pgbouncer.PauseGuard.stateFile(host)));
         }
-        return host.transport() == Host.TransportKind.SSH && host.postgres().connect() == PgSettings.ConnectMode.DIRECT;
+        return host.overSsh() && host.postgres().connect() == PgSettings.ConnectMode.DIRECT;
     }
 
     /**

@@ -105,18 +105,18 @@ class DistributionIT {
     }
 
     /**
-     * With no Java chosen, the launcher runs the newest JDK 24 or later on the machine with an ahead-of-time cache: made
-     * at the first start, used by the next, replaced (not piled up) when the jar changes, ignored in silence when broken.
+     * A JDK 24 or later chosen with PGRUNBOOK_JAVA starts from an ahead-of-time cache: made at the first start, used by
+     * the next, replaced (not piled up) when the jar changes, ignored in silence when broken.
      */
     @Test
-    void without_a_chosen_java_the_newest_jdk_starts_from_an_ahead_of_time_cache_kept_per_jar() throws Exception {
+    void a_chosen_jdk_24_or_later_starts_from_an_ahead_of_time_cache_kept_per_jar() throws Exception {
         int newest = newestJdk();
         // CI's machine has Temurin 25 beside Java 17, as the README's requirements say: there this must not be skipped
         assertTrue(newest >= 24 || !"true".equalsIgnoreCase(System.getenv("CI")), "no JDK 24 or later under /usr/lib/jvm on CI");
         Assumptions.assumeTrue(newest >= 24, "no JDK 24 or later under /usr/lib/jvm");
         Path home = unpack();
         Path cache = tmp.resolve("cache");
-        Map<String, String> env = Map.of("XDG_CACHE_HOME", cache.toString());
+        Map<String, String> env = Map.of("XDG_CACHE_HOME", cache.toString(), "PGRUNBOOK_JAVA", newestJdkHome().toString());
         String launcher = home.resolve("bin/pgrunbook").toString();
 
         Out first = run(List.of(launcher, "--version"), env, false);
@@ -185,6 +185,36 @@ class DistributionIT {
         Map<String, String> m = new java.util.HashMap<>(env);
         m.put(key, value);
         return m;
+    }
+
+    /** The newest JDK's directory under /usr/lib/jvm. */
+    private static Path newestJdkHome() throws IOException {
+        Path best = null;
+        int newest = 0;
+        try (Stream<Path> s = Files.list(Path.of("/usr/lib/jvm"))) {
+            for (Path jdk : s.sorted().toList()) {
+                int v = feature(jdk);
+                if (v > newest) {
+                    newest = v;
+                    best = jdk;
+                }
+            }
+        }
+        return best;
+    }
+
+    private static int feature(Path jdk) throws IOException {
+        Path release = jdk.resolve("release");
+        if (!Files.isExecutable(jdk.resolve("bin/java")) || !Files.isRegularFile(release)) {
+            return 0;
+        }
+        for (String line : Files.readAllLines(release)) {
+            var m = java.util.regex.Pattern.compile("^JAVA_VERSION=\"(?:1\\.)?(\\d+)").matcher(line);
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        return 0;
     }
 
     /** The feature number of the newest JDK under /usr/lib/jvm, by its release file; 0 when there is none. */

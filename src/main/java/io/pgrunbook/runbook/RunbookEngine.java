@@ -62,6 +62,7 @@ public final class RunbookEngine {
     public Plan plan(Runbook rb, Cluster cluster, Map<String, String> params) {
         long t = Phases.start();
         ClusterState state = env.states().probe(cluster);
+        // a command that probed first hands its probe over: then this takes no time
         Phases.done("probe of cluster " + cluster.name() + " for the plan", t);
         t = Phases.start();
         Plan plan = new Planner(env.registry()).plan(rb, cluster, state, params);

@@ -22,8 +22,11 @@ abstract class EngineCommand extends AbstractCommand {
     /** The cluster now, for the command's decisions; the plan of its next run starts from this probe, not another. */
     io.pgrunbook.cluster.ClusterState probe() {
         io.pgrunbook.inventory.Cluster cluster = cluster();
+        io.pgrunbook.runbook.Phases.mark("inventory loaded");
+        long t = io.pgrunbook.runbook.Phases.start();
         try (Connections connections = context().connections()) {
             firstState = states != null ? states.probe(cluster) : new ClusterProbe(connections, context().env()).probe(cluster);
+            io.pgrunbook.runbook.Phases.done("probe of cluster " + cluster.name() + " (handed to the plan)", t);
             return firstState;
         }
     }

@@ -41,7 +41,9 @@ public class RunCommand extends EngineCommand {
                            boolean showStatus) throws Exception {
         return outcome(cmd, runbook, exec.options(), params, (r, connections) -> {
             if (showStatus && r.outcome() == Outcome.OK) {
+                long t = io.pgrunbook.runbook.Phases.start();
                 var state = new io.pgrunbook.cluster.ClusterProbe(connections, cmd.context().env()).probe(cmd.cluster());
+                io.pgrunbook.runbook.Phases.done("probe for the final status", t);
                 cmd.out().print(StatusView.table(state, cmd.ansi()));
                 String next = NextCommand.forState(state);
                 if (next != null) {
@@ -72,8 +74,10 @@ public class RunCommand extends EngineCommand {
         Inventory inv = cmd.inventory();
         Cluster cluster = inv.cluster(cmd.global().cluster());
         try (Connections connections = cmd.context().connections()) {
+            io.pgrunbook.runbook.Phases.mark("inventory loaded");
             RunbookEngine engine = cmd.engine(connections);
             var rb = engine.load(runbook);
+            io.pgrunbook.runbook.Phases.mark("engine and runbook " + runbook + " loaded");
             cmd.err().println("Probing cluster " + cluster.name() + " ...");
             RunResult r = engine.run(inv, cluster, rb, params, opts);
             if (r.runId() == null) {
@@ -85,6 +89,8 @@ public class RunCommand extends EngineCommand {
                 render.render(r, connections);
             }
             return r.outcome();
+        } finally {
+            io.pgrunbook.runbook.Phases.mark("command done, connections closing");
         }
     }
 }

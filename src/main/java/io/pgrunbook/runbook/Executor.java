@@ -179,7 +179,9 @@ public final class Executor {
         hook.fire("run-start", null, "started");
         // ---- preflight, read-only, also in dry-run ----
         progress("Preflight on " + plan.cluster() + ":");
+        long t = Phases.start();
         List<RunResult.CheckOutcome> pre = noPreflight != null ? List.of() : preflight(plan, cluster, live, registry, runtime());
+        Phases.done("preflight", t);
         if (noPreflight != null) {
             progress("  not run again: " + noPreflight);
         }

@@ -60,8 +60,14 @@ public final class RunbookEngine {
     }
 
     public Plan plan(Runbook rb, Cluster cluster, Map<String, String> params) {
+        long t = Phases.start();
         ClusterState state = env.states().probe(cluster);
-        return new Planner(env.registry()).plan(rb, cluster, state, params);
+        // a command that probed first hands its probe over: then this takes no time
+        Phases.done("probe of cluster " + cluster.name() + " for the plan", t);
+        t = Phases.start();
+        Plan plan = new Planner(env.registry()).plan(rb, cluster, state, params);
+        Phases.done("plan of " + rb.name(), t);
+        return plan;
     }
 
     public List<RunResult.CheckOutcome> preflight(Plan plan, Cluster cluster) {
@@ -134,6 +140,7 @@ public final class RunbookEngine {
         }
         refuseUnanswerable(plan, opts, done);
         String runId = newRunId(cluster.name());
+        long locking = Phases.start();
         ClusterLock lock = ClusterLock.acquireOrExplain(env, cluster, plan.runbook(), runId, opts.breakLock(), resumedFrom);
         Set<String> secrets = new HashSet<>();
         plan.params().forEach((k, v) -> {
@@ -144,6 +151,7 @@ public final class RunbookEngine {
             }
         });
         Journal journal = Journal.create(env.stateDir(), runId, secrets);
+        Phases.done("lock and journal", locking);
         RunLog log = RunLog.open(env.stateDir(), runId).secrets(secrets);
         EventHook hook = new EventHook(cluster.hooks() == null ? null : cluster.hooks().event(), cluster.name(), env.err());
         Executor ex = new Executor(plan, cluster, env.registry(), env.states(), env.connections(), env.sql(),

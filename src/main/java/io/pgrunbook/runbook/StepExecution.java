@@ -22,7 +22,14 @@ import java.util.function.Supplier;
  * is asked for.
  */
 final class StepExecution {
+    /**
+     * How often a wait step looks again: at first soon (what it waits for, a walreceiver or a subscription worker
+     * connecting, usually takes tens of milliseconds), then less often, up to this. A look that needs the cluster's
+     * state probes every host, so those start later.
+     */
     private static final Duration WAIT_INTERVAL = Duration.ofMillis(250);
+    private static final long FIRST_LOOK_MS = 10;
+    private static final long FIRST_PROBE_MS = 50;
 
     private final Executor.Options opts;
     private final Cluster cluster;
@@ -162,6 +169,7 @@ final class StepExecution {
         Duration limit = ps.timeout() != null ? ps.timeout() : cluster.settings().waitTimeout();
         List<RunResult.CheckOutcome> last;
         boolean probe = needsState(ps);
+        long pause = probe ? FIRST_PROBE_MS : FIRST_LOOK_MS;
         while (true) {
             if (probe) {
                 refresh.run();
@@ -179,7 +187,8 @@ final class StepExecution {
                 break;
             }
             try {
-                Thread.sleep(WAIT_INTERVAL.toMillis());
+                Thread.sleep(pause);
+                pause = Math.min(pause * 2, WAIT_INTERVAL.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;

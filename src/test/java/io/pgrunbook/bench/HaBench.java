@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -30,19 +31,92 @@ class HaBench {
     private static final int RUNS = Integer.getInteger("bench.runs", 5);
     private static final Path LAUNCHER = Path.of("bin/pgrunbook").toAbsolutePath();
 
-    record Run(double seconds, int exit, String output) {
+    record Run(double seconds, int exit, String output, Path state, java.time.Instant launched, java.time.Instant ended) {
+    }
+
+    /** Per phase of the procedure (from the journal's times and the launch), the seconds of every run. */
+    static final class Breakdown {
+        final Map<String, List<Double>> phases = new java.util.LinkedHashMap<>();
+
+        void add(Run r) throws java.io.IOException {
+            Path runs = r.state().resolve("pgrunbook/runs");
+            Path journal;
+            try (var files = Files.list(runs)) {
+                journal = files.filter(f -> f.toString().endsWith(".jsonl")).findFirst().orElse(null);
+            }
+            if (journal == null) {
+                return;
+            }
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            java.time.Instant start = null;
+            java.time.Instant end = null;
+            java.time.Instant first = null;
+            Map<Integer, java.time.Instant> began = new java.util.HashMap<>();
+            for (String line : Files.readAllLines(journal)) {
+                var e = json.readTree(line);
+                java.time.Instant t = java.time.Instant.parse(e.path("time").asText());
+                switch (e.path("event").asText()) {
+                    case "start" -> start = t;
+                    case "end" -> end = t;
+                    case "step_start" -> {
+                        began.put(e.path("number").asInt(), t);
+                        if (first == null) {
+                            first = t;
+                        }
+                    }
+                    case "step_result" -> {
+                        java.time.Instant b = began.get(e.path("number").asInt());
+                        if (b != null) {
+                            put(String.format(Locale.ROOT, "step %2d %s", e.path("number").asInt(), e.path("name").asText()), b, t);
+                        }
+                    }
+                    default -> {
+                    }
+                }
+            }
+            put("launch to journal start (JVM, inventory, probe, plan, lock)", r.launched(), start);
+            put("preflight (journal start to step 1)", start, first);
+            put("journal end to exit (final status)", end, r.ended());
+        }
+
+        private void put(String phase, java.time.Instant from, java.time.Instant to) {
+            if (from != null && to != null) {
+                phases.computeIfAbsent(phase, k -> new ArrayList<>()).add(java.time.Duration.between(from, to).toNanos() / 1e9);
+            }
+        }
+
+        void print(String title) {
+            System.out.println(title + " breakdown, median per phase:");
+            phases.entrySet().stream().sorted(Map.Entry.comparingByKey(HaBench::phaseOrder)).forEach(e -> {
+                List<Double> s = new ArrayList<>(e.getValue());
+                Collections.sort(s);
+                String name = e.getKey().length() > 90 ? e.getKey().substring(0, 90) : e.getKey();
+                System.out.printf(Locale.ROOT, "%s breakdown: %.3f s  %s%n", title, s.get(s.size() / 2), name);
+            });
+        }
+    }
+
+    /** Launch first, then the steps by number, then the end. */
+    static int phaseOrder(String a, String b) {
+        return Integer.compare(rank(a), rank(b)) != 0 ? Integer.compare(rank(a), rank(b)) : a.compareTo(b);
+    }
+
+    private static int rank(String p) {
+        return p.startsWith("launch") ? 0 : p.startsWith("preflight") ? 1 : p.startsWith("step") ? 2 : 3;
     }
 
     static Run launch(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("XDG_STATE_HOME", Files.createTempDirectory("bench-state").toString());
+        Path state = Files.createTempDirectory("bench-state");
+        pb.environment().put("XDG_STATE_HOME", state.toString());
+        java.time.Instant launched = java.time.Instant.now();
         long t0 = System.nanoTime();
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         int code = p.waitFor();
-        return new Run((System.nanoTime() - t0) / 1e9, code, out);
+        return new Run((System.nanoTime() - t0) / 1e9, code, out, state, launched, java.time.Instant.now());
     }
 
     static String stats(List<Double> xs) {
@@ -58,6 +132,8 @@ class HaBench {
         launch("--version");
         List<Double> window = new ArrayList<>();
         List<Double> total = new ArrayList<>();
+        Breakdown switchovers = new Breakdown();
+        Breakdown failovers = new Breakdown();
         LabFixture lab = LabFixture.start("ha-bench", LabNets.HA_BENCH.base());
         try {
             String inv = lab.inventory().toString();
@@ -73,6 +149,7 @@ class HaBench {
                     if (r.exit() != 0) {
                         throw new AssertionError("switchover failed:\n" + r.output());
                     }
+                    switchovers.add(r);
                     window.add(w.longestGapSeconds());
                     total.add(r.seconds());
                     System.out.printf(Locale.ROOT, "switchover to %s: %.3f s, write window %.3f s, client errors %d%n", to,
@@ -104,6 +181,7 @@ class HaBench {
                 if (r.exit() != 0) {
                     throw new AssertionError("failover failed:\n" + r.output());
                 }
+                failovers.add(r);
                 firstWrite.add((firstDirect[0] - t0) / 1e9);
                 firstPooled.add((firstViaPgb[0] - t0) / 1e9);
                 failTotal.add(r.seconds());
@@ -118,6 +196,8 @@ class HaBench {
         System.out.println("failover start to first accepted write: " + stats(firstWrite));
         System.out.println("failover start to first write through PgBouncer: " + stats(firstPooled));
         System.out.println("failover total: " + stats(failTotal));
+        switchovers.print("switchover");
+        failovers.print("failover");
     }
 
     /** Retries a one-row write every 5 ms until it commits; returns the System.nanoTime of the first commit. */

@@ -136,7 +136,12 @@ trap 'echo "compare.sh: interrupted" >&2; exit 130' INT TERM
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
-rec() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-s}" >>"$RAW"; }
+# a figure is kept only from a run where every command and wait of its measurement succeeded (BAD=0 since t0): a
+# timed-out wait is not a duration; a failed run is listed under the table instead
+rec() {
+  if [ "${BAD:-0}" = 1 ] || [ -z "$3" ]; then echo "$2: $1" >>"$WORK/failures.txt"; return 0; fi
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-s}" >>"$RAW"
+}
 # as the postgres OS user (the script works from /, which it can read); `as_pg_exec x &` makes $! the pid of x itself
 as_pg() { env HOME=/var/lib/postgresql setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
 as_pg_exec() { exec env HOME=/var/lib/postgresql setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
@@ -145,7 +150,7 @@ wait_until() { # SECONDS DESCRIPTION COMMAND...
   local t=$1 what=$2; shift 2
   local end=$(( $(date +%s) + t ))
   until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt $end ] || { log "timed out after ${t}s: $what"; return 1; }
+    [ "$(date +%s)" -lt $end ] || { BAD=1; log "timed out after ${t}s: $what"; return 1; }
     sleep 0.05
   done
 }
@@ -159,6 +164,20 @@ load_data() { # ADDRESS: DATA_MB of rows in items, the same in every cluster
   q "$1" "CHECKPOINT"
 }
 postmaster_pid() { head -1 "$1/postmaster.pid"; }
+# After kill -9 of a postmaster: wait until its backends have exited (each has the data directory as its cwd), then
+# remove the pid file of a postmaster left a zombie (this machine's PID 1 does not reap daemons): a reaped one would
+# not hold it, and with it single-user mode and pg_rewind refuse the directory ("lock file already exists").
+settle_killed() { # DATADIR PID
+  local d=$1 pid=$2 p busy
+  for _ in $(seq 200); do
+    busy=0
+    for p in /proc/[0-9]*; do [ "$(readlink "$p/cwd" 2>/dev/null)" = "$d" ] && { busy=1; break; }; done
+    [ $busy = 0 ] && break
+    sleep 0.05
+  done
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] && rm -f "$d/postmaster.pid"
+  return 0
+}
 
 # switch_under_writers TOOL LABEL COMMAND...: two writers (the conninfo route; for pgrunbook also PgBouncer at
 # $PGB_ROUTE) run one second before and after the command; records its wall time, the write windows and lost commits
@@ -173,7 +192,7 @@ switch_under_writers() {
       "${tag}b" "$WORK/${tag}b.acks" & w2=$!; BG+=("$w2")
   fi
   sleep 1
-  t0=$(now)
+  t0=$(now); BAD=0
   if ! "$@" >"$WORK/$tag.out" 2>&1; then
     log "$t: switchover failed: $*"; tail -20 "$WORK/$tag.out" >&2
     kill "$w1" $w2 2>/dev/null; wait "$w1" $w2 2>/dev/null
@@ -231,7 +250,7 @@ bench_pgrunbook() {
   log "pgrunbook: lab up on $A.11-14 (--ssh)"
   "$PGR" lab up --dir "$LAB" --base-address $A.11 --ssh >"$WORK/lab-up.out" 2>&1 || { cat "$WORK/lab-up.out" >&2; die "pgrunbook lab up failed"; }
   load_data $A.11 >/dev/null
-  wait_until 60 "db2 streaming" is_streaming $A.12; wait_until 60 "db3 streaming" is_streaming $A.13
+  wait_until 60 "db2 streaming" is_streaming $A.12; wait_until 60 "db3 streaming" is_streaming $A.13 || BAD=1
   local inv=$LAB/inventory.yaml ssh_inv=$LAB/inventory-ssh.yaml
   sed 's/connect: tunnel/connect: direct/' "$ssh_inv" >"$LAB/inventory-ssh-direct.yaml"
   while read -r t launcher; do
@@ -268,30 +287,30 @@ bench_pgrunbook() {
         wait_until 60 "standbys streaming" is_streaming "$A.1${s#db}" && wait_until 60 "db3 streaming" is_streaming $A.13
         kill -9 "$(postmaster_pid "$LAB/$p/data")"; sleep 0.2
         local t0 wall fw
-        t0=$(now); first_write_bg "$t0"
-        "$launcher" -i "$inv" failover --to "$s" --yes >"$WORK/fo.out" 2>&1 || { log "$t: failover failed"; tail -20 "$WORK/fo.out" >&2; }
+        t0=$(now); BAD=0; first_write_bg "$t0"
+        "$launcher" -i "$inv" failover --to "$s" --yes >"$WORK/fo.out" 2>&1 || { BAD=1; log "$t: failover failed"; tail -20 "$WORK/fo.out" >&2; }
         wall=$(since "$t0"); fw=$(first_write_wait)
         rec "failover: to first accepted write" "$t" "$fw"
         rec "failover: command wall time" "$t" "$wall"
         log "$t: failover wall $wall s, first write after $fw s"
-        t0=$(now)
-        "$launcher" -i "$inv" failback "$p" --yes --confirm-host "$p" >"$WORK/fb.out" 2>&1 || { log "$t: failback failed"; tail -20 "$WORK/fb.out" >&2; }
-        wait_until 120 "$p streaming" is_streaming "$A.1${p#db}"
+        t0=$(now); BAD=0
+        "$launcher" -i "$inv" failback "$p" --yes --confirm-host "$p" >"$WORK/fb.out" 2>&1 || { BAD=1; log "$t: failback failed"; tail -20 "$WORK/fb.out" >&2; }
+        wait_until 120 "$p streaming" is_streaming "$A.1${p#db}" || BAD=1
         rec "rejoin of the old primary as a standby, to streaming" "$t" "$(since "$t0")"
         log "$t: failback (pg_rewind) to streaming $(since "$t0") s"
       fi
       if part rebuild; then
-        wait_until 60 "db3 streaming" is_streaming $A.13
-        t0=$(now)
-        "$launcher" -i "$inv" rebuild db3 --yes --confirm-host db3 --discard-old >"$WORK/rb.out" 2>&1 || { log "$t: rebuild failed"; tail -20 "$WORK/rb.out" >&2; }
-        wait_until 120 "db3 streaming" is_streaming $A.13
+        wait_until 60 "db3 streaming" is_streaming $A.13 || BAD=1
+        t0=$(now); BAD=0
+        "$launcher" -i "$inv" rebuild db3 --yes --confirm-host db3 --discard-old >"$WORK/rb.out" 2>&1 || { BAD=1; log "$t: rebuild failed"; tail -20 "$WORK/rb.out" >&2; }
+        wait_until 120 "db3 streaming" is_streaming $A.13 || BAD=1
         rec "rebuild of a standby, to streaming" "$t" "$(since "$t0")"
         log "$t: rebuild db3 $(since "$t0") s"
       fi
     done < <(pgr_variants)
     if part rebuild; then
       local pa; if is_primary $A.11; then pa=$A.11; else pa=$A.12; fi
-      rm -rf "$WORK/bb"; mkdir -m 700 "$WORK/bb"; chown postgres: "$WORK/bb"; t0=$(now)
+      rm -rf "$WORK/bb"; mkdir -m 700 "$WORK/bb"; chown postgres: "$WORK/bb"; t0=$(now); BAD=0
       if as_pg $PGBIN/pg_basebackup -h $pa -U postgres -D "$WORK/bb" -X stream -c fast; then
         rec "rebuild of a standby, to streaming" "plain PostgreSQL" "$(since "$t0")"; log "plain pg_basebackup $(since "$t0") s"
       else
@@ -318,10 +337,10 @@ pgr_extra_status() { # TOOL LAUNCHER
 # fourth octet (A+3); its summary lines go under the table.
 FLEET_NOTE=""
 bench_fleet() {
-  [ -x "$ROOT/bench/fleet.sh" ] || { log "fleet: no bench/fleet.sh in this checkout, skipped"; return 0; }
+  [ -x "$ROOT/bench/fleet.sh" ] || { BAD=1; log "fleet: no bench/fleet.sh in this checkout, skipped"; return 0; }
   log "fleet: bench/fleet.sh 100 clusters on 127.0.$((OCT_LAB + 3)).11"
   FLEET_DIR=$WORK/fleet-lab FLEET_BASE=127.0.$((OCT_LAB + 3)).11 "$ROOT/bench/fleet.sh" 100 10 "$STATUS_RUNS" >"$WORK/fleet.out" 2>&1 \
-    || { log "fleet: bench/fleet.sh failed"; tail -5 "$WORK/fleet.out" >&2; }
+    || { BAD=1; log "fleet: bench/fleet.sh failed"; tail -5 "$WORK/fleet.out" >&2; }
   FLEET_NOTE=$(grep -i -E 'all-clusters|median' "$WORK/fleet.out" | head -8)
   "$PGR" lab down --dir "$WORK/fleet-lab" >/dev/null 2>&1
 }
@@ -420,7 +439,7 @@ bench_repmgr() {
   as_pg repmgr -f "$RDIR/r1/repmgr.conf" primary register >"$RDIR/r1/register.log" 2>&1 || { cat "$RDIR/r1/register.log" >&2; die "repmgr: primary register failed"; }
   load_data $A.11 >/dev/null
   repmgr_start_standby r2 $A.11 && repmgr_start_standby r3 $A.11 || die "repmgr: standby clone failed"
-  wait_until 60 "r2 streaming" is_streaming $A.12; wait_until 60 "r3 streaming" is_streaming $A.13
+  wait_until 60 "r2 streaming" is_streaming $A.12; wait_until 60 "r3 streaming" is_streaming $A.13 || BAD=1
   VERSIONS+=("repmgr: $(repmgr --version 2>&1)")
   part version && status_bench repmgr "--version" "repmgr --version"
   part status && status_bench repmgr "status" "setpriv --reuid=postgres --regid=postgres --init-groups repmgr -f $RDIR/r1/repmgr.conf cluster show"
@@ -436,9 +455,9 @@ bench_repmgr() {
     if part failover; then
       if is_primary $A.11; then p=r1; s=r2; else p=r2; s=r1; fi
       wait_until 60 "standbys streaming" is_streaming "$A.1${s#r}" && wait_until 60 "r3 streaming" is_streaming $A.13
-      kill -9 "$(postmaster_pid "$RDIR/$p/data")"; sleep 0.2
-      t0=$(now); first_write_bg "$t0"
-      as_pg repmgr -f "$RDIR/$s/repmgr.conf" standby promote --siblings-follow >"$WORK/fo.out" 2>&1 || { log "repmgr: promote failed"; tail -20 "$WORK/fo.out" >&2; }
+      pk=$(postmaster_pid "$RDIR/$p/data"); kill -9 "$pk"; sleep 0.2
+      t0=$(now); BAD=0; first_write_bg "$t0"
+      as_pg repmgr -f "$RDIR/$s/repmgr.conf" standby promote --siblings-follow >"$WORK/fo.out" 2>&1 || { BAD=1; log "repmgr: promote failed"; tail -20 "$WORK/fo.out" >&2; }
       wall=$(since "$t0"); fw=$(first_write_wait)
       rec "failover: to first accepted write" repmgr "$fw"
       rec "failover: command wall time" repmgr "$wall"
@@ -447,22 +466,23 @@ bench_repmgr() {
       # (pgrunbook's failback and Patroni do the equivalent themselves), counted in the rejoin
       # and pg_rewind reads the source's timeline from its control file: a CHECKPOINT on the new primary first (as
       # pg_rewind's documentation says for a just-promoted source), else the rewound node cannot start
-      t0=$(now)
+      settle_killed "$RDIR/$p/data" "$pk"
+      t0=$(now); BAD=0
       q "$A.1${s#r}" CHECKPOINT
       as_pg $PGBIN/postgres --single -D "$RDIR/$p/data" postgres </dev/null >/dev/null 2>&1
       as_pg repmgr -f "$RDIR/$p/repmgr.conf" node rejoin -d "host=$A.1${s#r} user=repmgr dbname=repmgr" --force-rewind \
-        --config-files=node.conf >"$WORK/rj.out" 2>&1 || { log "repmgr: node rejoin failed"; tail -20 "$WORK/rj.out" >&2; }
-      wait_until 120 "$p streaming" is_streaming "$A.1${p#r}"
+        --config-files=node.conf >"$WORK/rj.out" 2>&1 || { BAD=1; log "repmgr: node rejoin failed"; tail -20 "$WORK/rj.out" >&2; }
+      wait_until 120 "$p streaming" is_streaming "$A.1${p#r}" || BAD=1
       rec "rejoin of the old primary as a standby, to streaming" repmgr "$(since "$t0")"
       log "repmgr: node rejoin --force-rewind to streaming $(since "$t0") s"
     fi
     if part rebuild; then
       if is_primary $A.11; then p=$A.11; else p=$A.12; fi
-      wait_until 60 "r3 streaming" is_streaming $A.13
-      t0=$(now)
+      wait_until 60 "r3 streaming" is_streaming $A.13 || BAD=1
+      t0=$(now); BAD=0
       as_pg $PGBIN/pg_ctl -D "$RDIR/r3/data" -w -m fast stop >/dev/null; rm -rf "$RDIR/r3/data"
       repmgr_start_standby r3 "$p" || log "repmgr: standby clone of r3 failed"
-      wait_until 120 "r3 streaming" is_streaming $A.13
+      wait_until 120 "r3 streaming" is_streaming $A.13 || BAD=1
       rec "rebuild of a standby, to streaming" repmgr "$(since "$t0")"
       log "repmgr: stop, standby clone, start, register r3: $(since "$t0") s"
     fi
@@ -539,7 +559,7 @@ bench_patroni() {
   q $A.11 "CREATE TABLE items (id bigserial PRIMARY KEY, note text, created timestamptz DEFAULT now())" 5432 app
   load_data $A.11 >/dev/null
   patroni_start p2; patroni_start p3
-  wait_until 120 "p2 streaming" is_streaming $A.12; wait_until 120 "p3 streaming" is_streaming $A.13
+  wait_until 120 "p2 streaming" is_streaming $A.12; wait_until 120 "p3 streaming" is_streaming $A.13 || BAD=1
   VERSIONS+=("Patroni: $(patronictl version 2>&1 | head -1); etcd: $(etcd --version | head -1)")
   part version && status_bench Patroni "--version" "patronictl version"
   part status && status_bench Patroni "status" "patronictl -c $PDIR/p1.yml list"
@@ -556,21 +576,21 @@ bench_patroni() {
       p=$(patroni_leader); if [ "$p" = p1 ]; then s=p2; else s=p1; fi
       patroni_wait_replicas "$p"
       # Patroni's answer to a dead postmaster alone: it starts it again in place (the leader key is still held)
-      kill -9 "$(postmaster_pid "$PDIR/$p/data")"; t0=$(now)
+      kill -9 "$(postmaster_pid "$PDIR/$p/data")"; t0=$(now); BAD=0
       fw=$($PY "$CLIENT" firstwrite "$SW_DSN" "$t0")
       rec "Patroni: postmaster alone killed, to first write (restarted in place)" Patroni "$fw"
       log "Patroni: postmaster killed, restarted in place, first write after $fw s"
       patroni_wait_replicas "$p"
       # the node lost (Patroni and postmaster): automatic failover once the leader key expires (ttl 20 s)
       pa=$(postmaster_pid "$PDIR/$p/data")
-      kill -9 "${PATRONI_PID[$p]}" "$pa"; t0=$(now)
+      kill -9 "${PATRONI_PID[$p]}" "$pa"; t0=$(now); BAD=0
       fw=$($PY "$CLIENT" firstwrite "$SW_DSN" "$t0")
       rec "failover: to first accepted write" Patroni "$fw"
       log "Patroni: node killed, automatic failover, first write after $fw s"
-      wait_until 30 "old postmaster gone" bash -c "! kill -0 $pa"
-      t0=$(now)
+      settle_killed "$PDIR/$p/data" "$pa"
+      t0=$(now); BAD=0
       patroni_start "$p"
-      wait_until 180 "$p streaming" is_streaming "$A.1${p#p}"
+      wait_until 180 "$p streaming" is_streaming "$A.1${p#p}" || BAD=1
       rec "rejoin of the old primary as a standby, to streaming" Patroni "$(since "$t0")"
       log "Patroni: restart of the old leader, rejoin (pg_rewind) to streaming $(since "$t0") s"
     fi
@@ -578,9 +598,9 @@ bench_patroni() {
       p=$(patroni_leader); patroni_wait_replicas "$p"
       # the automatic failover may have elected any node: rebuild the last replica
       if [ "$p" = p3 ]; then s=p2; else s=p3; fi
-      t0=$(now)
-      patronictl -c "$PDIR/p1.yml" reinit compare "$s" --force --wait >"$WORK/reinit.out" 2>&1 || { log "Patroni: reinit failed"; tail "$WORK/reinit.out" >&2; }
-      wait_until 120 "$s streaming" is_streaming "$A.1${s#p}"
+      t0=$(now); BAD=0
+      patronictl -c "$PDIR/p1.yml" reinit compare "$s" --force --wait >"$WORK/reinit.out" 2>&1 || { BAD=1; log "Patroni: reinit failed"; tail "$WORK/reinit.out" >&2; }
+      wait_until 120 "$s streaming" is_streaming "$A.1${s#p}" || BAD=1
       rec "rebuild of a standby, to streaming" Patroni "$(since "$t0")"
       log "Patroni: reinit $s $(since "$t0") s"
     fi
@@ -606,6 +626,11 @@ jdk=$(java -version 2>&1 | head -1)
 pgv=$($PGBIN/postgres --version)
 vers=$(printf -- '- %s\n' "${VERSIONS[@]}")
 FLEET_MD=""
+FAILED_MD=""
+if [ -s "$WORK/failures.txt" ]; then
+  FAILED_MD=$(printf '\n\nRuns left out of the figures (a command failed or a wait timed out; the log of the run says why):\n%s' \
+    "$(sort "$WORK/failures.txt" | uniq -c | awk '{ n = $1; $1 = ""; printf "\n- %s (%d)", substr($0, 2), n }')")
+fi
 [ -n "$FLEET_NOTE" ] && FLEET_MD=$(printf '\n\n`bench/fleet.sh 100 10 %s` (pgrunbook only, on a lab of its own), its summary:\n\n```\n%s\n```' "$STATUS_RUNS" "$FLEET_NOTE")
 $PY - "$WORK/meta.json" <<EOF
 import json, sys
@@ -652,7 +677,7 @@ Not the same work, read the figures with it:
   promote --siblings-follow\`) after a kill -9 of the primary's postmaster; Patroni from the kill -9 of the node.
 
 A noisy shared machine (other builds and tests ran on the same cores): compare columns of one run only; the lead's
-final figures come from a quiet run. Raw figures: bench/compare-raw.tsv (not committed).$FLEET_MD"""
+final figures come from a quiet run. Raw figures: bench/compare-raw.tsv (not committed).$FAILED_MD$FLEET_MD"""
 labels = {}
 json.dump({"header": header, "footer": footer, "labels": labels}, open(sys.argv[1], "w"))
 EOF

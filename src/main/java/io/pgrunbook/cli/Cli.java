@@ -97,7 +97,14 @@ public final class Cli {
                 // a monitoring agent runs `status -o nagios`; any other command would print a table it cannot read
                 throw new CommandLine.ParameterException(leaf, "-o nagios is for status only");
             }
-            return new CommandLine.RunLast().execute(parsed);
+            try {
+                return new CommandLine.RunLast().execute(parsed);
+            } finally {
+                // a command that probed and then refused never handed its probe's transports to a run
+                if (leaf.getCommand() instanceof EngineCommand ec) {
+                    ec.closeKept();
+                }
+            }
         });
         return cl;
     }

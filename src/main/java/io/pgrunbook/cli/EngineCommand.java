@@ -18,16 +18,38 @@ abstract class EngineCommand extends AbstractCommand {
     Executor.StateSource states;
     /** A probe the command already made: the plan uses it instead of probing again (then probes are live). */
     private io.pgrunbook.cluster.ClusterState firstState;
+    /** The probe's transports, until a run takes them. */
+    private Connections kept;
 
     /** The cluster now, for the command's decisions; the plan of its next run starts from this probe, not another. */
     io.pgrunbook.cluster.ClusterState probe() {
         io.pgrunbook.inventory.Cluster cluster = cluster();
         io.pgrunbook.runbook.Phases.mark("inventory loaded");
         long t = io.pgrunbook.runbook.Phases.start();
-        try (Connections connections = context().connections()) {
-            firstState = states != null ? states.probe(cluster) : new ClusterProbe(connections, context().env()).probe(cluster);
-            io.pgrunbook.runbook.Phases.done("probe of cluster " + cluster.name() + " (handed to the plan)", t);
-            return firstState;
+        if (kept == null) {
+            kept = context().connections();
+        }
+        firstState = states != null ? states.probe(cluster) : new ClusterProbe(kept, context().env()).probe(cluster);
+        io.pgrunbook.runbook.Phases.done("probe of cluster " + cluster.name() + " (handed to the plan)", t);
+        return firstState;
+    }
+
+    /**
+     * The transports of the command's probe, handed to its run (then closed by the run's caller), else new ones: the
+     * run reuses the probe's SSH connections, and a host that made the probe wait in vain is not waited for again by
+     * the run's first steps (see Connections).
+     */
+    Connections connections() {
+        Connections c = kept;
+        kept = null;
+        return c != null ? c : context().connections();
+    }
+
+    /** Closes the probe's transports when no run took them (a refusal after the probe). */
+    void closeKept() {
+        if (kept != null) {
+            kept.close();
+            kept = null;
         }
     }
 

@@ -73,7 +73,7 @@ public class RunCommand extends EngineCommand {
                            Render render) throws Exception {
         Inventory inv = cmd.inventory();
         Cluster cluster = inv.cluster(cmd.global().cluster());
-        try (Connections connections = cmd.context().connections()) {
+        try (Connections connections = cmd.connections()) {
             io.pgrunbook.runbook.Phases.mark("inventory loaded");
             RunbookEngine engine = cmd.engine(connections);
             var rb = engine.load(runbook);

@@ -47,7 +47,8 @@ public class PgException extends RuntimeException {
         return refused || "08001".equals(sqlState) && getMessage().contains("refused");
     }
 
+    /** No answer within the connect or login timeout (PgJDBC's login timeout says so only in words). */
     public boolean timedOut() {
-        return timedOut;
+        return timedOut || "08001".equals(sqlState) && getMessage().contains("timed out");
     }
 }

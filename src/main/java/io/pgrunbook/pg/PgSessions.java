@@ -68,10 +68,27 @@ public final class PgSessions {
         if (pw != null) {
             p.setProperty("password", pw);
         }
+        // a server that let a connect wait in vain a moment ago is not waited for again by the same command (a dead
+        // old primary is asked by the fence, its verification and the promotion's re-check): see Connections
+        String way = host.name() + " postgres " + hostPort(target);
+        if (connections != null) {
+            try {
+                connections.failFastIfRecent(host.name(), way);
+            } catch (io.pgrunbook.remote.TransportException e) {
+                throw new PgException(host.name(), db, new SQLException(e.getMessage().substring(host.name().length() + 2), "08001",
+                        new java.net.SocketTimeoutException("remembered")));
+            }
+        }
+        long start = System.nanoTime();
         try {
             return DriverManager.getConnection(url(target, db), p);
         } catch (SQLException e) {
-            throw new PgException(host.name(), db, e);
+            PgException pe = new PgException(host.name(), db, e);
+            if (pe.timedOut() && connections != null) {
+                String first = e.getMessage() == null ? "no answer" : e.getMessage().split("\n", 2)[0];
+                connections.rememberIfSlow(way, first, start);
+            }
+            throw pe;
         }
     }
 

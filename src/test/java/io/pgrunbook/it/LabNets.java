@@ -59,7 +59,8 @@ public enum LabNets {
     SHELL(104, "ShellIT"),
     FLEET(107, "FleetIT"),
     STATUS_DIRECT(243, "StatusDirectIT"),
-    OPENSSH(246, "OpenSshIT");
+    OPENSSH(246, "OpenSshIT"),
+    DEAD_HOST(105, "DeadHostIT");
 
     private final int octet;
     private final int span;

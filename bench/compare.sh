@@ -612,12 +612,14 @@ bench_patroni() {
 
 # ================================================================ run and report
 T_START=$(now)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "compare: N=$N, parts $ONLY, data ${DATA_MB} MB, work directory $WORK"
 tool pgrunbook && bench_pgrunbook
 tool pgrunbook && part fleet && bench_fleet
 tool repmgr && bench_repmgr
 tool patroni && bench_patroni
 TOOK=$(since "$T_START")
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 kernel=$(uname -r)
 cores=$(nproc)
@@ -676,8 +678,8 @@ Not the same work, read the figures with it:
 - Failover, to first accepted write: pgrunbook and repmgr from the start of the command (\`failover --to\`, \`standby
   promote --siblings-follow\`) after a kill -9 of the primary's postmaster; Patroni from the kill -9 of the node.
 
-A noisy shared machine (other builds and tests ran on the same cores): compare columns of one run only; the lead's
-final figures come from a quiet run. Raw figures: bench/compare-raw.tsv (not committed).$FAILED_MD$FLEET_MD"""
+Load average (1, 5, 15 min) at the start of the run: $LOAD_START; at its end: $LOAD_END. Anything else running on the
+machine shows in the ranges: compare the columns of one run only. Raw figures: bench/compare-raw.tsv (not committed).$FAILED_MD$FLEET_MD"""
 labels = {}
 json.dump({"header": header, "footer": footer, "labels": labels}, open(sys.argv[1], "w"))
 EOF

@@ -151,7 +151,8 @@ def report(tsv, md, meta_json):
         for p in pg:
             for o in others:
                 # a variant row of pgrunbook ("status: over SSH") is set against the other tool's main row ("status")
-                theirs = rows.get((m, o)) or rows.get((m.split(":")[0], o))
+                # (not against pgrunbook's own baseline: a row it lacks is a feature it did not have)
+                theirs = rows.get((m, o)) or (None if o.startswith("pgrunbook") else rows.get((m.split(":")[0], o)))
                 cells.append(ratio(rows.get((m, p)), theirs) if notes[m] != "n" else "")
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")

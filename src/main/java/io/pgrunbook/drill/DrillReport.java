@@ -226,7 +226,9 @@ public record DrillReport(String drillId, String scenario, String cluster, Strin
         if (rto == null) {
             return "unknown (no write attempt)";
         }
-        return String.format(java.util.Locale.ROOT, "%.2f s", rto.seconds()) + (restored ? "" : " or more (writes never came back)");
+        // from the same millisecond-rounded figure as the JSON's rto.seconds, so the two never differ in the last digit
+        return String.format(java.util.Locale.ROOT, "%.2f s", Math.round(rto.seconds() * 1000) / 1000.0)
+                + (restored ? "" : " or more (writes never came back)");
     }
 
     String rpoText() {

@@ -6,7 +6,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -43,24 +42,8 @@ final class OpenSshForwards {
 
     private ServerSocket listen(String targetHost, int targetPort) {
         try {
-            ServerSocket ss = new ServerSocket();
-            ss.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            Thread t = new Thread(() -> {
-                while (!closed && !ss.isClosed()) {
-                    Socket s;
-                    try {
-                        s = ss.accept();
-                    } catch (IOException e) {
-                        break;
-                    }
-                    Thread conn = new Thread(() -> bridge(s, targetHost, targetPort),
-                            "openssh-forward-" + host + "-" + targetHost + ":" + targetPort + "-conn");
-                    conn.setDaemon(true);
-                    conn.start();
-                }
-            }, "openssh-forward-" + host + "-" + targetHost + ":" + targetPort);
-            t.setDaemon(true);
-            t.start();
+            ServerSocket ss = LoopbackListener.open("openssh-forward-" + host + "-" + targetHost + ":" + targetPort,
+                    () -> closed, s -> bridge(s, targetHost, targetPort)).socket();
             LOG.debug("{}: forwarding 127.0.0.1:{} to {}:{} on the host (ssh -W)", host, ss.getLocalPort(), targetHost, targetPort);
             return ss;
         } catch (IOException e) {

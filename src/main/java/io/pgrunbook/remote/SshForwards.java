@@ -6,7 +6,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -44,25 +43,10 @@ final class SshForwards {
      */
     private Forward openForward(String targetHost, int targetPort) {
         try {
-            ServerSocket ss = new ServerSocket();
-            ss.setReuseAddress(true);
-            ss.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            Thread t = new Thread(() -> {
-                while (!closed && !ss.isClosed()) {
-                    Socket s;
-                    try {
-                        s = ss.accept();
-                    } catch (IOException e) {
-                        break;
-                    }
-                    Thread conn = new Thread(() -> serve(s, targetHost, targetPort),
-                            "ssh-forward-" + host + "-" + targetHost + ":" + targetPort + "-conn");
-                    conn.setDaemon(true);
-                    conn.start();
-                }
-            }, "ssh-forward-" + host + "-" + targetHost + ":" + targetPort);
-            t.setDaemon(true);
-            t.start();
+            LoopbackListener l = LoopbackListener.open("ssh-forward-" + host + "-" + targetHost + ":" + targetPort,
+                    () -> closed, s -> serve(s, targetHost, targetPort));
+            ServerSocket ss = l.socket();
+            Thread t = l.acceptor();
             LOG.debug("{}: forwarding 127.0.0.1:{} to {}:{} on the host", host, ss.getLocalPort(), targetHost,
                     targetPort);
             return new Forward(ss, t);

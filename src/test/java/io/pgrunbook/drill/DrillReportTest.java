@@ -42,6 +42,18 @@ class DrillReportTest {
     }
 
     @Test
+    void the_markdown_and_the_json_give_the_same_rto_at_a_rounding_edge() throws Exception {
+        // 44.9 ms: the JSON rounds to the millisecond (0.045), the Markdown prints two decimals of that same figure
+        DrillReport r = new DrillReport("d1", "failback", "lab", "ok", T0, T0.plusSeconds(2),
+                new DrillReport.Gap(T0, T0.plusNanos(44_900_000)), true, 10, 10, 0, List.of(), "db1", List.of(), List.of(),
+                "/tmp/w.tsv");
+        double json = JSON.readTree(r.json()).at("/rto/seconds").asDouble();
+        assertEquals(0.045, json, 1e-9);
+        String md = r.markdown("d1.drill.svg");
+        assertTrue(md.contains(String.format(java.util.Locale.ROOT, "**%.2f s**", json)), md);
+    }
+
+    @Test
     void a_longer_gap_before_the_procedure_does_not_count() {
         List<Attempt> a = List.of(ok(1, 0, 0.01), ok(2, 10, 10.01), ok(3, 11, 11.01), ok(4, 12.5, 12.51), ok(5, 13, 13.01));
         DrillReport.Gap g = DrillReport.longestGap(a, at(11.5), at(12));

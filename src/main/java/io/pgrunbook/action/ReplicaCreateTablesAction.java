@@ -23,15 +23,13 @@ public final class ReplicaCreateTablesAction implements Action {
 
     @Override
     public Description description() {
-        return Description.of("Create on the REPLICA the published tables it lacks, from the primary's catalog.")
-                .option("upstream", "HOST: the publisher (default: the live primary)")
-                .option("mode", "auto, resync or slot: how to repair")
-                .changes("CREATE SCHEMA/TABLE on the REPLICA");
+        return ReplicaSupport.repairStep("Create on the REPLICA the published tables it lacks, from the primary's catalog.",
+                "CREATE SCHEMA/TABLE on the REPLICA");
     }
 
     @Override
     public Set<String> options() {
-        return Set.of("upstream", "mode");
+        return ReplicaSupport.REPAIR_OPTIONS;
     }
 
     @Override

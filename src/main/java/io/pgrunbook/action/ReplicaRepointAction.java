@@ -30,15 +30,13 @@ public final class ReplicaRepointAction implements Action {
 
     @Override
     public Description description() {
-        return Description.of("Point the REPLICA's subscription at the live primary (slot created or reused).")
-                .option("upstream", "HOST: the publisher (default: the live primary)")
-                .option("mode", "auto, resync or slot: how to repair")
-                .changes("ALTER SUBSCRIPTION ... CONNECTION on the REPLICA; may create a slot on the primary");
+        return ReplicaSupport.repairStep("Point the REPLICA's subscription at the live primary (slot created or reused).",
+                "ALTER SUBSCRIPTION ... CONNECTION on the REPLICA; may create a slot on the primary");
     }
 
     @Override
     public Set<String> options() {
-        return Set.of("upstream", "mode");
+        return ReplicaSupport.REPAIR_OPTIONS;
     }
 
     @Override

@@ -28,15 +28,13 @@ public final class ReplicaResubscribeAction implements Action {
 
     @Override
     public Description description() {
-        return Description.of("Drop and create the REPLICA's subscription again, copying the data anew.")
-                .option("upstream", "HOST: the publisher (default: the live primary)")
-                .option("mode", "auto, resync or slot: how to repair")
-                .changes("DROP/CREATE SUBSCRIPTION on the REPLICA; drops the old slot on the primary");
+        return ReplicaSupport.repairStep("Drop and create the REPLICA's subscription again, copying the data anew.",
+                "DROP/CREATE SUBSCRIPTION on the REPLICA; drops the old slot on the primary");
     }
 
     @Override
     public Set<String> options() {
-        return Set.of("upstream", "mode");
+        return ReplicaSupport.REPAIR_OPTIONS;
     }
 
     @Override

@@ -72,6 +72,17 @@ public final class ReplicaSupport {
                 "dbname", r.database(), "user", r.user(), "application_name", replica.name());
     }
 
+    /** The with: options of the four steps of a REPLICA's repair (repoint, create tables, truncate, resubscribe). */
+    static final Set<String> REPAIR_OPTIONS = Set.of("upstream", "mode");
+
+    /** The description of one of those steps: what it does, their two options, what it changes. */
+    static Description repairStep(String what, String changes) {
+        return Description.of(what)
+                .option("upstream", "HOST: the publisher (default: the live primary)")
+                .option("mode", "auto, resync or slot: how to repair")
+                .changes(changes);
+    }
+
     static Host upstream(StepContext ctx) {
         return RewindReportAction.upstream(ctx);
     }

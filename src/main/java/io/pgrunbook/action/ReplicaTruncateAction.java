@@ -29,15 +29,13 @@ public final class ReplicaTruncateAction implements Action {
 
     @Override
     public Description description() {
-        return Description.of("Empty the REPLICA's subscribed tables before a full re-copy.")
-                .option("upstream", "HOST: the publisher (default: the live primary)")
-                .option("mode", "auto, resync or slot: how to repair")
-                .changes("TRUNCATE on the REPLICA (destructive)");
+        return ReplicaSupport.repairStep("Empty the REPLICA's subscribed tables before a full re-copy.",
+                "TRUNCATE on the REPLICA (destructive)");
     }
 
     @Override
     public Set<String> options() {
-        return Set.of("upstream", "mode");
+        return ReplicaSupport.REPAIR_OPTIONS;
     }
 
     @Override

@@ -60,12 +60,24 @@ public abstract class AbstractCommand implements Callable<Integer> {
 
     protected Inventory inventory() {
         Path p = inventoryPath();
+        // read once per command: a procedure asks for it to probe, then again to run (a command object lives for one
+        // command line, in the shell too)
+        if (loaded != null && loaded.path().equals(p)) {
+            return loaded.inventory();
+        }
         if (!Files.exists(p)) {
             throw new PgrunbookException(Outcome.INVALID_INPUT, p + ": no such inventory file",
                     "give one with -i FILE or PGRUNBOOK_INVENTORY (see inventory.example.yaml)");
         }
-        return new InventoryLoader(context().env()).load(p);
+        Inventory inv = new InventoryLoader(context().env()).load(p);
+        loaded = new Loaded(p, inv);
+        return inv;
     }
+
+    private record Loaded(Path path, Inventory inventory) {
+    }
+
+    private Loaded loaded;
 
     protected Cluster cluster() {
         return inventory().cluster(global().cluster());

@@ -45,6 +45,20 @@ public final class LabSshd implements AutoCloseable {
      */
     public static LabSshd start(Path dir, List<String> listenAddresses, int port, String loginUser,
                                 java.util.Map<String, String> env, List<String> alsoAllowed) {
+        return start(dir, listenAddresses, port, loginUser, env, alsoAllowed, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, List, int, String, java.util.Map, List)}, with more sshd_config lines (a hardened
+     * host's, e.g. "MaxSessions 2"); a keyword the lab writes itself keeps the lab's value (sshd takes the first).
+     */
+    public static LabSshd start(Path dir, List<String> listenAddresses, int port, String loginUser,
+                                java.util.Map<String, String> env, List<String> alsoAllowed, List<String> extraConfig) {
+        for (String line : extraConfig) {
+            if (!line.matches("[A-Za-z]+ [^\\n\\r]+")) {
+                throw new IllegalArgumentException("lab sshd: not an sshd_config line: '" + line + "'");
+            }
+        }
         if (listenAddresses == null || listenAddresses.isEmpty()) {
             throw new IllegalArgumentException("lab sshd: no listen address");
         }
@@ -74,7 +88,7 @@ public final class LabSshd implements AutoCloseable {
             Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx--x--x"));
             LabSshd sshd = new LabSshd(d, List.copyOf(listenAddresses), port);
             sshd.generateKeys();
-            sshd.writeConfig(String.join(" ", concat(loginUser, alsoAllowed)), env);
+            sshd.writeConfig(String.join(" ", concat(loginUser, alsoAllowed)), env, extraConfig);
             sshd.writeKnownHosts();
             stop(d);
             unlockAccount(loginUser);
@@ -202,7 +216,8 @@ public final class LabSshd implements AutoCloseable {
     }
 
     /** {@code loginUsers}: one or more user names, separated by spaces. */
-    private void writeConfig(String loginUsers, java.util.Map<String, String> env) throws IOException {
+    private void writeConfig(String loginUsers, java.util.Map<String, String> env, List<String> extra)
+            throws IOException {
         List<String> c = new ArrayList<>();
         c.add("# written by pgrunbook lab; regenerated on every start");
         for (String a : addresses) {
@@ -236,6 +251,7 @@ public final class LabSshd implements AutoCloseable {
         if (!env.isEmpty()) {
             c.add(setEnv.toString());
         }
+        c.addAll(extra);
         Files.writeString(config(), String.join("\n", c) + "\n");
     }
 

@@ -41,8 +41,14 @@ public final class OpenSshTransport implements Transport {
             + "{ cat <&3 >/dev/null; kill -HUP -- -$c 2>/dev/null || kill -HUP $c 2>/dev/null; } >/dev/null 2>&1 & w=$!; "
             + "exec 3<&-; wait $c; s=$?; kill $w 2>/dev/null; exit $s";
 
-    /** OpenSSH's default MaxSessions is 10 per connection, and every command is a session on the one master. */
-    private final java.util.concurrent.Semaphore sessions = new java.util.concurrent.Semaphore(8, true);
+    /**
+     * OpenSSH's default MaxSessions is 10 per connection, and every command is a session on the one master; a host
+     * that allows fewer refuses the master's session, and ssh then logs in again on its own connection: the limit
+     * comes down to the commands running then, so the next ones wait for the master instead.
+     */
+    private final SessionLimit sessions = new SessionLimit(8);
+    /** What ssh prints when the master's server refused it a session (ssh then connects on its own). */
+    static final String MUX_REFUSED = "mux_client_request_session: session request failed: Session open refused by peer";
     private final Host host;
     private final OpenSshOptions options;
     private final OpenSshForwards forwards;
@@ -145,11 +151,26 @@ public final class OpenSshTransport implements Transport {
             Thread.currentThread().interrupt();
             throw new TransportException(host.name(), "interrupted while waiting for a free SSH session", e);
         }
+        sessions.opened();
+        ExecResult r;
+        boolean refused = false;
         try {
-            return run(command, opts, line, watched, start);
+            r = run(command, opts, line, watched, start);
+            refused = r.stderr().contains(MUX_REFUSED) || r.stderr().contains(muxDisabled());
         } finally {
-            sessions.release();
+            if (refused) {
+                // it ran all the same, over a connection of its own; the others running now are what the host allows
+                sessions.ranBeside();
+            }
+            sessions.release(true);
         }
+        if (!refused) {
+            return r;
+        }
+        LOG.debug("{}: the master's server refused a session; at most {} commands at once now", host.name(),
+                sessions.limit());
+        return new ExecResult(r.exitCode(), r.stdout(), withoutLines(r.stderr(), MUX_REFUSED, muxDisabled()),
+                r.duration());
     }
 
     private ExecResult run(RemoteCommand command, ExecOptions opts, String line, boolean watched, long start) {
@@ -215,6 +236,23 @@ public final class OpenSshTransport implements Transport {
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         LOG.debug("{}: exit {} in {} ms", host.name(), code, took.toMillis());
         return new ExecResult(code, stdout, stderr, took);
+    }
+
+    /** What ssh prints when, refused by the master, it could not become a master itself (the socket is taken). */
+    private String muxDisabled() {
+        return "ControlSocket " + options.controlPath() + " already exists, disabling multiplexing";
+    }
+
+    /** {@code stderr} without ssh's lines about its multiplexing (the command ran all the same). */
+    static String withoutLines(String stderr, String... lines) {
+        List<String> drop = List.of(lines);
+        StringBuilder kept = new StringBuilder();
+        for (String l : stderr.split("\n", -1)) {
+            if (!drop.contains(l.strip())) {
+                kept.append(l).append('\n');
+            }
+        }
+        return kept.length() > 0 ? kept.substring(0, kept.length() - 1) : "";
     }
 
     /** The remote line of a command run under {@link #WATCH}; the become wrapper goes inside, so sudo is watched too. */

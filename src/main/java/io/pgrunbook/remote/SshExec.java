@@ -2,6 +2,7 @@ package io.pgrunbook.remote;
 
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.connection.ConnectionException;
+import net.schmizz.sshj.connection.channel.OpenFailException;
 import net.schmizz.sshj.connection.channel.direct.Session;
 import net.schmizz.sshj.connection.channel.direct.Signal;
 import org.slf4j.Logger;
@@ -18,7 +19,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,7 +30,7 @@ import static io.pgrunbook.remote.SshSupport.human;
 /** Commands on one SSH connection: a session each, both output streams read, a missing exit status a failure. */
 final class SshExec {
     private static final Logger LOG = LoggerFactory.getLogger("io.pgrunbook.remote");
-    /** OpenSSH's default MaxSessions is 10; stay under it so concurrent callers queue instead of failing. */
+    /** OpenSSH's default MaxSessions is 10; start under it, and come down to what a server allows (SessionLimit). */
     private static final int MAX_CONCURRENT_SESSIONS = 8;
     private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -38,7 +38,7 @@ final class SshExec {
     private final String where;
     private final String loginUser;
     private final SSHClient client;
-    private final Semaphore sessions = new Semaphore(MAX_CONCURRENT_SESSIONS, true);
+    private final SessionLimit sessions = new SessionLimit(MAX_CONCURRENT_SESSIONS);
     private final ExecutorService pumps;
 
     SshExec(String host, String where, String loginUser, SSHClient client) {
@@ -63,15 +63,9 @@ final class SshExec {
                     : (become ? "(as " + command.asUser() + ") " : "") + command.display());
         }
         long start = System.nanoTime();
-        try {
-            sessions.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TransportException(host, "interrupted while waiting for a free SSH session", e);
-        }
         Session session = null;
         try {
-            session = client.startSession();
+            session = openSession(start, opts.timeout());
             Session.Command cmd = session.exec(line);
             StringBuilder out = new StringBuilder();
             StringBuilder err = new StringBuilder();
@@ -139,8 +133,62 @@ final class SshExec {
         } catch (IOException e) {
             throw new TransportException(host, where + ": cannot run command: " + e.getMessage(), e);
         } finally {
-            closeQuietly(session);
-            sessions.release();
+            if (session != null) {
+                closeQuietly(session);
+                sessions.release(true);
+            }
+        }
+    }
+
+    /**
+     * A session on the connection, in a slot of {@link SessionLimit}: a session the server refuses (its MaxSessions,
+     * or one it has not freed yet) is asked for again once a slot is free, for up to {@link SessionLimit#RETRY_FOR}.
+     */
+    private Session openSession(long start, Duration timeout) throws IOException {
+        Duration retryFor = timeout != null && timeout.compareTo(SessionLimit.RETRY_FOR) < 0 ? timeout
+                : SessionLimit.RETRY_FOR;
+        long deadline = start + retryFor.toNanos();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                sessions.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TransportException(host, "interrupted while waiting for a free SSH session", e);
+            }
+            Session session;
+            try {
+                session = client.startSession();
+            } catch (OpenFailException e) {
+                int openNow = sessions.refused();
+                // sshd refuses a session past MaxSessions as CONNECT_FAILED, "open failed"; only an unknown channel
+                // type says the server takes no sessions at all
+                if (e.getReason() == OpenFailException.Reason.UNKNOWN_CHANNEL_TYPE) {
+                    throw e;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new TransportException(host, where + ": the server refuses a new SSH session (\""
+                            + e.getMessage() + "\", " + openNow + " open on this connection; its sshd_config"
+                            + " MaxSessions?)", e);
+                }
+                LOG.debug("{}: session refused with {} open ({}); limit now {}, asking again", host, openNow,
+                        e.getMessage(), sessions.limit());
+                sleep(SessionLimit.backoffMillis(attempt));
+                continue;
+            } catch (IOException | RuntimeException e) {
+                sessions.release(false);
+                throw e;
+            }
+            sessions.opened();
+            return session;
+        }
+    }
+
+    private void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransportException(host, "interrupted while waiting for a free SSH session", e);
         }
     }
 

@@ -104,10 +104,14 @@ class SshTransportIT {
             sshd.close();
         }
         if (dir != null) {
-            // it holds a private key that the lab authorizes for postgres
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(dir);
+        }
+    }
+
+    /** A lab sshd's directory holds a private key that the lab authorizes for postgres: never leave it behind. */
+    private static void deleteTree(Path root) throws IOException {
+        try (var files = Files.walk(root)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
@@ -296,6 +300,74 @@ class SshTransportIT {
         // openssh: an earlier test's master may still be up (no login at all); a new one ran "true" as it started
         assertEquals(client == Client.SSHJ ? 1 : Math.min(logins, 1), logins, "more than one SSH connection was made");
         assertEquals(sessionsBefore + n + (client == Client.OPENSSH ? logins : 0), logCount("Starting session"));
+    }
+
+    /**
+     * A hardened host's sshd (MaxSessions 2): 24 commands from 6 threads all run, with nothing of ssh's in their
+     * stderr; SSHJ over its one connection.
+     */
+    @ParameterizedTest
+    @EnumSource(Client.class)
+    void a_server_allowing_fewer_sessions_queues_commands_instead_of_failing_them(Client client) throws Exception {
+        // under /tmp, not @TempDir: the login user must be able to traverse to authorized_keys
+        Path hardenedDir = Files.createTempDirectory("pgrunbook-ssh-it-hardened-");
+        try (LabSshd hardened = LabSshd.start(hardenedDir, List.of(A1), PORT + 2, USER, java.util.Map.of(),
+                List.of(), List.of("MaxSessions 2"))) {
+            Host h = host(A1, PORT + 2, hardened.knownHosts().toString(), List.of(hardened.clientKey().toString()),
+                    null, Duration.ofSeconds(5));
+            int n = 24;
+            try (Transport t = client.connect(h)) {
+                ExecutorService pool = Executors.newFixedThreadPool(6);
+                try {
+                    List<Future<ExecResult>> results = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        String word = "w" + i;
+                        // long enough that the sessions overlap, so the server refuses some
+                        results.add(pool.submit(() -> t.exec(RemoteCommand.of("sh", "-c", "sleep 0.05; echo " + word))));
+                    }
+                    for (int i = 0; i < n; i++) {
+                        ExecResult r = results.get(i).get(30, TimeUnit.SECONDS);
+                        assertTrue(r.ok(), r::stderr);
+                        assertEquals("w" + i + "\n", r.stdout());
+                        assertEquals("", r.stderr(), "ssh's own complaint reached the command's stderr");
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+            Thread.sleep(200); // sshd writes its log asynchronously to us
+            long logins = Files.readAllLines(hardened.log()).stream().filter(l -> l.contains("Accepted publickey")).count();
+            if (client == Client.SSHJ) {
+                assertEquals(1, logins, "the commands did not share one SSH connection");
+            } else {
+                // ssh runs a refused command over a login of its own; the first round is refused (5 to 6 logins
+                // here, 9 before the limit was learnt), then the commands wait for the master
+                assertTrue(logins >= 1 && logins <= n / 2, logins + " logins for " + n + " commands");
+            }
+        } finally {
+            deleteTree(hardenedDir);
+        }
+    }
+
+    /** MaxSessions 0 allows no command at all: a clear error naming the setting, after a bounded wait. */
+    @Test
+    void a_server_allowing_no_session_fails_the_command_naming_max_sessions() throws Exception {
+        Path noneDir = Files.createTempDirectory("pgrunbook-ssh-it-none-");
+        try (LabSshd none = LabSshd.start(noneDir, List.of(A1), PORT + 3, USER, java.util.Map.of(),
+                List.of(), List.of("MaxSessions 0"))) {
+            Host h = host(A1, PORT + 3, none.knownHosts().toString(), List.of(none.clientKey().toString()),
+                    null, Duration.ofSeconds(5));
+            try (Transport t = SshTransport.connect(h)) {
+                long start = System.nanoTime();
+                TransportException e = assertThrows(TransportException.class, () -> t.exec(RemoteCommand.of("true")));
+                long took = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(e.getMessage().contains("MaxSessions"), e.getMessage());
+                assertTrue(e.getMessage().contains("refuses a new SSH session"), e.getMessage());
+                assertTrue(took < 10_000, "took " + took + " ms");
+            }
+        } finally {
+            deleteTree(noneDir);
+        }
     }
 
     @Test

@@ -126,7 +126,11 @@ public final class LabSshd implements AutoCloseable {
         // the pid may have been reused since: only ever kill an sshd
         if (ph.isPresent() && ph.get().info().command().map(c -> c.endsWith("sshd")).orElse(false)) {
             ProcessHandle p = ph.get();
+            // its connections too: a client's ControlPersist master (transport: openssh) would otherwise stay
+            // logged in to the stopped lab for its persist time, and be reused by a new lab on the same address
+            List<ProcessHandle> connections = p.descendants().toList();
             p.destroy();
+            connections.forEach(ProcessHandle::destroy);
             try {
                 p.onExit().get(5, TimeUnit.SECONDS);
             } catch (Exception e) {

@@ -160,4 +160,24 @@ class OpenSshIT {
         assertEquals("FAILOVER_STATE", s.get("verdict").asText(), s::toPrettyString);
         assertEquals("db2", LabState.host(s, "db3").get("upstream").asText(), s::toPrettyString);
     }
+
+    /** lab down ends the masters logged in to the lab: none is left for ControlPersist, for a new lab to reuse. */
+    @Test
+    @Order(5)
+    void lab_down_ends_the_ssh_masters_of_its_hosts() throws Exception {
+        java.util.List<OpenSshTransport> masters = new java.util.ArrayList<>();
+        for (String h : java.util.List.of("db1", "db2", "db3", "db4")) {
+            OpenSshTransport t = OpenSshTransport.connect(host(h));
+            assertTrue(t.alive(), h + ": no master before lab down");
+            masters.add(t);
+        }
+        lab.stop();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (masters.stream().anyMatch(OpenSshTransport::alive) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        for (OpenSshTransport t : masters) {
+            assertTrue(!t.alive(), "a master is still up after lab down");
+        }
+    }
 }

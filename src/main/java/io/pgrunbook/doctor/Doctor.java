@@ -63,6 +63,10 @@ public final class Doctor {
             out.add(Finding.pass(n, "connect", h.transport() == Host.TransportKind.OPENSSH ? OpenSshDoctor.connected(t)
                     : h.transport() == Host.TransportKind.SSH
                     ? "SSH " + h.ssh().user() + "@" + h.address() + ":" + h.ssh().port() + ", host key verified" : "local"));
+            Finding noisy = DoctorRules.loginNoise(n, r.loginNoise());
+            if (noisy != null) {
+                out.add(noisy);
+            }
         } catch (HostKeyException e) {
             out.add(Finding.fail(n, "connect", e.getMessage(), "verify the fingerprint with the host's owner, then add it to "
                     + h.ssh().knownHosts()));
@@ -78,8 +82,11 @@ public final class Doctor {
             if (r.ok() && r.stdout().strip().equals(h.become())) {
                 out.add(Finding.pass(n, "become", "commands run as " + h.become()));
             } else {
+                String login = h.ssh() == null ? "login user" : h.ssh().user();
                 out.add(Finding.fail(n, "become", "cannot run commands as " + h.become() + ": " + r.tail(1),
-                        "allow it without a password: '" + (h.ssh() == null ? "login user" : h.ssh().user()) + " ALL=(" + h.become()
+                        DoctorRules.requiresTty(r.stderr()) ? "'Defaults:" + login + " !requiretty' in /etc/sudoers.d/pgrunbook"
+                                + " (sudo refuses commands without a terminal, and pgrunbook's have none)"
+                                : "allow it without a password: '" + login + " ALL=(" + h.become()
                                 + ") NOPASSWD: ALL' in /etc/sudoers.d/pgrunbook"));
             }
         } else {

@@ -1,0 +1,23 @@
+package io.pgrunbook.remote;
+
+/**
+ * sudo under {@code Defaults requiretty} refuses every command that has no terminal, and no command of pgrunbook's has
+ * one: a step would fail with sudo's one word of reason among its output, and the next one the same. It fails at once
+ * instead, with the line of sudoers that mends it.
+ */
+final class SudoTty {
+    static final String REFUSAL = "you must have a tty to run sudo";
+
+    private SudoTty() {
+    }
+
+    /** Throws when {@code r}, run through sudo as {@code asUser}, was refused for want of a terminal. */
+    static void check(String host, String loginUser, String asUser, ExecResult r) {
+        if (r.ok() || r.stderr() == null || !r.stderr().contains(REFUSAL)) {
+            return;
+        }
+        throw new TransportException(host, "sudo refuses to run commands as " + asUser + " without a terminal"
+                + " (Defaults requiretty); add 'Defaults:" + loginUser + " !requiretty' to /etc/sudoers.d/pgrunbook"
+                + " on this host");
+    }
+}

@@ -3,6 +3,7 @@ package io.pgrunbook.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgrunbook.lab.LabLayout;
+import io.pgrunbook.lab.LabOpenSsh;
 import io.pgrunbook.lab.LabSshd;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,6 +68,12 @@ class LoginEnvIT {
             assertEquals(1, d.rows(h, "clock", "skew", "PASS").size(), d.both());
             assertEquals(1, d.rows(h, "server", "binaries", "PASS", "pg_ctl", "(PostgreSQL)").size(), d.both());
         }
+
+        // the system ssh (transport: openssh) reads past it the same way
+        CliRunner.Result o = CliRunner.run("-i", lab.dir().resolve(LabOpenSsh.FILE).toString(), "doctor");
+        assertEquals(0, o.code(), o.both());
+        assertEquals(1, o.rows("db1", "login", "output", "PASS").size(), o.both());
+        assertEquals(1, o.rows("db1", "clock", "skew", "PASS").size(), o.both());
 
         // a stopped standby: what the host says about it is read over SSH, past the banner
         new LabOps(lab).stop("db3", "fast");

@@ -95,6 +95,11 @@ class LoginEnvIT {
         assertEquals("db2", s.get("primary").asText(), s::toPrettyString);
         CliRunner.Result back = CliRunner.run("-i", inv, "switchover", "--to", "db1", "--yes").expect(0);
         assertFalse(back.both().contains("Last backup"), back::toString);
+        // the repoint rewrites pgbouncer.ini from what it read over SSH: the banner must not end up in the file
+        for (String h : List.of("db1", "db2")) {
+            String ini = Files.readString(lab.dir().resolve(h).resolve("pgbouncer.ini"));
+            assertFalse(ini.contains("Last backup"), ini);
+        }
         s = JSON.readTree(CliRunner.run("-i", inv, "status", "-o", "json").expect(0).out());
         assertEquals("HEALTHY", s.get("verdict").asText(), s::toPrettyString);
     }

@@ -78,7 +78,15 @@ public final class Doctor {
 
         out.addAll(VipDoctor.check(cluster, h, t));
         if (h.become() != null) {
-            ExecResult r = t.exec(RemoteCommand.of("id", "-un").as(h.become()), QUICK);
+            ExecResult r;
+            try {
+                r = t.exec(RemoteCommand.of("id", "-un").as(h.become()), QUICK);
+            } catch (io.pgrunbook.remote.SudoTty.Refused e) {
+                // sudo refused for want of a terminal (requiretty): every later check would fail the same way
+                out.add(Finding.fail(n, "become", e.getMessage(), "'Defaults:" + (h.ssh() == null ? "login user"
+                        : h.ssh().user()) + " !requiretty' in /etc/sudoers.d/pgrunbook"));
+                return;
+            }
             if (r.ok() && r.stdout().strip().equals(h.become())) {
                 out.add(Finding.pass(n, "become", "commands run as " + h.become()));
             } else {

@@ -5,7 +5,7 @@ package io.pgrunbook.remote;
  * one: a step would fail with sudo's one word of reason among its output, and the next one the same. It fails at once
  * instead, with the line of sudoers that mends it.
  */
-final class SudoTty {
+public final class SudoTty {
     static final String REFUSAL = "you must have a tty to run sudo";
 
     private SudoTty() {
@@ -16,8 +16,15 @@ final class SudoTty {
         if (r.ok() || r.stderr() == null || !r.stderr().contains(REFUSAL)) {
             return;
         }
-        throw new TransportException(host, "sudo refuses to run commands as " + asUser + " without a terminal"
+        throw new Refused(host, "sudo refuses to run commands as " + asUser + " without a terminal"
                 + " (Defaults requiretty); add 'Defaults:" + loginUser + " !requiretty' to /etc/sudoers.d/pgrunbook"
                 + " on this host");
+    }
+
+    /** The refusal: a transport error of its own kind, so that doctor can tell it from a lost connection. */
+    public static final class Refused extends TransportException {
+        Refused(String host, String message) {
+            super(host, message);
+        }
     }
 }

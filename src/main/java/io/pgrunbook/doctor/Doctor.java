@@ -83,7 +83,8 @@ public final class Doctor {
                 r = t.exec(RemoteCommand.of("id", "-un").as(h.become()), QUICK);
             } catch (io.pgrunbook.remote.SudoTty.Refused e) {
                 // sudo refused for want of a terminal (requiretty): every later check would fail the same way
-                out.add(Finding.fail(n, "become", e.getMessage(), "'Defaults:" + (h.ssh() == null ? "login user"
+                out.add(Finding.fail(n, "become", "sudo refuses to run commands as " + h.become()
+                        + " without a terminal (Defaults requiretty)", "'Defaults:" + (h.ssh() == null ? "login user"
                         : h.ssh().user()) + " !requiretty' in /etc/sudoers.d/pgrunbook"));
                 return;
             }

@@ -17,8 +17,8 @@ public final class SudoTty {
             return;
         }
         throw new Refused(host, "sudo refuses to run commands as " + asUser + " without a terminal"
-                + " (Defaults requiretty); add 'Defaults:" + loginUser + " !requiretty' to /etc/sudoers.d/pgrunbook"
-                + " on this host");
+                // no "pgrunbook " in the text: a refused run's next: line is taken from the last such command named
+                + " (Defaults requiretty): add 'Defaults:" + loginUser + " !requiretty' in /etc/sudoers.d on this host");
     }
 
     /** The refusal: a transport error of its own kind, so that doctor can tell it from a lost connection. */

@@ -52,8 +52,8 @@ class LoginNoiseTest {
     void sudo_requiretty_fails_at_once_naming_the_sudoers_line() {
         ExecResult r = new ExecResult(1, "", "sudo: sorry, you must have a tty to run sudo\n", Duration.ZERO);
         TransportException e = assertThrows(SudoTty.Refused.class, () -> SudoTty.check("db1", "dba", "postgres", r));
-        assertEquals("db1: sudo refuses to run commands as postgres without a terminal (Defaults requiretty); add"
-                + " 'Defaults:dba !requiretty' to /etc/sudoers.d/pgrunbook on this host", e.getMessage());
+        assertEquals("db1: sudo refuses to run commands as postgres without a terminal (Defaults requiretty): add"
+                + " 'Defaults:dba !requiretty' in /etc/sudoers.d on this host", e.getMessage());
         SudoTty.check("db1", "dba", "postgres", new ExecResult(1, "", "sudo: a password is required\n", Duration.ZERO));
     }
 }

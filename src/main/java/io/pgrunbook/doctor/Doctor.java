@@ -63,6 +63,10 @@ public final class Doctor {
             out.add(Finding.pass(n, "connect", h.transport() == Host.TransportKind.OPENSSH ? OpenSshDoctor.connected(t)
                     : h.transport() == Host.TransportKind.SSH
                     ? "SSH " + h.ssh().user() + "@" + h.address() + ":" + h.ssh().port() + ", host key verified" : "local"));
+            Finding noisy = DoctorRules.loginNoise(n, r.loginNoise());
+            if (noisy != null) {
+                out.add(noisy);
+            }
         } catch (HostKeyException e) {
             out.add(Finding.fail(n, "connect", e.getMessage(), "verify the fingerprint with the host's owner, then add it to "
                     + h.ssh().knownHosts()));
@@ -74,12 +78,24 @@ public final class Doctor {
 
         out.addAll(VipDoctor.check(cluster, h, t));
         if (h.become() != null) {
-            ExecResult r = t.exec(RemoteCommand.of("id", "-un").as(h.become()), QUICK);
+            ExecResult r;
+            try {
+                r = t.exec(RemoteCommand.of("id", "-un").as(h.become()), QUICK);
+            } catch (io.pgrunbook.remote.SudoTty.Refused e) {
+                // sudo refused for want of a terminal (requiretty): every later check would fail the same way
+                out.add(Finding.fail(n, "become", "sudo refuses to run commands as " + h.become()
+                        + " without a terminal (Defaults requiretty)", "'Defaults:" + (h.ssh() == null ? "login user"
+                        : h.ssh().user()) + " !requiretty' in /etc/sudoers.d/pgrunbook"));
+                return;
+            }
             if (r.ok() && r.stdout().strip().equals(h.become())) {
                 out.add(Finding.pass(n, "become", "commands run as " + h.become()));
             } else {
+                String login = h.ssh() == null ? "login user" : h.ssh().user();
                 out.add(Finding.fail(n, "become", "cannot run commands as " + h.become() + ": " + r.tail(1),
-                        "allow it without a password: '" + (h.ssh() == null ? "login user" : h.ssh().user()) + " ALL=(" + h.become()
+                        DoctorRules.requiresTty(r.stderr()) ? "'Defaults:" + login + " !requiretty' in /etc/sudoers.d/pgrunbook"
+                                + " (sudo refuses commands without a terminal, and pgrunbook's have none)"
+                                : "allow it without a password: '" + login + " ALL=(" + h.become()
                                 + ") NOPASSWD: ALL' in /etc/sudoers.d/pgrunbook"));
             }
         } else {

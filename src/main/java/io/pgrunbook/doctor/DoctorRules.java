@@ -272,4 +272,30 @@ public final class DoctorRules {
                 : Finding.fail(host, check, r.name() + " lacks " + String.join(" and ", missing) + who + ": standbys cannot stream",
                 "ALTER ROLE " + r.name() + " " + String.join(" ", missing));
     }
+
+    /**
+     * What the login shell printed ahead of a command (remote/LoginNoise): pgrunbook reads past it, so it is no
+     * failure, but it is the kind of startup file that breaks other tools (scp, rsync) and hides a real error; null
+     * when the login is quiet.
+     */
+    public static Finding loginNoise(String host, String noise) {
+        if (noise == null || noise.isEmpty()) {
+            return null;
+        }
+        int bytes = noise.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        String first = noise.strip().split("\n", 2)[0];
+        if (first.length() > 60) {
+            first = first.substring(0, 57) + "...";
+        }
+        return new Finding(host, "login output", Finding.Result.PASS, "the login shell prints " + bytes
+                + " bytes on a non-interactive command (first line: '" + io.pgrunbook.remote.Sanitize.text(first)
+                + "'): pgrunbook ignores them",
+                "print only in interactive shells: move it below the 'not interactive: return' guard of ~/.bashrc"
+                        + " (or /etc/bash.bashrc, ~/.profile, /etc/profile.d)");
+    }
+
+    /** sudo's answer under {@code Defaults requiretty}: no command of pgrunbook's can run through it. */
+    public static boolean requiresTty(String stderr) {
+        return stderr != null && stderr.contains("you must have a tty to run sudo");
+    }
 }

@@ -78,13 +78,13 @@ public final class PgBouncerAdmin {
         checkCommands(commands);
         List<String> all = new ArrayList<>(commands);
         all.add("SHOW DATABASES");
-        return toDatabases(parse(run(wrap.apply(psql(all)))));
+        return databasesOf(host.name(), host.pgbouncer().port(), run(wrap.apply(psql(all))));
     }
 
     /** SHOW DATABASES and the PAUSE guard's state file, in one remote command. */
     public DatabasesAndGuard databasesAndGuard() {
         PauseGuard.Read r = PauseGuard.split(run(PauseGuard.readThenRun(host, psql("SHOW DATABASES"))), java.time.Instant.now());
-        return new DatabasesAndGuard(toDatabases(parse(r.rest())), r.state(), r.writable());
+        return new DatabasesAndGuard(databasesOf(host.name(), host.pgbouncer().port(), r.rest()), r.state(), r.writable());
     }
 
     /**
@@ -136,7 +136,20 @@ public final class PgBouncerAdmin {
     }
 
     public List<Database> databases() {
-        return toDatabases(show("DATABASES"));
+        return databasesOf(host.name(), host.pgbouncer().port(), run("SHOW DATABASES"));
+    }
+
+    /**
+     * SHOW DATABASES from psql's output. Output without the "name" column is not psql's table (something printed
+     * ahead of it): read as no database at all, it made a repoint "verified" and a PAUSE look lifted, so it fails.
+     */
+    static List<Database> databasesOf(String hostName, int port, String out) {
+        List<Map<String, String>> rows = parse(out);
+        if (!rows.isEmpty() && !rows.get(0).containsKey("name")) {
+            throw new TransportException(hostName, "PgBouncer console on port " + port + ": SHOW DATABASES gave no"
+                    + " table (its first line is not psql's header): check what the host prints before a command");
+        }
+        return toDatabases(rows);
     }
 
     static List<Database> toDatabases(List<Map<String, String>> rows) {

@@ -2,8 +2,20 @@ package io.pgrunbook.remote;
 
 import java.time.Duration;
 
-/** What a command did. {@code exitCode} is null when the transport got no exit status: that is a failure. */
-public record ExecResult(Integer exitCode, String stdout, String stderr, Duration duration) {
+/**
+ * What a command did. {@code exitCode} is null when the transport got no exit status: that is a failure.
+ * {@code loginNoise}: what the host's login shell printed before the command started (stdout's, then stderr's lines;
+ * see {@link LoginNoise}), kept out of stdout and stderr; "" when none.
+ */
+public record ExecResult(Integer exitCode, String stdout, String stderr, Duration duration, String loginNoise) {
+
+    public ExecResult {
+        loginNoise = loginNoise == null ? "" : loginNoise;
+    }
+
+    public ExecResult(Integer exitCode, String stdout, String stderr, Duration duration) {
+        this(exitCode, stdout, stderr, duration, "");
+    }
 
     public boolean ok() {
         return exitCode != null && exitCode == 0;

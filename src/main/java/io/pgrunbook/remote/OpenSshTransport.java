@@ -35,7 +35,7 @@ import static io.pgrunbook.remote.SshSupport.human;
 public final class OpenSshTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger("io.pgrunbook.remote");
     /** Runs "$@" in its own session, and HUPs that process group when its stdin (the SSH channel) ends first. */
-    static final String WATCH = "exec 3<&0 </dev/null; "
+    static final String WATCH = LoginNoise.BEGIN_MARKS + "exec 3<&0 </dev/null; "
             // sh gives a background job /dev/null as stdin unless told otherwise: the watcher reads the channel as fd 3
             + "if command -v setsid >/dev/null 2>&1; then setsid \"$@\" 3<&- & else \"$@\" 3<&- & fi; c=$!; "
             + "{ cat <&3 >/dev/null; kill -HUP -- -$c 2>/dev/null || kill -HUP $c 2>/dev/null; } >/dev/null 2>&1 & w=$!; "
@@ -139,7 +139,7 @@ public final class OpenSshTransport implements Transport {
         ExecOptions opts = execOptions != null ? execOptions : ExecOptions.DEFAULT;
         boolean become = command.asUser() != null && !command.asUser().equals(loginUser());
         boolean watched = command.stdin() == null;
-        String line = watched ? watchedLine(command, become) : command.toShellLine(become);
+        String line = watched ? watchedLine(command, become) : Shell.join(LoginNoise.wrap(command.argv(become)));
         if (LOG.isDebugEnabled()) {
             LOG.debug("{}: $ {}", host.name(), command.display() == null ? command.toShellLine(become)
                     : (become ? "(as " + command.asUser() + ") " : "") + command.display());
@@ -156,7 +156,9 @@ public final class OpenSshTransport implements Transport {
         boolean refused = false;
         try {
             r = run(command, opts, line, watched, start);
-            refused = r.stderr().contains(MUX_REFUSED) || r.stderr().contains(muxDisabled());
+            // ssh says so before the remote shell runs: among the lines ahead of the mark
+            String said = r.stderr() + r.loginNoise();
+            refused = said.contains(MUX_REFUSED) || said.contains(muxDisabled());
         } finally {
             if (refused) {
                 // it ran all the same, over a connection of its own; the others running now are what the host allows
@@ -164,21 +166,26 @@ public final class OpenSshTransport implements Transport {
             }
             sessions.release(true);
         }
+        if (become) {
+            SudoTty.check(host.name(), loginUser(), command.asUser(), r);
+        }
         if (!refused) {
             return r;
         }
         LOG.debug("{}: the master's server refused a session; at most {} commands at once now", host.name(),
                 sessions.limit());
         return new ExecResult(r.exitCode(), r.stdout(), withoutLines(r.stderr(), MUX_REFUSED, muxDisabled()),
-                r.duration());
+                r.duration(), withoutLines(r.loginNoise(), MUX_REFUSED, muxDisabled()));
     }
 
     private ExecResult run(RemoteCommand command, ExecOptions opts, String line, boolean watched, long start) {
         Process p = start(options.command(line), host.name());
         StringBuilder out = new StringBuilder();
         StringBuilder err = new StringBuilder();
-        Thread outPump = pump(p.getInputStream(), out, false, opts.listener());
-        Thread errPump = pump(p.getErrorStream(), err, true, opts.listener());
+        LoginNoise.Splitter outNoise = new LoginNoise.Splitter();
+        LoginNoise.Splitter errNoise = new LoginNoise.Splitter();
+        Thread outPump = pump(p.getInputStream(), out, false, opts.listener(), outNoise);
+        Thread errPump = pump(p.getErrorStream(), err, true, opts.listener(), errNoise);
         OutputStream in = p.getOutputStream();
         try {
             if (!watched) {
@@ -235,7 +242,7 @@ public final class OpenSshTransport implements Transport {
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         LOG.debug("{}: exit {} in {} ms", host.name(), code, took.toMillis());
-        return new ExecResult(code, stdout, stderr, took);
+        return new ExecResult(code, stdout, stderr, took, outNoise.noise() + errNoise.noise());
     }
 
     /** What ssh prints when, refused by the master, it could not become a master itself (the socket is taken). */
@@ -386,29 +393,38 @@ public final class OpenSshTransport implements Transport {
         }
     }
 
-    private Thread pump(InputStream stream, StringBuilder sink, boolean stderr, Consumer<ExecOptions.OutputLine> l) {
+    private Thread pump(InputStream stream, StringBuilder sink, boolean stderr, Consumer<ExecOptions.OutputLine> l,
+                        LoginNoise.Splitter noise) {
         Thread t = new Thread(() -> {
             try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 String text;
                 while ((text = r.readLine()) != null) {
-                    synchronized (sink) {
-                        sink.append(text).append('\n');
-                    }
-                    if (l != null) {
-                        try {
-                            l.accept(new ExecOptions.OutputLine(host.name(), stderr, text));
-                        } catch (RuntimeException e) {
-                            // a broken listener must not stop the capture the result depends on
-                            LOG.debug("{}: output listener failed: {}", host.name(), e.toString());
-                        }
-                    }
+                    take(noise.accept(text), sink, stderr, l);
                 }
             } catch (IOException e) {
                 LOG.debug("{}: output stream ended: {}", host.name(), e.toString());
+            } finally {
+                take(noise.finish(), sink, stderr, l);
             }
         }, "openssh-" + host.name());
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    private void take(List<String> lines, StringBuilder sink, boolean stderr, Consumer<ExecOptions.OutputLine> l) {
+        for (String text : lines) {
+            synchronized (sink) {
+                sink.append(text).append('\n');
+            }
+            if (l != null) {
+                try {
+                    l.accept(new ExecOptions.OutputLine(host.name(), stderr, text));
+                } catch (RuntimeException e) {
+                    // a broken listener must not stop the capture the result depends on
+                    LOG.debug("{}: output listener failed: {}", host.name(), e.toString());
+                }
+            }
+        }
     }
 }

@@ -50,11 +50,16 @@ public record RemoteCommand(List<String> argv, String asUser, byte[] stdin, Stri
 
     /** The command line for a remote shell, with {@code sudo -n -u USER --} when becoming another user. */
     public String toShellLine(boolean become) {
+        return Shell.join(argv(become));
+    }
+
+    /** The argument vector, after {@code sudo -n -u USER --} when becoming another user. */
+    public List<String> argv(boolean become) {
         List<String> all = new ArrayList<>();
         if (become && asUser != null) {
             all.addAll(List.of("sudo", "-n", "-u", asUser, "--"));
         }
         all.addAll(argv);
-        return Shell.join(all);
+        return all;
     }
 }

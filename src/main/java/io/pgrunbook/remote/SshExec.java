@@ -56,7 +56,7 @@ final class SshExec {
     ExecResult exec(RemoteCommand command, ExecOptions options) {
         ExecOptions opts = options != null ? options : ExecOptions.DEFAULT;
         boolean become = command.asUser() != null && !command.asUser().equals(loginUser);
-        String line = command.toShellLine(become);
+        String line = Shell.join(LoginNoise.wrap(command.argv(become)));
         if (LOG.isDebugEnabled()) {
             // a command with a display text may carry a secret in its argv: log what plans show instead
             LOG.debug("{}: $ {}", host, command.display() == null ? line
@@ -70,8 +70,10 @@ final class SshExec {
             StringBuilder out = new StringBuilder();
             StringBuilder err = new StringBuilder();
             Consumer<ExecOptions.OutputLine> listener = opts.listener();
-            Future<?> outPump = pumps.submit(() -> pump(cmd.getInputStream(), out, false, listener));
-            Future<?> errPump = pumps.submit(() -> pump(cmd.getErrorStream(), err, true, listener));
+            LoginNoise.Splitter outNoise = new LoginNoise.Splitter();
+            LoginNoise.Splitter errNoise = new LoginNoise.Splitter();
+            Future<?> outPump = pumps.submit(() -> pump(cmd.getInputStream(), out, false, listener, outNoise));
+            Future<?> errPump = pumps.submit(() -> pump(cmd.getErrorStream(), err, true, listener, errNoise));
             try (OutputStream in = cmd.getOutputStream()) {
                 if (command.stdin() != null) {
                     in.write(command.stdin());
@@ -129,7 +131,11 @@ final class SshExec {
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             LOG.debug("{}: exit {} in {} ms", host, code, took.toMillis());
-            return new ExecResult(code, stdout, stderr, took);
+            ExecResult result = new ExecResult(code, stdout, stderr, took, outNoise.noise() + errNoise.noise());
+            if (become) {
+                SudoTty.check(host, loginUser, command.asUser(), result);
+            }
+            return result;
         } catch (IOException e) {
             throw new TransportException(host, where + ": cannot run command: " + e.getMessage(), e);
         } finally {
@@ -192,25 +198,35 @@ final class SshExec {
         }
     }
 
-    private void pump(InputStream stream, StringBuilder sink, boolean stderr, Consumer<ExecOptions.OutputLine> l) {
+    private void pump(InputStream stream, StringBuilder sink, boolean stderr, Consumer<ExecOptions.OutputLine> l,
+                      LoginNoise.Splitter noise) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
             String text;
             while ((text = r.readLine()) != null) {
-                synchronized (sink) {
-                    sink.append(text).append('\n');
-                }
-                if (l != null) {
-                    try {
-                        l.accept(new ExecOptions.OutputLine(host, stderr, text));
-                    } catch (RuntimeException e) {
-                        // a broken listener must not stop the capture the result depends on
-                        LOG.debug("{}: output listener failed: {}", host, e.toString());
-                    }
-                }
+                take(noise.accept(text), sink, stderr, l);
             }
         } catch (IOException e) {
             // the channel was closed under us (timeout or lost connection); what was read is kept
             LOG.debug("{}: output stream ended: {}", host, e.toString());
+        } finally {
+            take(noise.finish(), sink, stderr, l);
+        }
+    }
+
+    private void take(java.util.List<String> lines, StringBuilder sink, boolean stderr,
+                      Consumer<ExecOptions.OutputLine> l) {
+        for (String text : lines) {
+            synchronized (sink) {
+                sink.append(text).append('\n');
+            }
+            if (l != null) {
+                try {
+                    l.accept(new ExecOptions.OutputLine(host, stderr, text));
+                } catch (RuntimeException e) {
+                    // a broken listener must not stop the capture the result depends on
+                    LOG.debug("{}: output listener failed: {}", host, e.toString());
+                }
+            }
         }
     }
 

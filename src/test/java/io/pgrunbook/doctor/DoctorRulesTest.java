@@ -191,4 +191,15 @@ class DoctorRulesTest {
         assertEquals("ALTER ROLE replicator LOGIN REPLICATION", noLogin.hint());
         assertEquals(Finding.Result.PASS, DoctorRules.replicationRole("db1", new DoctorRules.RoleFacts("replicator", true, false, true, true), by).result());
     }
+
+    @Test
+    void a_noisy_login_passes_with_its_size_first_line_and_fix_and_a_quiet_one_adds_no_row() {
+        Finding f = DoctorRules.loginNoise("db1", "Welcome \u00e9\n\u001b[1mstty: not a tty\n");
+        assertEquals(Finding.Result.PASS, f.result());
+        assertEquals("the login shell prints 31 bytes on a non-interactive command (first line: 'Welcome \u00e9'):"
+                + " pgrunbook ignores them", f.detail());
+        assertTrue(f.hint().contains("'not interactive: return' guard of ~/.bashrc"), f.hint());
+        assertNull(DoctorRules.loginNoise("db1", ""));
+        assertTrue(DoctorRules.requiresTty("sudo: sorry, you must have a tty to run sudo\n"));
+    }
 }

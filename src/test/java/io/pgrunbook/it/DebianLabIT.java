@@ -117,6 +117,24 @@ class DebianLabIT {
             LabState.awaitRow(lab, "db4", "debian: written in failover state");
             ops(lab).rowArrives("db1", "db2", "debian: the morning after");
             assertClustersOnline(layout);
+
+            // sudo under requiretty runs nothing of pgrunbook's (no terminal): doctor names the sudoers line, a
+            // procedure is refused with it, instead of "missing data directory" and a NOPASSWD hint already in place
+            Path tty = layout.sudoersDropIn().resolveSibling(layout.sudoersDropIn().getFileName() + "-requiretty");
+            try {
+                Files.writeString(tty, "Defaults:" + LabLayout.DBA_USER + " requiretty\n");
+                Files.setPosixFilePermissions(tty, PosixFilePermissions.fromString("r--r-----"));
+                CliRunner.Result d = CliRunner.run(env, "-i", inv, "doctor").expect(1);
+                assertEquals(1, d.rows("db1", "become", "FAIL", "sudo", "refuses").size(), d::toString);
+                assertTrue(d.out().contains("'Defaults:" + LabLayout.DBA_USER + " !requiretty'"), d::toString);
+                assertEquals(0, d.rows("db1", "data", "directory").size(), d::toString);
+                CliRunner.Result so = CliRunner.run(env, "-i", inv, "switchover", "--to", "db2", "--yes").expect(3);
+                assertTrue(so.err().contains("(Defaults requiretty): add 'Defaults:" + LabLayout.DBA_USER
+                        + " !requiretty' in /etc/sudoers.d on this host"), so::toString);
+            } finally {
+                Files.deleteIfExists(tty);
+            }
+            CliRunner.run(env, "-i", inv, "doctor").expect(0);
             assertAll("site settings (issue 10 item 2)", siteSettings);
         } finally {
             lab.stop();

@@ -32,6 +32,7 @@ public enum LabNets {
     FAILOVER_BENCH(91, "HaBench"),
     SECRETS(110, "SecretsIT"),
     PAUSE_GUARD(120, "PauseGuardIT"),
+    LOGIN_ENV(122, "LoginEnvIT"),
     MISTAKES(130, "MistakesIT"),
     SPLIT_BRAIN_FAILBACK(131, "SplitBrainFailbackIT"),
     REPAIR_REPLICA(140, "RepairReplicaIT"),

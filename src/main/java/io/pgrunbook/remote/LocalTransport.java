@@ -73,7 +73,8 @@ public final class LocalTransport implements Transport {
     @Override
     public ExecResult exec(RemoteCommand command, ExecOptions options) {
         List<String> argv = wrap(command);
-        ProcessBuilder pb = new ProcessBuilder(argv);
+        // its own session: the terminal's Ctrl-C or hangup reaches the engine only, which decides what stops (OwnSession)
+        ProcessBuilder pb = new ProcessBuilder(OwnSession.argv(argv));
         cleanEnvironment(pb.environment(), command.asUser() != null && !command.asUser().equals(CURRENT_USER));
         // another user may not be allowed into our working directory (e.g. /root); "/" always works
         if (command.asUser() != null) {

@@ -317,7 +317,8 @@ public final class OpenSshTransport implements Transport {
     }
 
     static Process start(List<String> argv, String host) {
-        ProcessBuilder pb = new ProcessBuilder(argv);
+        // its own session: a Ctrl-C at the terminal must not end a command's ssh or a tunnel's ssh -W under the engine
+        ProcessBuilder pb = new ProcessBuilder(OwnSession.argv(argv));
         // our secrets stay here, as for local commands; ssh needs nothing of them (its agent socket is not a secret)
         LocalTransport.cleanEnvironment(pb.environment(), false);
         try {
@@ -346,7 +347,7 @@ public final class OpenSshTransport implements Transport {
 
     /** A short local ssh run (connect, -G, -O, -V) with both outputs collected; a null code when it ran out of time. */
     static Run run(List<String> argv, Duration limit) {
-        ProcessBuilder pb = new ProcessBuilder(argv);
+        ProcessBuilder pb = new ProcessBuilder(OwnSession.argv(argv));
         LocalTransport.cleanEnvironment(pb.environment(), false);
         Path errFile = null;
         try {

@@ -322,7 +322,7 @@ public final class OpenSshTransport implements Transport {
         // our secrets stay here, as for local commands; ssh needs nothing of them (its agent socket is not a secret)
         LocalTransport.cleanEnvironment(pb.environment(), false);
         try {
-            return pb.start();
+            return LocalTransport.start(pb);
         } catch (IOException e) {
             throw new TransportException(host, "cannot run ssh: " + e.getMessage() + " (is the OpenSSH client installed?)", e);
         }
@@ -357,7 +357,7 @@ public final class OpenSshTransport implements Transport {
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             Path outFile = Files.createTempFile("pgrunbook-ssh-", ".out");
             pb.redirectOutput(outFile.toFile());
-            Process p = pb.start();
+            Process p = LocalTransport.start(pb);
             Integer code;
             try {
                 if (p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -67,7 +67,8 @@ public class LogsCommand extends AbstractCommand {
             String path = londiste ? LondisteLog.path(cluster, host, connections) : LogFiles.path(host, connections, pgbouncer);
             err().println("==> " + host.name() + ":" + path + (follow ? " (Ctrl-C to stop)" : ""));
             err().flush();
-            LogFiles.tail(host, connections, path, lines, follow, pattern, line -> {
+            Pattern grep = pattern;
+            java.util.function.Supplier<Integer> tail = () -> LogFiles.tail(host, connections, path, lines, follow, grep, line -> {
                 synchronized (out) {
                     out.println(line);
                     if (follow) {
@@ -75,6 +76,12 @@ public class LogsCommand extends AbstractCommand {
                     }
                 }
             });
+            // followed until Ctrl-C: the tail must end with us (it is in a session of its own)
+            if (follow) {
+                io.pgrunbook.remote.UntilExit.run(tail);
+            } else {
+                tail.get();
+            }
         }
         out.flush();
         return ExitCodes.OK;

@@ -5,7 +5,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -73,7 +72,8 @@ public final class LocalTransport implements Transport {
     @Override
     public ExecResult exec(RemoteCommand command, ExecOptions options) {
         List<String> argv = wrap(command);
-        ProcessBuilder pb = new ProcessBuilder(argv);
+        // its own session: the terminal's Ctrl-C or hangup reaches the engine only, which decides what stops (OwnSession)
+        ProcessBuilder pb = new ProcessBuilder(OwnSession.argv(argv));
         cleanEnvironment(pb.environment(), command.asUser() != null && !command.asUser().equals(CURRENT_USER));
         // another user may not be allowed into our working directory (e.g. /root); "/" always works
         if (command.asUser() != null) {
@@ -84,7 +84,7 @@ public final class LocalTransport implements Transport {
         long start = System.nanoTime();
         Process p;
         try {
-            p = pb.start();
+            p = start(pb);
         } catch (IOException e) {
             throw new TransportException(host, "cannot run " + argv.get(0) + ": " + e.getMessage(), e);
         }
@@ -134,12 +134,29 @@ public final class LocalTransport implements Transport {
         }
     }
 
+    /**
+     * Starts the process; once more when the JDK's spawn helper was killed by a signal before it could exec the
+     * command (a Ctrl-C to the terminal's process group in the instant between fork and setsid): the command never
+     * ran, so starting it again is safe, and the engine, not that instant, decides what the signal stops.
+     */
+    static Process start(ProcessBuilder pb) throws IOException {
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("spawn helper") && m.contains("signal")) {
+                return pb.start();
+            }
+            throw e;
+        }
+    }
+
     private Thread pump(InputStream from, Lines to) {
         Thread t = new Thread(() -> {
             try (from; to) {
                 from.transferTo(to);
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                // the process was killed (timeout, cancellation) and its pipe closed under us: what was read is kept
             }
         }, "local-" + host);
         t.setDaemon(true);

@@ -324,11 +324,12 @@ public final class OpenSshTransport implements Transport {
     }
 
     static Process start(List<String> argv, String host) {
-        ProcessBuilder pb = new ProcessBuilder(argv);
+        // its own session: a Ctrl-C at the terminal must not end a command's ssh or a tunnel's ssh -W under the engine
+        ProcessBuilder pb = new ProcessBuilder(OwnSession.argv(argv));
         // our secrets stay here, as for local commands; ssh needs nothing of them (its agent socket is not a secret)
         LocalTransport.cleanEnvironment(pb.environment(), false);
         try {
-            return pb.start();
+            return LocalTransport.start(pb);
         } catch (IOException e) {
             throw new TransportException(host, "cannot run ssh: " + e.getMessage() + " (is the OpenSSH client installed?)", e);
         }
@@ -353,7 +354,7 @@ public final class OpenSshTransport implements Transport {
 
     /** A short local ssh run (connect, -G, -O, -V) with both outputs collected; a null code when it ran out of time. */
     static Run run(List<String> argv, Duration limit) {
-        ProcessBuilder pb = new ProcessBuilder(argv);
+        ProcessBuilder pb = new ProcessBuilder(OwnSession.argv(argv));
         LocalTransport.cleanEnvironment(pb.environment(), false);
         Path errFile = null;
         try {
@@ -363,7 +364,7 @@ public final class OpenSshTransport implements Transport {
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             Path outFile = Files.createTempFile("pgrunbook-ssh-", ".out");
             pb.redirectOutput(outFile.toFile());
-            Process p = pb.start();
+            Process p = LocalTransport.start(pb);
             Integer code;
             try {
                 if (p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -320,6 +320,10 @@ public final class Executor {
 
     /** Undoes what is open (see {@link Hazards#closeAll}); the steps whose effect was undone are journaled "undone". */
     private void closeHazards(String why) {
+        // a stop asked while the undo runs (a signal just after a step failed, Ctrl-C pressed again) must not cancel
+        // it: the undo is what a stop asks for. It did: every undo command then failed at once, "interrupted while
+        // running", and the PAUSE and the stopped old primary were left (SignalsIT)
+        stop.cancellable(false);
         // a stop interrupted the runner: the undo must run with a clear flag, or every command would fail at once
         Thread.interrupted();
         for (int n : hazards.closeAll(why)) {

@@ -19,7 +19,7 @@ final class StopControl {
     private final CountDownLatch ended = new CountDownLatch(1);
 
     /** Records the first stop asked for, and interrupts the runner when the step in flight may be cancelled. */
-    void request(String why, boolean finished) {
+    synchronized void request(String why, boolean finished) {
         if (finished || !stopRequested.compareAndSet(null, why)) {
             return;
         }
@@ -38,7 +38,8 @@ final class StopControl {
         runner = t;
     }
 
-    void cancellable(boolean may) {
+    /** Synchronized with {@link #request}: once this says no, no interrupt of the runner can follow from a stop. */
+    synchronized void cancellable(boolean may) {
         cancellable = may;
     }
 

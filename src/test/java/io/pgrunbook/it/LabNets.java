@@ -39,6 +39,7 @@ public enum LabNets {
     TARGET_READY(141, "TargetReadyIT"),
     SWITCHOVER_CATCH_UP(150, "SwitchoverCatchUpIT"),
     PAUSED_REPLAY(151, "PausedReplayIT"),
+    SIGNALS(116, "SignalsIT"),
     INTERRUPT_SWITCHOVER(160, "InterruptIT"),
     INTERRUPT_FAILOVER(161, "InterruptIT"),
     STEP_TIMEOUT(170, "StepTimeoutIT"),

@@ -35,7 +35,8 @@ final class ChildRun {
         return CliRunner.stateDir().resolve("pgrunbook").resolve("runs");
     }
 
-    private static Set<String> runs() throws IOException {
+    /** The journals (runs/*.jsonl) in the tests' state directory now. */
+    static Set<String> runs() throws IOException {
         if (!Files.isDirectory(runsDir())) {
             return Set.of();
         }

@@ -72,16 +72,11 @@ class SignalsIT {
     }
 
     private static Path runsDir() {
-        return CliRunner.stateDir().resolve("pgrunbook").resolve("runs");
+        return ChildRun.runsDir();
     }
 
     private static Set<String> runs() throws IOException {
-        if (!Files.isDirectory(runsDir())) {
-            return Set.of();
-        }
-        try (Stream<Path> s = Files.list(runsDir())) {
-            return Set.copyOf(s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jsonl")).toList());
-        }
+        return ChildRun.runs();
     }
 
     private static List<String> java(Path inventory, String... args) {

@@ -83,20 +83,17 @@ public final class Doctor {
                 r = t.exec(RemoteCommand.of("id", "-un").as(h.become()), QUICK);
             } catch (io.pgrunbook.remote.SudoTty.Refused e) {
                 // sudo refused for want of a terminal (requiretty): every later check would fail the same way
-                out.add(Finding.fail(n, "become", "sudo refuses to run commands as " + h.become()
-                        + " without a terminal (Defaults requiretty)", "'Defaults:" + (h.ssh() == null ? "login user"
-                        : h.ssh().user()) + " !requiretty' in /etc/sudoers.d/pgrunbook"));
+                out.add(Finding.fail(n, "become", "sudo refuses to run commands as " + e.asUser()
+                        + " without a terminal (Defaults requiretty)", io.pgrunbook.remote.SudoTty.fix(e.loginUser())
+                        + " in /etc/sudoers.d/pgrunbook"));
                 return;
             }
             if (r.ok() && r.stdout().strip().equals(h.become())) {
                 out.add(Finding.pass(n, "become", "commands run as " + h.become()));
             } else {
-                String login = h.ssh() == null ? "login user" : h.ssh().user();
                 out.add(Finding.fail(n, "become", "cannot run commands as " + h.become() + ": " + r.tail(1),
-                        DoctorRules.requiresTty(r.stderr()) ? "'Defaults:" + login + " !requiretty' in /etc/sudoers.d/pgrunbook"
-                                + " (sudo refuses commands without a terminal, and pgrunbook's have none)"
-                                : "allow it without a password: '" + login + " ALL=(" + h.become()
-                                + ") NOPASSWD: ALL' in /etc/sudoers.d/pgrunbook"));
+                        "allow it without a password: '" + (h.ssh() == null ? "login user" : h.ssh().user())
+                                + " ALL=(" + h.become() + ") NOPASSWD: ALL' in /etc/sudoers.d/pgrunbook"));
             }
         } else {
             out.add(Finding.skip(n, "become", "no become user: commands run as the login user"));

@@ -293,9 +293,4 @@ public final class DoctorRules {
                 "print only in interactive shells: move it below the 'not interactive: return' guard of ~/.bashrc"
                         + " (or /etc/bash.bashrc, ~/.profile, /etc/profile.d)");
     }
-
-    /** sudo's answer under {@code Defaults requiretty}: no command of pgrunbook's can run through it. */
-    public static boolean requiresTty(String stderr) {
-        return stderr != null && stderr.contains("you must have a tty to run sudo");
-    }
 }

@@ -127,11 +127,17 @@ public final class LocalTransport implements Transport {
             }
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
+        ExecResult result;
         synchronized (out) {
             synchronized (err) {
-                return new ExecResult(code, out.toString(), err.toString(), took);
+                result = new ExecResult(code, out.toString(), err.toString(), took);
             }
         }
+        if ("sudo".equals(argv.get(0))) {
+            // its own session has no terminal: under requiretty no command of ours can run through sudo here
+            SudoTty.check(host, CURRENT_USER, command.asUser(), result);
+        }
+        return result;
     }
 
     /**

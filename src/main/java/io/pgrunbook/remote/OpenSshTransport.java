@@ -400,32 +400,16 @@ public final class OpenSshTransport implements Transport {
             try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 String text;
                 while ((text = r.readLine()) != null) {
-                    take(noise.accept(text), sink, stderr, l);
+                    SshSupport.deliver(host.name(), noise.accept(text), sink, stderr, l);
                 }
             } catch (IOException e) {
                 LOG.debug("{}: output stream ended: {}", host.name(), e.toString());
             } finally {
-                take(noise.finish(), sink, stderr, l);
+                SshSupport.deliver(host.name(), noise.finish(), sink, stderr, l);
             }
         }, "openssh-" + host.name());
         t.setDaemon(true);
         t.start();
         return t;
-    }
-
-    private void take(List<String> lines, StringBuilder sink, boolean stderr, Consumer<ExecOptions.OutputLine> l) {
-        for (String text : lines) {
-            synchronized (sink) {
-                sink.append(text).append('\n');
-            }
-            if (l != null) {
-                try {
-                    l.accept(new ExecOptions.OutputLine(host.name(), stderr, text));
-                } catch (RuntimeException e) {
-                    // a broken listener must not stop the capture the result depends on
-                    LOG.debug("{}: output listener failed: {}", host.name(), e.toString());
-                }
-            }
-        }
     }
 }

@@ -203,30 +203,13 @@ final class SshExec {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
             String text;
             while ((text = r.readLine()) != null) {
-                take(noise.accept(text), sink, stderr, l);
+                SshSupport.deliver(host, noise.accept(text), sink, stderr, l);
             }
         } catch (IOException e) {
             // the channel was closed under us (timeout or lost connection); what was read is kept
             LOG.debug("{}: output stream ended: {}", host, e.toString());
         } finally {
-            take(noise.finish(), sink, stderr, l);
-        }
-    }
-
-    private void take(java.util.List<String> lines, StringBuilder sink, boolean stderr,
-                      Consumer<ExecOptions.OutputLine> l) {
-        for (String text : lines) {
-            synchronized (sink) {
-                sink.append(text).append('\n');
-            }
-            if (l != null) {
-                try {
-                    l.accept(new ExecOptions.OutputLine(host, stderr, text));
-                } catch (RuntimeException e) {
-                    // a broken listener must not stop the capture the result depends on
-                    LOG.debug("{}: output listener failed: {}", host, e.toString());
-                }
-            }
+            SshSupport.deliver(host, noise.finish(), sink, stderr, l);
         }
     }
 

@@ -21,4 +21,25 @@ final class SshSupport {
             // closing is best effort
         }
     }
+
+    /**
+     * Appends a command's lines to what the result will hold and hands each to the caller's listener; a broken
+     * listener must not stop the capture the result depends on.
+     */
+    static void deliver(String host, java.util.List<String> lines, StringBuilder sink, boolean stderr,
+                        java.util.function.Consumer<ExecOptions.OutputLine> listener) {
+        for (String text : lines) {
+            synchronized (sink) {
+                sink.append(text).append('\n');
+            }
+            if (listener != null) {
+                try {
+                    listener.accept(new ExecOptions.OutputLine(host, stderr, text));
+                } catch (RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger("io.pgrunbook.remote")
+                            .debug("{}: output listener failed: {}", host, e.toString());
+                }
+            }
+        }
+    }
 }

@@ -200,6 +200,6 @@ class DoctorRulesTest {
                 + " pgrunbook ignores them", f.detail());
         assertTrue(f.hint().contains("'not interactive: return' guard of ~/.bashrc"), f.hint());
         assertNull(DoctorRules.loginNoise("db1", ""));
-        assertTrue(DoctorRules.requiresTty("sudo: sorry, you must have a tty to run sudo\n"));
+        assertTrue(io.pgrunbook.remote.SudoTty.refusal("sudo: sorry, you must have a tty to run sudo\n"));
     }
 }

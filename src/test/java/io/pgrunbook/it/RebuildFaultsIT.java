@@ -16,6 +16,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The fault matrix's rebuild rows on a real lab, with every guard of the product in place: the target's file system
@@ -83,9 +84,30 @@ class RebuildFaultsIT {
         if (Files.exists(ops.data("db3").resolve("postmaster.pid"))) {
             ops.pgctl("db3", "-m", "immediate", "-w", "stop");
         }
-        sh("umount", hostDir().toString());
+        umountWhenFree();
         mounted = false;
         Faults.startPostgres(lab, "db3");
+    }
+
+    /**
+     * umount, asked again while the mount is busy: pg_ctl -w returns when the postmaster is gone, but a child it
+     * started (the archiver's cp, a backend) may still be leaving the directory (one full run saw "target is busy").
+     */
+    private static void umountWhenFree() throws Exception {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+        while (true) {
+            Process p = new ProcessBuilder("umount", hostDir().toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() == 0) {
+                return;
+            }
+            if (!out.contains("busy") || System.nanoTime() > deadline) {
+                String users = new String(new ProcessBuilder("sh", "-c", "fuser -vm " + hostDir() + " 2>&1 || true")
+                        .redirectErrorStream(true).start().getInputStream().readAllBytes());
+                fail("umount " + hostDir() + ": " + out.strip() + "; still using it: " + users.strip());
+            }
+            Thread.sleep(50);
+        }
     }
 
     /** db3's data directory entries, what lies next to it, and its postmaster's pid: a running server changes nothing else. */
